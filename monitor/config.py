@@ -1,0 +1,248 @@
+"""Configuration: `config/monitor.toml`, validated at load into typed objects.
+
+Every problem is collected, not just the first, and each names the file and
+the key (`At 'sources[2].feeds[0]': ...`), so one run of `newsmon config
+check` shows everything to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/monitor.toml")
+SPIDERS = ("news", "zdf")  # spider kinds a source may name; see spiders/
+
+
+@dataclass
+class Source:
+    """One outlet to watch: where to discover articles and which pages count as articles."""
+
+    name: str
+    spider: str = "news"
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    link_pattern: str = ""
+    allowed_domains: list[str] = field(default_factory=list)
+    interval: int = 600
+    relevance: list[str] = field(default_factory=list)
+    enabled: bool = True
+
+    def is_article_url(self, url: str) -> bool:
+        return not self.link_pattern or re.search(self.link_pattern, url) is not None
+
+
+@dataclass
+class CrawlSettings:
+    """Politeness and limits; each maps to a Scrapy setting (see monitor/settings.py)."""
+
+    user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; set crawl.user_agent)"
+    obey_robots: bool = True
+    download_delay: float = 1.0
+    concurrent_per_domain: int = 2
+    timeout: float = 30.0
+    retries: int = 2
+    max_page_bytes: int = 10 * 1024 * 1024
+    autothrottle: bool = True
+
+
+@dataclass
+class Config:
+    path: Path
+    database: Path = Path("data/monitor.db")
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    sources: list[Source] = field(default_factory=list)
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"{self.path}: no source named {name!r} (known: {known})")
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
+    """Read and validate a config file; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such config file (copy config/monitor.toml or pass --config)"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict[str, Any], path: Path) -> Config:
+    errors: list[str] = []
+    raw = _expand_env(raw)
+    _reject_unknown(raw, {"newsmon", "crawl", "sources"}, "", errors)
+    config = Config(path=path)
+
+    general = _table(raw, "newsmon", errors)
+    _reject_unknown(general, {"database"}, "newsmon", errors)
+    if "database" in general:
+        config.database = Path(_typed(general, "database", str, "newsmon", errors) or "")
+
+    crawl = _table(raw, "crawl", errors)
+    known = set(CrawlSettings.__dataclass_fields__)
+    _reject_unknown(crawl, known, "crawl", errors)
+    for key in known & crawl.keys():
+        default = getattr(config.crawl, key)
+        kind = float if isinstance(default, float) else type(default)
+        value = _typed(crawl, key, kind, "crawl", errors)
+        if value is not None:
+            setattr(config.crawl, key, value)
+
+    sources = raw.get("sources", [])
+    if not isinstance(sources, list):
+        errors.append("At 'sources': must be an array of tables ([[sources]])")
+        sources = []
+    seen: set[str] = set()
+    for i, entry in enumerate(sources):
+        source = _parse_source(entry, f"sources[{i}]", errors)
+        if source is None:
+            continue
+        if source.name in seen:
+            errors.append(f"At 'sources[{i}].name': duplicate source name {source.name!r}")
+        seen.add(source.name)
+        config.sources.append(source)
+
+    if errors:
+        listing = "\n".join(f"  {e}" for e in errors)
+        raise ConfigError(f"{path}: {len(errors)} problem(s):\n{listing}")
+    return config
+
+
+def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
+    if not isinstance(entry, dict):
+        errors.append(f"At '{where}': must be a table")
+        return None
+    fields = set(Source.__dataclass_fields__)
+    _reject_unknown(entry, fields, where, errors)
+    name = _typed(entry, "name", str, where, errors)
+    if not name:
+        errors.append(f"At '{where}.name': required (a short word such as 'zdf')")
+        return None
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        errors.append(f"At '{where}.name': {name!r} must be lowercase letters, digits, - or _")
+    source = Source(name=name)
+    for key in ("feeds", "sitemaps", "sections", "allowed_domains", "relevance"):
+        values = _typed(entry, key, list, where, errors) or []
+        for j, value in enumerate(values):
+            if not isinstance(value, str):
+                errors.append(f"At '{where}.{key}[{j}]': must be a string")
+            elif key in ("feeds", "sitemaps", "sections") and not _is_http(value):
+                errors.append(f"At '{where}.{key}[{j}]': {value!r} is not an http(s) URL")
+        setattr(source, key, [v for v in values if isinstance(v, str)])
+    spider = _typed(entry, "spider", str, where, errors)
+    if spider is not None:
+        if spider not in SPIDERS:
+            errors.append(
+                f"At '{where}.spider': unknown spider {spider!r} (known: {', '.join(SPIDERS)})"
+            )
+        source.spider = spider
+    pattern = _typed(entry, "link_pattern", str, where, errors)
+    if pattern:
+        try:
+            re.compile(pattern)
+            source.link_pattern = pattern
+        except re.error as exc:
+            errors.append(f"At '{where}.link_pattern': not a valid regular expression: {exc}")
+    if "interval" in entry:
+        source.interval = _duration(entry["interval"], f"{where}.interval", errors) or 600
+    enabled = _typed(entry, "enabled", bool, where, errors)
+    source.enabled = True if enabled is None else enabled
+    if not (source.feeds or source.sitemaps or source.sections):
+        errors.append(
+            f"At '{where}': source {name!r} needs at least one of feeds, sitemaps, sections"
+        )
+    if not source.allowed_domains:
+        source.allowed_domains = sorted(
+            {urlsplit(u).hostname or "" for u in source.feeds + source.sitemaps + source.sections}
+            - {""}
+        )
+    return source
+
+
+def parse_duration(value: Any) -> int | None:
+    """Seconds from 90, "90s", "10m", "1.5h" or "2d"; None when it is not a duration."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if value > 0 else None
+    match = _DURATION.match(str(value))
+    if not match:
+        return None
+    seconds = int(float(match.group(1)) * _UNITS[match.group(2)])
+    return seconds or None
+
+
+def _duration(value: Any, where: str, errors: list[str]) -> int | None:
+    seconds = parse_duration(value)
+    if seconds is None:
+        errors.append(
+            f'At \'{where}\': {value!r} is not a duration (write 90, "90s", "10m" or "1h")'
+        )
+    return seconds
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _table(raw: dict, key: str, errors: list[str]) -> dict:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        errors.append(f"At '{key}': must be a table ([{key}])")
+        return {}
+    return value
+
+
+def _typed(table: dict, key: str, kind: type, where: str, errors: list[str]) -> Any:
+    if key not in table:
+        return None
+    value = table[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+        errors.append(
+            f"At '{where}.{key}': expected {kind.__name__}, got {type(value).__name__} {value!r}"
+        )
+        return None
+    return value
+
+
+def _reject_unknown(table: dict, known: set[str], where: str, errors: list[str]) -> None:
+    for key in table.keys() - known:
+        path = f"{where}.{key}" if where else key
+        errors.append(f"At '{path}': unknown key (known: {', '.join(sorted(known))})")
+
+
+def _expand_env(value: Any) -> Any:
+    """${VAR} and ${VAR:-default} in strings: paths and addresses may come from the environment."""
+    if isinstance(value, str):
+        return _ENV.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
+    if isinstance(value, list):
+        return [_expand_env(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand_env(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,65 @@
+"""The plain data between the parts: what a fetch yields and what extraction makes of it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+from monitor.text import normalize
+
+
+@dataclass
+class Article:
+    """One cleaned rendering of an article page.
+
+    `headline`, `kicker`, `lead` and `body` are the content: they make the
+    fingerprint. `noise` is what surrounds the article on the page (video
+    teasers, captions, promos, source lines, related lists); it is kept for a
+    person to look at and never enters the fingerprint.
+    """
+
+    url: str
+    headline: str = ""
+    kicker: str = ""
+    lead: str = ""
+    body: list[str] = field(default_factory=list)
+    byline: str = ""
+    published: str | None = None
+    modified: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    site_name: str = ""
+    noise: list[str] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """A hash of the content only, stable under whitespace, quote, dash and Unicode form."""
+        parts = [self.headline, self.kicker, self.lead, *self.body]
+        joined = "\x1f".join(normalize(p) for p in parts)
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+    def paragraphs(self) -> list[str]:
+        """Lead and body as one list, the way a reader sees the text."""
+        return ([self.lead] if self.lead else []) + list(self.body)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Page:
+    """What the spider hands to the pipelines: one HTTP outcome for one article URL.
+
+    `status` is the HTTP status that reached the spider (200, 304, 404, 410);
+    `article_id` is set when this was a revisit of a known article.
+    """
+
+    url: str
+    source: str
+    status: int
+    body: bytes = b""
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    request_url: str | None = None
+    article_id: int | None = None
+    article: Article | None = None

@@ -1,0 +1,137 @@
+"""Schema of the store, as append-only migrations.
+
+Never edit a migration that has shipped: add a new function below the last
+one. sqlite-utils records each applied migration in `_sqlite_migrations`, so
+an old database is brought forward with its data intact.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newsmon")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["sources"].create(
+        {"name": str, "spider": str, "settings": str, "first_seen": str, "last_run": str},
+        pk="name",
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "source": str,
+            "url": str,
+            "status": str,  # live | removed
+            "headline": str,
+            "published": str,
+            "modified": str,
+            "first_seen": str,
+            "last_checked": str,
+            "last_changed": str,
+            "checks": int,
+            "versions": int,
+            "current_version": int,
+            "etag": str,
+            "last_modified": str,
+            "raw_hash": str,
+            "next_check_at": str,
+        },
+        pk="id",
+        not_null={"source", "url", "status"},
+        defaults={"status": "live", "checks": 0, "versions": 0},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["source", "status"])
+    db["articles"].create_index(["next_check_at"])
+    db["article_urls"].create({"url": str, "article_id": int}, pk="url")
+    db["versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "number": int,
+            "fetched_at": str,
+            "fingerprint": str,
+            "headline": str,
+            "kicker": str,
+            "lead": str,
+            "body": str,
+            "byline": str,
+            "published": str,
+            "modified": str,
+            "language": str,
+            "canonical_url": str,
+            "noise": str,
+            "http_status": int,
+            "raw_hash": str,
+            "raw_size": int,
+            "raw_html": bytes,  # zlib-compressed page as fetched
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["versions"].create_index(["article_id", "number"], unique=True)
+    db["changes"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "source": str,
+            "from_version": int,
+            "to_version": int,
+            "detected_at": str,
+            "kind": str,
+            "categories": str,  # JSON list
+            "headline": str,
+            "diff": str,  # readable
+            "ops": str,  # JSON, see monitor.diff.Diff.to_json
+            "words_added": int,
+            "words_removed": int,
+            "evaluated_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("article_id", "articles", "id"),
+            ("from_version", "versions", "id"),
+            ("to_version", "versions", "id"),
+        ],
+    )
+    db["changes"].create_index(["article_id"])
+    db["changes"].create_index(["evaluated_at"])
+    db["feeds"].create(
+        {"url": str, "source": str, "etag": str, "last_modified": str, "last_checked": str},
+        pk="url",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "source": str,
+            "started_at": str,
+            "finished_at": str,
+            "seconds": float,
+            "requests": int,
+            "responses": int,
+            "fetched": int,
+            "not_modified": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "removed": int,
+            "restored": int,
+            "dropped": str,  # JSON {reason: count}
+            "errors": int,
+            "statuses": str,  # JSON {status: count}
+            "finish_reason": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create_index(["source", "started_at"])
+    db["crawl_errors"].create(
+        {"id": int, "run_id": str, "source": str, "url": str, "at": str, "reason": str},
+        pk="id",
+    )
+    db["versions"].enable_fts(
+        ["headline", "body"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )

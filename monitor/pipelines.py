@@ -1,0 +1,162 @@
+"""Item pipelines, in the order of the flow: extract, relevance, store.
+
+Each drop is counted under `newsmon/dropped/<reason>` and logged with its URL;
+nothing leaves the flow silently. The store pipeline also writes the run's
+numbers to `crawl_runs` when the spider closes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from monitor import store
+from monitor.errors import ExtractionError
+from monitor.extract import extract
+from monitor.items import Page
+from monitor.text import normalize
+
+logger = logging.getLogger("newsmon.pipelines")
+
+
+class _Stage:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> _Stage:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> Any:
+        return self.crawler.spider
+
+    def drop(self, reason: str, page: Page, detail: str = "") -> DropItem:
+        self.crawler.stats.inc_value(f"newsmon/dropped/{reason}")
+        logger.warning("dropped %s: %s%s", page.url, reason, f" ({detail})" if detail else "")
+        return DropItem(f"{reason}: {page.url}")
+
+
+class ExtractPipeline(_Stage):
+    """Turn a fetched page into an Article; a failure is counted, logged and dropped."""
+
+    def process_item(self, page: Page) -> Page:
+        if page.status != 200:
+            return page
+        # The same bytes as last time cannot hold a different article: skip the work.
+        known = store.lookup(self.spider.db, page.request_url or page.url)
+        if (
+            known
+            and known["raw_hash"]
+            and known["raw_hash"] == _sha256(page.body)
+            and known["status"] == "live"
+        ):
+            self.crawler.stats.inc_value("newsmon/same_bytes")
+            return page
+        try:
+            page.article = extract(page.body, page.url, page.encoding)
+        except ExtractionError as exc:
+            raise self.drop("extract_failed", page, str(exc)) from None
+        return page
+
+
+class RelevancePipeline(_Stage):
+    """A source's optional topic filter: new articles that mention none of its terms are dropped."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._pattern: re.Pattern[str] | None = None
+
+    def process_item(self, page: Page) -> Page:
+        terms = self.spider.source.relevance
+        if not terms or page.article is None or page.article_id is not None:
+            return page
+        if self._pattern is None:
+            alternatives = "|".join(re.escape(normalize(t).casefold()) for t in terms)
+            self._pattern = re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
+        article = page.article
+        text = normalize(" ".join([article.kicker, article.headline, article.lead, *article.body]))
+        if not self._pattern.search(text.casefold()):
+            raise self.drop("off_topic", page)
+        return page
+
+
+class StorePipeline(_Stage):
+    """Write the outcome to SQLite (one transaction per page) and count it."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self.started = datetime.now(UTC)
+
+    def process_item(self, page: Page) -> Page:
+        outcome = store.record_page(self.spider.db, page)
+        stats = self.crawler.stats
+        stats.inc_value(f"newsmon/{outcome.kind}")
+        if outcome.change_id is not None:
+            logger.info("%s %s: %s", outcome.kind, outcome.url, ", ".join(outcome.categories))
+            # The CLI and the demo print changes as they are found.
+            self.crawler.signals.send_catch_log(signal=change_found, outcome=outcome)
+        page.body = b""  # the raw page is stored; do not keep it in memory or in item logs
+        return page
+
+    def close_spider(self) -> None:
+        spider = self.spider
+        run = run_summary(
+            self.crawler.stats.get_stats(), spider.source.name, spider.run_id, self.started
+        )
+        store.record_run(spider.db, run)
+
+
+change_found = object()  # signal: a stored change (kwarg `outcome`)
+
+
+def run_summary(stats: dict[str, Any], source: str, run_id: str, started: datetime) -> dict:
+    """One crawl_runs row from Scrapy's stats and ours."""
+    finished = datetime.now(UTC)
+    prefix = "downloader/response_status_count/"
+    statuses = {k.removeprefix(prefix): v for k, v in stats.items() if k.startswith(prefix)}
+    dropped = {
+        k.removeprefix("newsmon/dropped/"): v
+        for k, v in stats.items()
+        if k.startswith("newsmon/dropped/")
+    }
+    for key, reason in (
+        ("robotstxt/forbidden", "robots_txt"),
+        ("offsite/filtered", "offsite"),
+        ("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", "ignored"),
+    ):
+        if stats.get(key):
+            dropped[reason] = dropped.get(reason, 0) + stats[key]
+    return {
+        "run_id": run_id,
+        "source": source,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": finished.isoformat(timespec="seconds"),
+        "seconds": round((finished - started).total_seconds(), 3),
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("downloader/response_count", 0),
+        "fetched": stats.get("newsmon/new", 0)
+        + stats.get("newsmon/changed", 0)
+        + stats.get("newsmon/unchanged", 0)
+        + stats.get("newsmon/restored", 0),
+        "not_modified": stats.get("newsmon/not_modified", 0),
+        "new": stats.get("newsmon/new", 0),
+        "changed": stats.get("newsmon/changed", 0),
+        "unchanged": stats.get("newsmon/unchanged", 0),
+        "removed": stats.get("newsmon/removed", 0),
+        "restored": stats.get("newsmon/restored", 0),
+        "dropped": json.dumps(dropped, sort_keys=True),
+        "errors": stats.get("newsmon/errors", 0),
+        "statuses": json.dumps(statuses, sort_keys=True),
+        "finish_reason": stats.get("finish_reason", ""),
+    }
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,84 @@
+"""Scrapy settings for newsmon (scrapy.cfg points here).
+
+These are the polite defaults; `crawler_settings()` overlays the values from
+`[crawl]` in config/monitor.toml, so `scrapy crawl zdf` and `newsmon crawl`
+behave the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Where newsmon's own parts find the config and the store (overridable with -s).
+NEWSMON_CONFIG = "config/monitor.toml"
+NEWSMON_DB = ""  # empty: the database named in the config
+
+# --- Politeness -------------------------------------------------------------
+# A user agent that says who we are and how to reach the operator.
+USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; set crawl.user_agent)"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# AutoThrottle slows down when a site answers slowly, never speeds past DOWNLOAD_DELAY.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# --- Failure handling -------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+# A truncated body is an error, not a shorter article.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+
+# --- Limits -----------------------------------------------------------------
+# News pages are well under 2 MB; anything past 10 MB is not an article.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
+
+# --- Pipelines, in the order of the flow (spaced so new steps fit between) --
+ITEM_PIPELINES = {
+    "monitor.pipelines.ExtractPipeline": 100,
+    "monitor.pipelines.RelevancePipeline": 200,
+    "monitor.pipelines.StorePipeline": 300,
+}
+
+# --- Engine -----------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# We keep our own validators (ETag/Last-Modified) in the store; no HTTP cache.
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+# Each run's numbers go to the crawl_runs table; no periodic stats lines.
+LOGSTATS_INTERVAL = 0
+FEED_EXPORT_ENCODING = "utf-8"
+
+
+def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
+    """This module's settings with the config's [crawl] table applied on top."""
+    settings = {k: v for k, v in globals().items() if k.isupper()}
+    crawl = config.crawl
+    settings.update(
+        USER_AGENT=crawl.user_agent,
+        ROBOTSTXT_OBEY=crawl.obey_robots,
+        DOWNLOAD_DELAY=crawl.download_delay,
+        CONCURRENT_REQUESTS_PER_DOMAIN=crawl.concurrent_per_domain,
+        DOWNLOAD_TIMEOUT=crawl.timeout,
+        RETRY_TIMES=crawl.retries,
+        DOWNLOAD_MAXSIZE=crawl.max_page_bytes,
+        AUTOTHROTTLE_ENABLED=crawl.autothrottle,
+        NEWSMON_CONFIG=str(config.path),
+        NEWSMON_DB=str(config.database),
+    )
+    settings.update(overrides)
+    return settings

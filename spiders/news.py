@@ -1,0 +1,250 @@
+"""The generic news spider: one source entry of config/monitor.toml drives it.
+
+It discovers article URLs from RSS/Atom/RDF feeds, news sitemaps and section
+pages, re-checks the articles the store knows, and yields one `Page` per
+article response. Every request is conditional when the store has validators,
+and every failure is logged with its URL and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from lxml import etree
+from scrapy.http import Response
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from monitor import store
+from monitor.config import Source, load_config
+from monitor.items import Page
+
+# Statuses an article request hands to the spider instead of treating as errors.
+ARTICLE_STATUSES = [304, 404, 410]
+
+
+class NewsSpider(scrapy.Spider):
+    """Any outlet with feeds, sitemaps or section pages; configured by its source entry."""
+
+    name = "news"
+    # Declarations a site subclass may override.
+    link_pattern = ""
+    extra_domains: tuple[str, ...] = ()
+
+    def __init__(self, source: Source | str | None = None, run_id: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        self._source_arg = source
+        self.run_id = run_id
+        self.source: Source
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(crawler.settings)
+        return spider
+
+    def _configure(self, settings: Any) -> None:
+        source = self._source_arg
+        config = None
+        if not isinstance(source, Source):
+            config = load_config(settings.get("NEWSMON_CONFIG"))
+            source = config.source(source or self.name)
+        self.source = source
+        if not self.link_pattern or source.link_pattern:
+            self.link_pattern = source.link_pattern
+        self.allowed_domains = sorted({*source.allowed_domains, *self.extra_domains})
+        db_path = (
+            settings.get("NEWSMON_DB")
+            or (config or load_config(settings.get("NEWSMON_CONFIG"))).database
+        )
+        self.db = store.open_db(db_path)
+        self.run_id = self.run_id or store.now()
+        store.ensure_source(
+            self.db,
+            source.name,
+            self.name,
+            {"feeds": source.feeds, "sitemaps": source.sitemaps, "sections": source.sections},
+        )
+
+    # --- discovery ------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.source.feeds:
+            yield self._listing(url, self.parse_feed)
+        for url in self.source.sitemaps:
+            yield self._listing(url, self.parse_sitemap)
+        for url in self.source.sections:
+            yield self._listing(url, self.parse_section)
+        for row in store.articles_to_revisit(self.db, self.source.name):
+            yield self.article_request(row["url"], article_id=row["id"])
+
+    def _listing(self, url: str, callback: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            headers=store.validators(self.db, url),
+            meta={"newsmon": "listing"},
+            handle_httpstatus_list=[304],
+            dont_filter=True,
+        )
+
+    def article_request(self, url: str, article_id: int | None = None) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            headers=store.validators(self.db, url),
+            meta={"newsmon": "article", "article_id": article_id},
+            handle_httpstatus_list=ARTICLE_STATUSES,
+        )
+
+    def is_article(self, url: str) -> bool:
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        return not self.link_pattern or re.search(self.link_pattern, url) is not None
+
+    def _articles(self, urls: Iterator[str], base: str) -> Iterator[scrapy.Request]:
+        for url in urls:
+            url = urljoin(base, url.strip())
+            if self.is_article(url):
+                yield self.article_request(url)
+
+    def _listing_unchanged(self, response: Response) -> bool:
+        if response.status == 304:
+            self.crawler.stats.inc_value("newsmon/listing_not_modified")
+            return True
+        store.record_feed(
+            self.db,
+            response.url,
+            self.source.name,
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+        )
+        return False
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if self._listing_unchanged(response):
+            return
+        links = feed_links(response.body)
+        if links is None:
+            self._count_error(response.url, "feed is not valid XML")
+            return
+        yield from self._articles(iter(links), response.url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if self._listing_unchanged(response):
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except (etree.XMLSyntaxError, ValueError):
+            self._count_error(response.url, "sitemap is not valid XML")
+            return
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                if entry.get("loc") and entry["loc"] != response.url:
+                    yield self._listing(entry["loc"], self.parse_sitemap)
+            return
+        yield from self._articles((e["loc"] for e in sitemap if e.get("loc")), response.url)
+
+    def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
+        if self._listing_unchanged(response):
+            return
+        hrefs = response.css("a::attr(href)").getall() if hasattr(response, "css") else []
+        yield from self._articles(iter(hrefs), response.url)
+
+    # --- articles -------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[Page]:
+        content_type = (_header(response, b"Content-Type") or "").lower()
+        if response.status == 200 and content_type and "html" not in content_type:
+            self._count_drop("not_html", response.url)
+            return
+        yield Page(
+            url=response.url,
+            source=self.source.name,
+            status=response.status,
+            body=response.body,
+            encoding=getattr(response, "encoding", None),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            request_url=response.request.url if response.request else None,
+            article_id=response.meta.get("article_id"),
+        )
+
+    # --- failures -------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        self._count_error(request.url, describe_failure(failure))
+
+    def _count_error(self, url: str, reason: str) -> None:
+        self.logger.warning("%s: %s", url, reason)
+        self.crawler.stats.inc_value("newsmon/errors")
+        store.record_error(self.db, self.run_id, self.source.name, url, reason)
+
+    def _count_drop(self, reason: str, url: str) -> None:
+        self.logger.info("dropped %s: %s", url, reason)
+        self.crawler.stats.inc_value(f"newsmon/dropped/{reason}")
+
+    def closed(self, reason: str) -> None:
+        self.db.close()
+
+
+def describe_failure(failure: Failure) -> str:
+    """One line a person can act on, for the log and the crawl_errors table."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        response = exc.response
+        retry_after = _header(response, b"Retry-After")
+        hint = f" (Retry-After: {retry_after})" if retry_after else ""
+        return f"HTTP {response.status}{hint} after retries"
+    if isinstance(exc, IgnoreRequest):
+        return f"request dropped: {exc or 'filtered (offsite, robots.txt or redirect limit)'}"
+    name = type(exc).__name__
+    text = str(exc).strip() or name
+    return f"{name}: {text}"[:300]
+
+
+def feed_links(body: bytes) -> list[str] | None:
+    """Article links of an RSS 2.0, RSS 1.0/RDF or Atom feed; None when it is not XML."""
+    try:
+        root = etree.fromstring(
+            body,
+            parser=etree.XMLParser(
+                resolve_entities=False, no_network=True, huge_tree=False, recover=False
+            ),
+        )
+    except etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    links: list[str] = []
+    for entry in root.iter("{*}item", "{*}entry"):
+        link = None
+        for child in entry:
+            if not isinstance(child.tag, str):
+                continue
+            local = etree.QName(child).localname
+            if local == "link":
+                rel = child.get("rel", "alternate")
+                href = child.get("href") or (child.text or "").strip()
+                if href and rel == "alternate":
+                    link = href
+                    break
+            elif local == "guid" and child.get("isPermaLink", "true") == "true" and not link:
+                link = (child.text or "").strip() or None
+        if link is None and entry.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"):
+            link = entry.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+        if link:
+            links.append(link)
+    return links
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
