@@ -127,10 +127,10 @@ def record_page(db: Database, page: Page) -> Outcome:
     with db.atomic():
         if page.status == 304:
             return _not_modified(db, page)
-        if page.article is None:  # same bytes as the stored fetch: nothing to extract
-            return _checked(db, page)
         if page.status in (404, 410):
             return _gone(db, page)
+        if page.article is None:  # same bytes as the stored fetch: nothing to extract
+            return _checked(db, page)
         return _fetched(db, page)
 
 
@@ -265,7 +265,9 @@ def _fetched(db: Database, page: Page) -> Outcome:
         )
 
     diff = diff_articles(version_article(current), article) if current else None
-    categories = (["restored"] if restored else []) + (diff.categories if diff else ["new"])
+    # A reorder, merge or split changes the fingerprint without changing a word.
+    meaningful = (diff.categories or ["reordered"]) if diff else ["new"]
+    categories = (["restored"] if restored else []) + meaningful
     number = row["versions"] + 1
     version_id = _insert_version(db, row, number, page, article, raw_hash)
     change_id = _insert_change(

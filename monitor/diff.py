@@ -1,0 +1,418 @@
+"""What changed between two versions of an article: paragraph-aligned, word-level.
+
+Pure and standard-library only, so the store, the rules and the CLI can call it
+freely. All comparison is on `normalize`d text: a version that differs only in
+whitespace, quotes, dashes or Unicode form has no ops. The text kept in ops is
+normalized too, so the word runs of an op always rebuild its `old` and `new`.
+
+Paragraph indices are 0-based positions among the non-empty paragraphs of a
+body (the way a reader counts them); `readable` prints them 1-based as ¶n.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
+
+from monitor.errors import StoreError
+from monitor.items import Article
+from monitor.text import normalize
+
+# Two paragraphs at least this similar (difflib ratio over their words) are one
+# paragraph edited; below it, the old one was removed and a new one added.
+SIMILARITY = 0.5
+# Merges and splits are looked for up to this many paragraphs on one side.
+MAX_SPAN = 3
+# Past this many (removed × added) pairs the article was rewritten, not edited: pair
+# 1:1 only, and past the second limit not at all, so diffing stays fast whatever happens.
+MAX_SPAN_PAIRS, MAX_PAIRS = 400, 10_000
+# Words of unchanged text shown either side of a change in `readable`.
+CONTEXT_WORDS = 5
+
+# Editors' notes. Data, not code: extend these tuples to teach new markers.
+# Words that open a note wherever they start a paragraph ("Korrektur vom 3. März …").
+CORRECTION_OPENERS = ("korrektur", "berichtigung", "richtigstellung")
+# Labels that also start ordinary sentences, so they count only when a colon
+# follows within a few words ("Update 14:30 Uhr:", "Correction:").
+CORRECTION_LABELS = ("update", "aktualisierung", "nachtrag", "correction", "clarification")
+# Phrases that mark a note anywhere in a paragraph.
+CORRECTION_PHRASES = (
+    "anmerkung der redaktion",
+    "hinweis der redaktion",
+    "in einer früheren version",
+    "in einer vorherigen version",
+    "in einer ersten version",
+    "editor's note",
+    "editors' note",
+    "an earlier version of this article",
+    "an earlier version of this story",
+    "this article has been corrected",
+    "this article has been updated",
+)
+# Mid-paragraph "Korrektur" stays out: "eine Korrektur der Zahlen" is news, not a note.
+_CORRECTION = re.compile(
+    r"^\W*(?:" + "|".join(map(re.escape, CORRECTION_OPENERS)) + r")\b"
+    r"|^\W*(?:" + "|".join(map(re.escape, CORRECTION_LABELS)) + r")\b[^:]{0,40}:"
+    r"|\b(?:" + "|".join(map(re.escape, CORRECTION_PHRASES)) + r")",
+    re.IGNORECASE,
+)
+
+_WORDLIKE = re.compile(r"\w")
+
+CATEGORIES = ("headline", "lead", "body_added", "body_removed", "body_edited", "correction")
+_LABELS = {"headline": "Headline", "kicker": "Kicker", "lead": "Lead"}  # the fields besides body
+
+
+@dataclass
+class WordOp:
+    """One run of words inside an operation: "=" kept, "-" removed, "+" added."""
+
+    op: str
+    text: str
+
+
+@dataclass
+class Op:
+    """One paragraph-level operation; equal paragraphs are not listed.
+
+    `op` is "added", "removed" or "edited", and "moved" for a paragraph whose
+    text is unchanged but whose place is not. A merge (several old paragraphs
+    became one) or a split is one "edited" op spanning `old_count` or
+    `new_count` paragraphs; its `old`/`new` then hold them joined by "\\n".
+    """
+
+    field: str
+    op: str
+    old_index: int | None
+    new_index: int | None
+    old: str
+    new: str
+    # `dataclasses.field`, spelled out: this class has an attribute named `field`.
+    words: list[WordOp] = dataclasses.field(default_factory=list)
+    old_count: int = 1
+    new_count: int = 1
+
+    def changes_words(self) -> bool:
+        return any(w.op != "=" for w in self.words)
+
+
+@dataclass
+class Diff:
+    """Everything that changed between two versions; `categories` drive alerts."""
+
+    categories: list[str] = dataclasses.field(default_factory=list)
+    ops: list[Op] = dataclasses.field(default_factory=list)
+    words_added: int = 0
+    words_removed: int = 0
+
+    def is_empty(self) -> bool:
+        """Same text after normalization (moves or merges alone: not empty, no categories)."""
+        return not self.ops
+
+    def to_json(self) -> str:
+        data = {
+            "format": 1,
+            "categories": self.categories,
+            "ops": [asdict(op) for op in self.ops],
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, s: str) -> Diff:
+        # The store is the only writer of this JSON; a bad one means a damaged database.
+        try:
+            data = json.loads(s)
+            ops = [
+                Op(**{**op, "words": [WordOp(**w) for w in op.get("words", [])]})
+                for op in data.get("ops", [])
+            ]
+            return cls(
+                categories=list(data.get("categories", [])),
+                ops=ops,
+                words_added=int(data.get("words_added", 0)),
+                words_removed=int(data.get("words_removed", 0)),
+            )
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise StoreError(f"A stored diff is not valid diff JSON ({exc}).") from exc
+
+    def readable(self) -> str:
+        """Plain text with [-removed-] and {+added+} markers, for people, mail and logs."""
+        return _render(self, _PLAIN)
+
+
+def is_correction(paragraph: str) -> bool:
+    """Whether a paragraph is an editor's note (correction, update, clarification)."""
+    return bool(_CORRECTION.search(normalize(paragraph)))
+
+
+def word_diff(old: str, new: str) -> list[WordOp]:
+    """Runs of kept, removed and added words; a changed stretch is all "-" then all "+"."""
+    a, b = normalize(old).split(), normalize(new).split()
+    runs: list[WordOp] = []
+    minus: list[str] = []
+    plus: list[str] = []
+    head, tail, middle = _match(a, b)
+    opcodes = [
+        ("equal", 0, head, 0, head),
+        *(
+            (t, i1 + head, i2 + head, j1 + head, j2 + head)
+            for t, i1, i2, j1, j2 in middle.get_opcodes()
+        ),
+        ("equal", len(a) - tail, len(a), len(b) - tail, len(b)),
+    ]
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag != "equal":
+            minus += a[i1:i2]
+            plus += b[j1:j2]
+            continue
+        pending = (("-", minus), ("+", plus), ("=", a[i1:i2]))
+        runs += [WordOp(op, " ".join(texts)) for op, texts in pending if texts]
+        minus, plus = [], []
+    return runs
+
+
+def _match(a: list[str], b: list[str]) -> tuple[int, int, SequenceMatcher]:
+    """Common head and tail lengths, and a matcher for what lies between."""
+    # Most edits touch a few words: matching only between the common ends keeps a long
+    # paragraph fast. autojunk would treat frequent words ("der", "und") as junk.
+    head = tail = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle = SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False)
+    return head, tail, middle
+
+
+def diff_paragraphs(old: list[str], new: list[str]) -> list[Op]:
+    """Body ops, in reading order of the new version."""
+    a = [t for t in map(normalize, old) if t]
+    b = [t for t in map(normalize, new) if t]
+    lone_old: list[int] = []
+    lone_new: list[int] = []
+    anchor: dict[int, int] = {}  # where a removed paragraph would sit in the new body
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            lone_old.extend(range(i1, i2))
+            lone_new.extend(range(j1, j2))
+            anchor.update(dict.fromkeys(range(i1, i2), j1))
+
+    ops: list[tuple[tuple[int, int, int], Op]] = []
+    for olds, news in _pair(a, b, lone_old, lone_new):
+        old_text, new_text = "\n".join(a[i] for i in olds), "\n".join(b[j] for j in news)
+        # The same text somewhere else is a move, not words removed and added again.
+        kind = "moved" if old_text == new_text else "edited"
+        words = word_diff(old_text, new_text)
+        op = Op("body", kind, olds[0], news[0], old_text, new_text, words, len(olds), len(news))
+        ops.append(((news[0], 1, olds[0]), op))
+    paired = [op for _, op in ops]
+    used_old = {i for op in paired for i in range(op.old_index, op.old_index + op.old_count)}
+    used_new = {j for op in paired for j in range(op.new_index, op.new_index + op.new_count)}
+    for i in lone_old:
+        if i not in used_old:
+            # In reading order: after what its block's earlier paragraphs became,
+            # before what was added in its place.
+            after = [
+                op.new_index + op.new_count
+                for op in paired
+                if op.old_index < i and anchor.get(op.old_index) == anchor[i]
+            ]
+            op = Op("body", "removed", i, None, a[i], "", [WordOp("-", a[i])], new_count=0)
+            ops.append(((max(after, default=anchor[i]), 0, i), op))
+    for j in lone_new:
+        if j not in used_new:
+            op = Op("body", "added", None, j, "", b[j], [WordOp("+", b[j])], old_count=0)
+            ops.append(((j, 1, -1), op))
+    return [op for _, op in sorted(ops, key=lambda item: item[0])]
+
+
+def _pair(
+    a: list[str], b: list[str], lone_old: list[int], lone_new: list[int]
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Pair removed with added paragraphs: exact moves, then the most similar first."""
+    pairs: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    free_old, free_new = set(lone_old), set(lone_new)
+    waiting: dict[str, list[int]] = {}
+    for j in lone_new:
+        waiting.setdefault(b[j], []).append(j)
+    for i in lone_old:
+        if waiting.get(a[i]):
+            j = waiting[a[i]].pop(0)
+            pairs.append(((i,), (j,)))
+            free_old.discard(i)
+            free_new.discard(j)
+
+    n_pairs = len(free_old) * len(free_new)
+    if not n_pairs or n_pairs > MAX_PAIRS:
+        return pairs
+    span = MAX_SPAN if n_pairs <= MAX_SPAN_PAIRS else 1
+    candidates = []
+    new_runs = _runs(b, sorted(free_new), span)
+    for olds, ta, ca in _runs(a, sorted(free_old), span):
+        for news, tb, cb in new_runs:
+            if len(olds) > 1 and len(news) > 1:
+                continue  # many-to-many is an unrelated rewrite, not a merge or split
+            score = _similarity(ta, tb, ca, cb)
+            if score >= SIMILARITY:
+                candidates.append((-score, abs(olds[0] - news[0]), olds, news))
+    for _, _, olds, news in sorted(candidates):
+        if free_old.issuperset(olds) and free_new.issuperset(news):
+            pairs.append((olds, news))
+            free_old.difference_update(olds)
+            free_new.difference_update(news)
+    return pairs
+
+
+def _runs(
+    paragraphs: list[str], indices: list[int], span: int
+) -> list[tuple[tuple[int, ...], list[str], Counter[str]]]:
+    """Every run of up to `span` consecutive indices, with its words and their counts."""
+    present = set(indices)
+    runs = []
+    for i in indices:
+        for n in range(1, span + 1):
+            if i + n - 1 not in present:
+                break
+            run = tuple(range(i, i + n))
+            tokens = " ".join(paragraphs[k] for k in run).split()
+            runs.append((run, tokens, Counter(tokens)))
+    return runs
+
+
+def _similarity(a: list[str], b: list[str], ca: Counter[str], cb: Counter[str]) -> float:
+    # Cheap upper bounds first (length, then shared words), as difflib's own quick ratios do.
+    total = len(a) + len(b)
+    if not total or 2 * min(len(a), len(b)) / total < SIMILARITY:
+        return 0.0
+    if 2 * sum(min(ca[w], cb[w]) for w in ca.keys() & cb.keys()) / total < SIMILARITY:
+        return 0.0
+    head, tail, middle = _match(a, b)
+    return 2 * (head + tail + sum(m.size for m in middle.get_matching_blocks())) / total
+
+
+def _field_op(name: str, old: str, new: str) -> Op | None:
+    old, new = normalize(old), normalize(new)
+    if old == new:
+        return None
+    kind = "added" if not old else "removed" if not new else "edited"
+    return Op(name, kind, None, None, old, new, word_diff(old, new), int(bool(old)), int(bool(new)))
+
+
+def diff_articles(old: Article, new: Article) -> Diff:
+    """Everything that changed from `old` to `new`, with categories and word counts."""
+    fields = [_field_op(name, getattr(old, name), getattr(new, name)) for name in _LABELS]
+    ops = [op for op in fields if op] + diff_paragraphs(old.body, new.body)
+    found: set[str] = set()
+    for op in ops:
+        if op.field in ("headline", "kicker"):
+            found.add("headline")
+        elif op.field == "lead":
+            found.add("lead")
+            if op.op != "removed" and is_correction(op.new):
+                found.add("correction")
+        elif op.op == "removed":
+            found.add("body_removed")
+        elif op.op in ("added", "edited") and op.changes_words():
+            # An editor's note is reported as a correction, not also as ordinary body text.
+            found.add("correction" if is_correction(op.new) else f"body_{op.op}")
+    return Diff(
+        categories=[c for c in CATEGORIES if c in found],
+        ops=ops,
+        words_added=_count(ops, "+"),
+        words_removed=_count(ops, "-"),
+    )
+
+
+def _count(ops: list[Op], kind: str) -> int:
+    # A lone dash or quote is a token but not a word a reader would count.
+    runs = (w.text for op in ops for w in op.words if w.op == kind)
+    return sum(1 for text in runs for token in text.split() if _WORDLIKE.search(token))
+
+
+# Templates per part: "-"/"+" a run inside a paragraph, "old"/"new" a whole paragraph.
+_PLAIN = {"-": "[-{}-]", "+": "{{+{}+}}", "old": "{}", "new": "{}", "label": "{}"}
+# Colour alone marks the change on a terminal; no strikethrough, which many terminals lack.
+_RED, _GREEN = "\x1b[31m{}\x1b[0m", "\x1b[32m{}\x1b[0m"
+_COLOR = {"-": _RED, "+": _GREEN, "old": _RED, "new": _GREEN, "label": "\x1b[1m{}\x1b[0m"}
+
+
+def render_terminal(diff: Diff, color: bool = True) -> str:
+    """The diff for `newsmon diff`: red removed, green added; plain markers without color."""
+    return _render(diff, _COLOR if color else _PLAIN)
+
+
+def _render(diff: Diff, style: dict[str, str]) -> str:
+    if diff.is_empty():
+        return "No changes."
+    what = ", ".join(diff.categories) or "layout only"
+    counts = f"{diff.words_added} words added, {diff.words_removed} removed"
+    lines = [style["label"].format(f"Changed: {what} ({counts})")]
+    for op in diff.ops:
+        if op.field in _LABELS:
+            # Headline and kicker are short: show them whole; a lead gets context like a paragraph.
+            context = CONTEXT_WORDS if op.field == "lead" else None
+            lines.append(_line(style, _LABELS[op.field] + ":", _inline(op, style, context)))
+        else:
+            lines.append(_body_line(op, style))
+    return "\n".join(lines)
+
+
+def _line(style: dict[str, str], label: str, text: str) -> str:
+    return style["label"].format(label) + " " + text
+
+
+def _span(index: int, count: int) -> str:
+    return f"¶{index + 1}" if count == 1 else f"¶{index + 1}–{index + count}"
+
+
+def _body_line(op: Op, style: dict[str, str]) -> str:
+    note = " (correction)" if op.op in ("added", "edited") and is_correction(op.new) else ""
+    if op.op == "added":
+        return _line(style, f"¶{op.new_index + 1} added{note}:", style["new"].format(op.new))
+    if op.op == "removed":
+        return _line(style, f"¶{op.old_index + 1} removed:", style["old"].format(op.old))
+    head = _span(op.new_index, op.new_count)
+    if op.op == "moved":
+        return _line(style, f"{head} moved (was ¶{op.old_index + 1}):", _start(op.new))
+    if op.old_count > 1:
+        head += f" merged from old {_span(op.old_index, op.old_count)}"
+    elif op.new_count > 1:
+        head += f" split from old ¶{op.old_index + 1}"
+    else:
+        head += " edited"
+    return _line(style, f"{head}{note}:", _inline(op, style, CONTEXT_WORDS))
+
+
+def _start(text: str) -> str:
+    words = text.split()
+    return " ".join(words[: 2 * CONTEXT_WORDS]) + (" …" if len(words) > 2 * CONTEXT_WORDS else "")
+
+
+def _inline(op: Op, style: dict[str, str], context: int | None) -> str:
+    """The op's runs in a line; with `context`, long unchanged stretches shrink to their ends."""
+    if not op.changes_words():
+        return _start(op.new)
+    parts = []
+    last = len(op.words) - 1
+    for k, run in enumerate(op.words):
+        if run.op == "-":
+            parts.append(style["-"].format(run.text))
+        elif run.op == "+":
+            parts.append(style["+"].format(run.text))
+        elif context is None or len(words := run.text.split()) <= context:
+            parts.append(run.text)
+        elif k == 0:
+            parts.append("… " + " ".join(words[-context:]))
+        elif k == last:
+            parts.append(" ".join(words[:context]) + " …")
+        elif len(words) > 2 * context:
+            parts.append(" ".join([*words[:context], "…", *words[-context:]]))
+        else:
+            parts.append(run.text)
+    return " ".join(parts)

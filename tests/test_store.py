@@ -1,0 +1,153 @@
+"""The store on a real SQLite file: versions only on real change, one change row per transition."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from monitor import store
+from monitor.items import Article, Page
+from monitor.migrations import migrations
+
+URL = "https://www.zdfheute.de/politik/ausland/genf-gespraeche-100.html"
+
+
+def article(**changes) -> Article:
+    base = {
+        "url": URL,
+        "canonical_url": URL,
+        "kicker": "Ukraine-Gespräche",
+        "headline": "Delegationen treffen sich erneut in Genf",
+        "lead": "Die zweite Runde beginnt am Montag.",
+        "body": ["Erster Absatz über die Gespräche.", "Zweiter Absatz mit Details zur Agenda."],
+        "noise": ["22.11.2026 | 2:31 min"],
+    }
+    base.update(changes)
+    return Article(**base)
+
+
+def page(
+    art: Article | None, status: int = 200, url: str = URL, body: bytes = b"<html>v</html>"
+) -> Page:
+    return Page(
+        url=url,
+        source="zdf",
+        status=status,
+        body=body,
+        etag='"e1"',
+        last_modified="Mon, 23 Nov 2026 10:00:00 GMT",
+        article=art,
+    )
+
+
+@pytest.fixture
+def db(tmp_path):
+    handle = store.open_db(tmp_path / "data" / "monitor.db")
+    yield handle
+    handle.close()
+
+
+def test_a_new_article_gets_version_one_and_a_new_change(db):
+    outcome = store.record_page(db, page(article()))
+    assert outcome.kind == "new"
+    assert db["versions"].count == 1
+    change = next(db["changes"].rows)
+    assert change["kind"] == "new" and json.loads(change["categories"]) == ["new"]
+    row = db["articles"].get(outcome.article_id)
+    assert row["etag"] == '"e1"' and row["versions"] == 1 and row["status"] == "live"
+
+
+def test_noise_alone_does_not_make_a_version(db):
+    store.record_page(db, page(article()))
+    outcome = store.record_page(
+        db,
+        page(
+            article(noise=["23.11.2026 | 4:10 min", "vor 3 Minuten"]),
+            body=b"<html>other bytes</html>",
+        ),
+    )
+    assert outcome.kind == "unchanged"
+    assert db["versions"].count == 1 and db["changes"].count == 1
+
+
+def test_an_edit_makes_a_version_and_a_change_with_its_diff(db):
+    store.record_page(db, page(article()))
+    edited = article(
+        body=["Erster Absatz über die Gespräche.", "Zweiter Absatz mit neuen Details zur Agenda."]
+    )
+    outcome = store.record_page(db, page(edited, body=b"<html>v2</html>"))
+    assert outcome.kind == "changed" and outcome.categories == ["body_edited"]
+    change = db["changes"].get(outcome.change_id)
+    assert change["words_added"] == 1 and change["words_removed"] == 0
+    assert "{+neuen+}" in change["diff"]
+    assert json.loads(change["ops"])
+    versions = list(
+        db["versions"].rows_where("article_id = ?", [outcome.article_id], order_by="number")
+    )
+    assert [v["number"] for v in versions] == [1, 2]
+    assert change["from_version"] == versions[0]["id"] and change["to_version"] == versions[1]["id"]
+
+
+def test_raw_html_is_kept_compressed_for_every_version(db):
+    html = "<html><body>" + "Verhandlungen " * 2000 + "</body></html>"
+    store.record_page(db, page(article(), body=html.encode()))
+    version = next(db["versions"].rows)
+    assert version["raw_size"] == len(html)
+    assert len(version["raw_html"]) < len(html) / 10
+    assert store.raw_html(version).decode() == html
+
+
+def test_a_takedown_and_a_return_are_changes_without_losing_versions(db):
+    first = store.record_page(db, page(article()))
+    gone = store.record_page(db, page(None, status=410))
+    assert gone.kind == "removed" and db["articles"].get(first.article_id)["status"] == "removed"
+    again = store.record_page(db, page(None, status=404))
+    assert again.kind == "not_modified"  # still gone: no second change
+    back = store.record_page(db, page(article()))
+    assert back.kind == "restored" and back.categories == ["restored"]
+    assert [c["kind"] for c in db["changes"].rows] == ["new", "removed", "restored"]
+    assert db["versions"].count == 1
+
+
+def test_a_304_counts_as_a_check(db):
+    first = store.record_page(db, page(article()))
+    outcome = store.record_page(db, page(None, status=304))
+    assert outcome.kind == "not_modified"
+    assert db["articles"].get(first.article_id)["checks"] == 2  # the first fetch and the 304
+
+
+def test_other_urls_of_the_same_article_map_to_it(db):
+    first = store.record_page(db, page(article()))
+    alias = "https://www.zdf.de/nachrichten/politik/ausland/genf-gespraeche-100.html?utm_source=rss"
+    outcome = store.record_page(db, page(article(), url=alias))
+    assert outcome.article_id == first.article_id
+    assert store.lookup(db, alias)["id"] == first.article_id
+    assert store.validators(db, alias) == {
+        "If-None-Match": '"e1"',
+        "If-Modified-Since": "Mon, 23 Nov 2026 10:00:00 GMT",
+    }
+
+
+def test_full_text_search_finds_versions_by_words(db):
+    store.record_page(db, page(article()))
+    hits = list(db["versions"].search("Genf"))
+    assert len(hits) == 1
+
+
+def test_opening_an_existing_database_keeps_its_data_and_applies_nothing_twice(tmp_path):
+    path = tmp_path / "monitor.db"
+    db = store.open_db(path)
+    store.record_page(db, page(article()))
+    db.close()
+    again = store.open_db(path)
+    assert again["versions"].count == 1
+    assert migrations.pending(again) == []
+    assert again.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_unopenable_database_path_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(store.StoreError, match="cannot open the database"):
+        store.open_db(blocker / "monitor.db")
