@@ -74,7 +74,7 @@ class Cycle:
         for source in sources:
             crawler = self.runner.create_crawler(self.spiders.load(source.spider))
             for listener in self.listeners:
-                crawler.signals.connect(_forward(listener), signal=change_found)
+                crawler.signals.connect(_forward(listener), signal=change_found, weak=False)
             tasks.append(self.runner.crawl(crawler, source=source, run_id=run_id))
         await asyncio.gather(*tasks)
         db = store.open_db(self.config.database)

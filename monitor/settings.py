@@ -22,7 +22,7 @@ NEWSMON_DB = ""  # empty: the database named in the config
 USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; set crawl.user_agent)"
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50%, so requests do not march in step
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # AutoThrottle slows down when a site answers slowly, never speeds past DOWNLOAD_DELAY.
@@ -30,6 +30,16 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Scrapy's robots.txt middleware lets through requests that waited for robots.txt to download,
+# and its offsite filter drops redirects to other hosts without telling the spider (see
+# monitor/middlewares.py).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.middlewares.RobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "monitor.middlewares.OffsiteMiddleware": 50,
+}
 
 # --- Failure handling -------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
@@ -79,6 +89,7 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         AUTOTHROTTLE_ENABLED=crawl.autothrottle,
         NEWSMON_CONFIG=str(config.path),
         NEWSMON_DB=str(config.database),
+        NEWSMON_CONFIG_APPLIED=True,
     )
     settings.update(overrides)
     return settings

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from lxml import etree
+from scrapy import signals
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -22,6 +23,7 @@ from twisted.python.failure import Failure
 from monitor import store
 from monitor.config import Source, load_config
 from monitor.items import Page
+from monitor.settings import crawler_settings
 
 # Statuses an article request hands to the spider instead of treating as errors.
 ARTICLE_STATUSES = [304, 404, 410]
@@ -42,9 +44,21 @@ class NewsSpider(scrapy.Spider):
         self.source: Source
 
     @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Under plain `scrapy crawl`, apply the config's [crawl] table as `newsmon crawl` does."""
+        super().update_settings(settings)
+        if settings.getbool("NEWSMON_CONFIG_APPLIED"):
+            return
+        config = load_config(settings.get("NEWSMON_CONFIG"))
+        for key, value in crawler_settings(config).items():
+            if settings.getpriority(key) is None or settings.getpriority(key) <= 20:
+                settings.set(key, value, priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler.settings)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         return spider
 
     def _configure(self, settings: Any) -> None:
@@ -87,9 +101,7 @@ class NewsSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_error,
             headers=store.validators(self.db, url),
-            meta={"newsmon": "listing"},
-            handle_httpstatus_list=[304],
-            dont_filter=True,
+            meta={"newsmon": "listing", "handle_httpstatus_list": [304]},
         )
 
     def article_request(self, url: str, article_id: int | None = None) -> scrapy.Request:
@@ -98,8 +110,11 @@ class NewsSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_error,
             headers=store.validators(self.db, url),
-            meta={"newsmon": "article", "article_id": article_id},
-            handle_httpstatus_list=ARTICLE_STATUSES,
+            meta={
+                "newsmon": "article",
+                "article_id": article_id,
+                "handle_httpstatus_list": ARTICLE_STATUSES,
+            },
         )
 
     def is_article(self, url: str) -> bool:
@@ -178,6 +193,18 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request
         self._count_error(request.url, describe_failure(failure))
+
+    def on_dropped(self, request: scrapy.Request, **_: Any) -> None:
+        """A redirect to a URL already requested in this crawl: a loop is an error, never silent."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            self._count_error(chain[0], "redirect loop: " + " -> ".join([*chain, request.url]))
+        elif chain:
+            self._count_drop("redirect_to_known_url", chain[0])
+
+    def on_offsite(self, request: scrapy.Request) -> None:
+        chain = request.meta.get("redirect_urls") or [request.url]
+        self._count_error(chain[0], f"redirected off-site to {request.url}; not followed")
 
     def _count_error(self, url: str, reason: str) -> None:
         self.logger.warning("%s: %s", url, reason)

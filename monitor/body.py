@@ -1,0 +1,337 @@
+"""The article's text: trafilatura's blocks sorted into lead, body paragraphs and noise.
+
+trafilatura finds the main text of a cleaned page (see `monitor.prune`) and
+keeps its structure: headings, paragraphs, list items, quotes. Here each block
+is judged again: the headline printed twice, bylines, labels above the text,
+source lists and link lines go to noise; the lead is the paragraph the page
+also declares as its description, or the first prose under the headline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import etree, html
+
+from monitor import noise as noiselib
+from monitor.text import normalize
+
+_SENTENCE_END = re.compile(r"[.!?:\"')»“”]$")
+_FULL_STOP = re.compile(r"[.!?\"')»“”]$")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def squash(text: str) -> str:
+    """A key blind to case, spacing and punctuation: "Kicker:Headline" = "Kicker: Headline"."""
+    return _NOT_WORD.sub("", normalize(text).casefold())
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice overlap of the word sets: 1.0 for the same words in any order."""
+    ta, tb = _words(a), _words(b)
+    return 2 * len(ta & tb) / (len(ta) + len(tb)) if ta and tb else 0.0
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", normalize(text).casefold()))
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", normalize(text).casefold())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+@dataclass
+class Block:
+    """One paragraph-level piece of the main text."""
+
+    kind: str  # p, head, item, quote, row
+    text: str
+    link_share: float  # share of the text that is link text
+    opens_with_link: bool  # the first words are a link
+    group: int  # blocks from one list share a group
+
+
+def blocks(root: html.HtmlElement, url: str) -> list[Block]:
+    """trafilatura's main text as blocks, keeping headings, list items and quotes apart."""
+    doc = trafilatura.bare_extraction(
+        root,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_formatting=False,
+        include_links=True,  # link share tells teaser lines from prose
+        deduplicate=False,
+        with_metadata=False,
+    )
+    if doc is None or doc.body is None:
+        return []
+    out: list[Block] = []
+
+    def emit(kind: str, el: etree._Element) -> None:
+        for text, link_share, opens in _lines(el):
+            out.append(Block(kind, text, link_share, opens, len(out) and out[-1].group + 1))
+
+    def walk(el: etree._Element) -> None:
+        if el.tag == "list":
+            group = len(out) and out[-1].group + 1
+            for item in el.iter("item"):
+                out.extend(Block("item", t, s, o, group) for t, s, o in _lines(item))
+        elif el.tag == "quote":
+            for part in [p for p in el.iter("p")] or [el]:
+                emit("quote", part)
+        elif el.tag == "table":
+            for row in el.iter("row"):
+                emit("row", row)
+        elif el.tag in ("p", "head") or not any(c.tag in _CONTAINERS for c in el):
+            emit("head" if el.tag == "head" else "p", el)
+        else:
+            # A container (the fallback extractors return some): its blocks, and loose text
+            # between them as paragraphs of their own.
+            loose = etree.Element("p")
+            loose.text = el.text
+            for child in el:
+                if child.tag in _CONTAINERS:
+                    emit("p", loose)
+                    loose = etree.Element("p")
+                    walk(child)
+                    loose.text = child.tail
+                else:
+                    loose.append(_copy_inline(child))
+            emit("p", loose)
+
+    for el in doc.body:
+        walk(el)
+    return out
+
+
+_CONTAINERS = {"p", "head", "list", "quote", "table", "div", "section", "article", "main"}
+
+
+def _copy_inline(el: etree._Element) -> etree._Element:
+    """A copy of an inline element (moving the original would disturb the walk over its parent)."""
+    if not isinstance(el.tag, str):  # a comment or processing instruction: only its tail is text
+        copy = etree.Element("hi")
+        copy.tail = el.tail
+        return copy
+    copy = etree.Element(el.tag)
+    copy.text, copy.tail = el.text, el.tail
+    copy.extend(_copy_inline(c) for c in el)
+    return copy
+
+
+def _lines(el: etree._Element) -> list[tuple[str, float, bool]]:
+    """One block's text split at line breaks and inner paragraphs.
+
+    Each line comes with the share of it that is link text, and whether the
+    block opens with a link (as a teaser does: the linked title, then its summary).
+    """
+    lines: list[list[tuple[str, bool]]] = [[]]
+
+    def walk(node: etree._Element, in_link: bool) -> None:
+        if node.tag == "list" and node is not el:
+            return  # a nested list yields its own items
+        inner_block = node is not el and node.tag in ("p", "head", "quote", "item")
+        if inner_block:
+            lines.append([])
+        in_link = in_link or node.tag == "ref"
+        if node.tag == "lb":
+            lines.append([])
+        elif node.text:
+            lines[-1].append((node.text, in_link))
+        for child in node:
+            walk(child, in_link)
+            if child.tail:
+                lines[-1].append((child.tail, in_link))
+        if inner_block:
+            lines.append([])
+
+    walk(el, False)
+    opens = next((link for line in lines for t, link in line if t.strip()), False)
+    out = []
+    for line in lines:
+        text = normalize("".join(t for t, _ in line))
+        if text:
+            linked = sum(len(t.strip()) for t, link in line if link)
+            out.append((text, min(1.0, linked / len(text)), opens))
+    return out
+
+
+def is_teaser_list(found: list[Block]) -> bool:
+    """Most sizeable blocks open with a link elsewhere: an index page of teasers, not an article."""
+    sizeable = [b for b in found if len(b.text.split()) >= 5]
+    teasers = [b for b in sizeable if b.opens_with_link]
+    return len(teasers) >= 3 and len(teasers) >= 0.5 * len(sizeable)
+
+
+def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], str]:
+    """Split blocks into body paragraphs and noise; also return a byline if one was printed."""
+    title_keys = {squash(t) for t in titles}
+    body: list[tuple[Block, str]] = []
+    noise: list[str] = []
+    byline = ""
+    started = False  # the first sentence-like paragraph has been seen
+    source_group = -1
+    for block in found:
+        text = block.text
+        words = len(text.split())
+        if squash(text) in title_keys:
+            continue  # the headline, printed again
+        if not started and any(similarity(text, t) >= 0.8 for t in titles):
+            continue  # a variant of the headline above the text
+        if noiselib.BYLINE_LINE.match(text) and words <= 10:
+            byline = byline or noiselib.BYLINE_LINE.sub(r"\g<name>", text)
+            continue
+        if noiselib.SOURCES_LABEL.match(text):
+            source_group = block.group + 1  # the list that follows names the sources
+            noise.append(text)
+            continue
+        if (
+            noiselib.is_noise(text)
+            or (block.kind == "item" and block.group == source_group)
+            or (block.link_share > 0.8 and block.kind in ("p", "item") and _is_teaser_line(text))
+            or (not started and words <= 4 and not _FULL_STOP.search(text))
+        ):
+            noise.append(text)
+            continue
+        started = started or words >= 8 or bool(_SENTENCE_END.search(text))
+        body.append((block, text))
+    # A heading or label with nothing under it headed a box that was removed.
+    while body and (body[-1][0].kind == "head" or _is_label(body[-1][1])):
+        noise.append(body.pop()[1])
+    return dedupe([text for _, text in body], min_len=40), noise, byline
+
+
+def _is_teaser_line(text: str) -> bool:
+    """A linked line that reads like a headline (no full stop) links to another article."""
+    return len(text) < 250 and not _FULL_STOP.search(text)
+
+
+def _is_label(text: str) -> bool:
+    return len(text.split()) <= 6 and not _SENTENCE_END.search(text)
+
+
+def dedupe(texts: list[str], min_len: int = 0) -> list[str]:
+    """Drop repeats (responsive pages print some blocks twice); short lines may repeat rightly."""
+    seen: set[str] = set()
+    out = []
+    for text in texts:
+        key = squash(text)
+        if key in seen and len(text) >= min_len:
+            continue
+        seen.add(key)
+        out.append(text)
+    return out
+
+
+def rescue(root: html.HtmlElement, body: list[str], article_body: str) -> list[str]:
+    """When JSON-LD `articleBody` holds far more text than was found, take the page's blocks in it.
+
+    Some layouts split the text over several containers (ads between chunks);
+    the content extractor then keeps only one of them.
+    """
+    found = sum(len(p) for p in body)
+    if len(article_body) < 1.5 * found + 200:
+        return body
+    known = _trigrams(article_body)
+    rescued = []
+    for el in root.iter("p", "h2", "h3", "h4", "li", "blockquote"):
+        if any(a.tag in ("p", "li", "blockquote") for a in el.iterancestors()):
+            continue
+        text = normalize(el.text_content())
+        grams = _trigrams(text) or {tuple(re.findall(r"\w+", text.casefold()))}
+        # Most of its word triples, not all: articleBody may inline link targets or differ a little.
+        in_article_body = len(grams & known) >= 0.6 * len(grams)
+        if len(text.split()) >= 2 and in_article_body and not noiselib.is_noise(text):
+            rescued.append(text)
+    if sum(len(p) for p in rescued) <= found:
+        return body
+    return dedupe(rescued, min_len=40)
+
+
+def lead(
+    root: html.HtmlElement,
+    h1: html.HtmlElement | None,
+    body: list[str],
+    descriptions: list[str],
+    noise: list[str],
+) -> tuple[str, list[str]]:
+    """Split the lead off the body; it is never repeated as the first body paragraph."""
+    text, body = _declared_lead(root, body, descriptions, noise)
+    if not text and h1 is not None:
+        text, body = _header_lead(h1, body)
+    if text and body and body[0].startswith(text) and len(body[0]) > len(text):
+        # The extractor ran the lead and the first paragraph together.
+        body = [p for p in [body[0][len(text) :].strip(), *body[1:]] if p]
+    return text, body
+
+
+def _declared_lead(
+    root: html.HtmlElement, body: list[str], descriptions: list[str], noise: list[str]
+) -> tuple[str, list[str]]:
+    """The paragraph under the headline that the page also declares as its description."""
+    if not descriptions:
+        return "", body
+    limit = 2 * max(len(d) for d in descriptions) + 100
+
+    def matches(text: str) -> bool:
+        if not 20 <= len(text) <= limit or noiselib.is_noise(text):
+            return False
+        for desc in descriptions:
+            stem = squash(desc.rstrip(".… "))
+            if similarity(text, desc) >= 0.7 or (len(stem) > 30 and squash(text).startswith(stem)):
+                return True
+        return False
+
+    for i, text in enumerate(body[:3]):
+        if matches(text):
+            before = body[:i]
+            if all(len(p.split()) < 15 for p in before):  # labels and captions above the lead
+                noise.extend(before)
+                return text, body[i + 1 :]
+            return text, before + body[i + 1 :]
+    # The extractor dropped the lead (it often sits in the header, apart from the text): find it.
+    for el in root.find("body").iter("p", "div", "span", "h2", "strong"):
+        if not matches(normalize(el.text_content())):
+            continue
+        while True:  # the smallest box that holds the lead, not a wrapper around the whole header
+            inner = [c for c in el if isinstance(c.tag, str) and matches(c.text_content())]
+            if not inner:
+                break
+            el = inner[0]
+        text = normalize(el.text_content())
+        if any(squash(text) == squash(p) for p in body[3:]):
+            break  # the description quotes a later paragraph: there is no separate lead
+        return text, [p for p in body if squash(p) != squash(text)]
+    return "", body
+
+
+def _header_lead(h1: html.HtmlElement, body: list[str]) -> tuple[str, list[str]]:
+    """Without a declared description, the lead is the first prose under the `<h1>` in its box."""
+    header = h1
+    later = {squash(p) for p in body[1:]}
+    for parent in h1.iterancestors():
+        if parent.tag in ("body", "main", "article") or len(parent.text_content()) > 3000:
+            break
+        if any(squash(el.text_content()) in later for el in parent.iter("p")):
+            break  # past the header: this box holds the article text itself
+        header = parent
+    after_h1 = False
+    for el in header.iter():
+        if el is h1:
+            after_h1 = True
+            continue
+        if not after_h1 or el.tag not in ("p", "div") or h1 in el.iterancestors():
+            continue
+        text = normalize(el.text_content())
+        if len(text.split()) < 12 or not _SENTENCE_END.search(text) or noiselib.is_noise(text):
+            continue
+        if any(normalize(c.text_content()) for c in el.iter("p", "div") if c is not el):
+            continue  # a wrapper: the lead is one of its children
+        if squash(text) in later:
+            return "", body  # the first prose under the headline is ordinary body text
+        return text, [p for p in body if squash(p) != squash(text)]
+    return "", body

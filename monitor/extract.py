@@ -1,0 +1,204 @@
+"""One news page in, one `Article` out: headline, kicker, lead, body paragraphs, metadata, noise.
+
+A pure function: no Scrapy, no database, no network. The steps, each in the
+module named for it:
+
+1. decode the bytes (here) and parse them with lxml;
+2. read what the page says about itself: JSON-LD, meta tags (`monitor.pagemeta`);
+3. find the headline `<h1>` and split its kicker off (here);
+4. remove boxes that are not the article (`monitor.prune`);
+5. let trafilatura find the main text and sort its blocks into lead, body and
+   noise (`monitor.body`, with the line patterns of `monitor.noise`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from lxml import etree, html
+
+from monitor import body as bodylib
+from monitor import pagemeta
+from monitor.errors import ExtractionError
+from monitor.items import Article
+from monitor.prune import prune
+from monitor.text import normalize
+
+__all__ = ["ExtractionError", "decode_html", "extract"]
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+# Magic numbers of formats that servers send as text/html by mistake.
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Control characters and U+FFFD: many of them mean binary data was decoded as text.
+_BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+_SEPARATORS = " :|-–—·•/»›,"
+_MIN_WORDS = 25  # below this, a page without article metadata is a stub, a gallery or an index
+
+
+def extract(html_doc: bytes | str, url: str, encoding: str | None = None) -> Article:
+    """Turn one article page into an `Article`; raise `ExtractionError` when it is not one.
+
+    `encoding` is what the HTTP response declared; it is only used when the
+    bytes are not valid UTF-8 (servers often declare iso-8859-1 for UTF-8 pages).
+    """
+    try:
+        return _extract(html_doc, url, encoding)
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        # Hostile markup can break any parser; the caller needs one error type and the reason.
+        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from exc
+
+
+def decode_html(data: bytes, encoding: str | None = None) -> str:
+    """Bytes to text: UTF-8 when the bytes are UTF-8, else the declared charset, else cp1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start >= len(data) - 3:  # cut off inside the last character: a truncated body
+            return data.decode("utf-8", "replace")
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd") - data.count("\ufffd".encode())
+    if len(_NON_ASCII.findall(text)) - broken >= 10 * broken:
+        return text  # UTF-8 with a few broken bytes: reading it as cp1252 would garble every umlaut
+    match = _META_CHARSET.search(data[:4096])
+    for name in (encoding, match.group(1).decode("ascii") if match else None):
+        codec = _codec(name)
+        if codec and codec != "utf-8":
+            return data.decode(codec, "replace")
+    return data.decode("cp1252", "replace")
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+    # Browsers read latin-1 labels as windows-1252 (the WHATWG encoding standard); so do we.
+    return "cp1252" if codec in ("iso8859-1", "latin-1", "ascii") else codec
+
+
+def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, (bytes, str)):
+        raise ExtractionError(f"expected the page as bytes or str, not {type(data).__name__}")
+    if isinstance(data, bytes):
+        if not data.strip():
+            raise ExtractionError("empty page")
+        if data.lstrip().startswith(_BINARY_MAGIC) or b"\x00" in data[:1024]:
+            raise ExtractionError("binary content served as HTML")
+        text = decode_html(data, encoding)
+    else:
+        text = data
+    text = text.replace("\x00", "")
+    if not text.strip():
+        raise ExtractionError("empty page")
+    sample = text[:2048]
+    if "<" not in text or len(_BINARY_CHARS.findall(sample)) > 0.05 * len(sample):
+        raise ExtractionError("not HTML")
+    # Hand lxml UTF-8 bytes and say so, so a stale <meta charset> cannot decode the text again.
+    parser = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        root = html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unparseable HTML: {exc}") from None
+    if root is None or root.find("body") is None:
+        raise ExtractionError("no HTML body")
+    return root
+
+
+def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
+    root = _parse(data, encoding)
+    meta = pagemeta.read(root, url)
+    h1, kicker, headline = _headline(root, meta)
+    noise = prune(root, keep=h1)
+    titles = [t for t in (headline, kicker, meta.headline, meta.title) if t]
+    if h1 is not None:
+        titles.append(normalize(h1.text_content()))
+    if kicker:
+        titles.append(f"{kicker} {headline}")
+    blocks = bodylib.blocks(root, url)
+    if not meta.is_article and bodylib.is_teaser_list(blocks):
+        raise ExtractionError("an index page: its text is teasers for other pages")
+    body, more_noise, byline = bodylib.sort(blocks, titles)
+    noise += more_noise
+    if meta.article_body:
+        body = bodylib.rescue(root, body, meta.article_body)
+    lead, body = bodylib.lead(root, h1, body, meta.descriptions, noise)
+    words = sum(len(p.split()) for p in [lead, *body])
+    if not words:
+        raise ExtractionError("no article text")
+    if words < _MIN_WORDS and not meta.is_article:
+        raise ExtractionError(f"not an article ({words} words of text)")
+    return Article(
+        url=url,
+        headline=normalize(headline or meta.headline or meta.title),
+        kicker=normalize(kicker),
+        lead=lead,
+        body=body,
+        byline=meta.byline or normalize(byline),
+        published=meta.published,
+        modified=meta.modified,
+        canonical_url=meta.canonical_url,
+        language=meta.language,
+        site_name=meta.site_name,
+        noise=bodylib.dedupe(noise),
+    )
+
+
+def _headline(root: html.HtmlElement, meta: pagemeta.PageMeta) -> tuple:
+    """The on-page `<h1>` that best matches the declared headline, as (element, kicker, headline).
+
+    JSON-LD `headline` is the strong hint; og:title (a longer search-engine
+    title) the weaker one. Without an `<h1>`, both are left to the caller.
+    """
+    h1s = [h for h in root.iter("h1") if normalize(h.text_content())]
+    if not h1s:
+        return None, "", ""
+    hints = [t for t in (meta.headline, meta.title) if t]
+
+    def score(h: html.HtmlElement) -> float:
+        return max((bodylib.similarity(h.text_content(), hint) for hint in hints), default=0.0)
+
+    best = max(h1s, key=score)  # max() keeps the first of equals: document order breaks ties
+    if score(best) < 0.5:
+        in_content = [
+            h for h in h1s if any(a.tag in ("article", "main") for a in h.iterancestors())
+        ]
+        best = (in_content or h1s)[0]
+    kicker, headline = _split_kicker(best)
+    return best, kicker, headline
+
+
+def _split_kicker(h1: html.HtmlElement) -> tuple[str, str]:
+    """(kicker, headline) from an `<h1>` built of parts, as ZDF, tagesschau and Bild print it.
+
+    `<h1><span>Kicker</span><span>:</span><span>Headline</span></h1>`: the last
+    part is the headline, the parts before it the kicker. Only element children
+    count as parts, and only when no loose words sit between them, so
+    `<h1><em>Not</em> a kicker</h1>` stays whole.
+    """
+    loose = (h1.text or "") + "".join(child.tail or "" for child in h1)
+    children = [c for c in h1 if isinstance(c.tag, str) and c.tag not in ("br", "meta")]
+    parts = [normalize(c.text_content()) for c in children]
+    parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+    has_loose_words = any(ch.isalnum() for ch in loose)
+    if len(children) == 1 and len(children[0]) and not has_loose_words:
+        return _split_kicker(children[0])  # one wrapper around the parts
+    if len(parts) >= 2 and not has_loose_words:
+        return " ".join(parts[:-1]).strip(_SEPARATORS), parts[-1]
+    kicker = ""
+    group = h1.getparent()
+    if group is not None and group.tag == "hgroup":  # <hgroup><p>Kicker</p><h1>…</h1></hgroup>
+        before = [normalize(el.text_content()) for el in group if el.tag == "p"]
+        kicker = before[0] if before else ""
+    return kicker.strip(_SEPARATORS), normalize(h1.text_content())

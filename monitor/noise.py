@@ -1,0 +1,102 @@
+"""The words that mark a line as noise around an article, not part of it.
+
+`is_noise()` judges one paragraph by what outlets print around their text:
+video teaser lines (`22.04.2024 | 3:37 min`), source lines ("Quelle: dpa"),
+broadcast notes, live-blog promos, "Stand:" lines, relative times ("vor 5
+Minuten"), captions, "read more" links, newsletter, social and payment
+appeals, share bars. Each pattern describes a whole short line, so an article
+sentence that merely mentions a source or a live blog survives.
+
+The structural pass over the page (boxes, figures, teaser cards) is in
+`monitor.prune`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A video teaser's date-and-duration line: "22.04.2024 | 3:37 min".
+TEASER_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\s*\|\s*\d{1,3}:\d{2}(?::\d{2})?\s*min\b")
+
+# Any line that only a media player prints: the teaser line, "02:57 Min. Verfügbar bis 06.05.2024".
+MEDIA_LINE = re.compile(
+    TEASER_LINE.pattern
+    + r"|^\d{1,3}:\d{2}(:\d{2})?\s*min\.?\W*$"
+    + r"|\bverfügbar bis \d{1,2}\.\d{1,2}\.\d{2,4}\W*$",
+    re.IGNORECASE,
+)
+
+# Short lines that name the byline: "von Katja Belousova", "By Jane Doe".
+BYLINE_LINE = re.compile(
+    r"^(von|by|von:|by:|text:|ein (kommentar|gastbeitrag) von)\s+(?P<name>\S.{0,80})$",
+    re.IGNORECASE,
+)
+
+# A label that introduces a list of sources: "Quellen:".
+SOURCES_LABEL = re.compile(r"^(quellen?|sources?)\s*:?$", re.IGNORECASE)
+
+_LINE_PATTERNS = [
+    TEASER_LINE,
+    # "Quelle: dpa, AFP" / "Quellen: …" / "Source: Reuters"
+    r"^(quellen?|sources?|mit material von|material from)\s*:.{0,120}$",
+    # "Über dieses Thema berichtete das ZDFheute journal am 22.04.2024 ab 21:45 Uhr."
+    r"^über .{0,160}\bberichtet(e|en)?\b.{0,160}\buhr\.?$",
+    # "Dieses Thema im Programm: MDR THÜRINGEN - Das Radio | 28. April 2023 | 10:00 Uhr"
+    r"^dieses thema im programm\s*:.{0,200}$",
+    # "Aktuelle Meldungen zu … finden Sie jederzeit in unserem Liveblog:"
+    r"^.{0,200}\b(unserem|im|zum) (live-?blog|newsblog|liveticker|ticker)\b.{0,120}$",
+    r"^(live-?blog|liveticker|newsblog)$",
+    # "Stand: 28.04.2023 12:00 Uhr", "Veröffentlicht am 13. Mai 2026 um 15:44", "Updated 3 May"
+    r"^(stand|veröffentlicht|aktualisiert|erstellt|zuletzt aktualisiert|published|updated"
+    r"|last updated|first published)\b\W{0,3}(am|on|at)?\s*\S{0,12}\d.{0,50}$",
+    # a bare date, or date and time
+    r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}(,?\s*\d{1,2}[:.]\d{2}(\s*uhr)?)?$",
+    # relative times: "vor 5 Minuten", "5 minutes ago"
+    r"^(aktualisiert |updated )?(vor (einer|einem|\d+) (sekunden?|minuten?|stunden?|tag(en)?)"
+    r"|(an? |\d+ )(seconds?|minutes?|mins?|hours?|hrs?|days?) ago)$",
+    # reading time: "3 Minuten Lesezeit", "5 min read", "Lesezeit: 4 Min."
+    r"^(lesezeit:?\s*)?\d+\s*(min\.?|minuten|minutes?)\s*(lesezeit|read|reading time)?$",
+    # captions: "V.l.: Name, Name, aufgenommen am …", "… (Picture: PA)", "Foto: dpa", "© AFP"
+    r"^(v\.\s?l\.|von links|from left)\b.{0,300}$",
+    r"^.{0,300}\baufgenommen am \d.{0,120}$",
+    r"^.{0,300}\((picture|photo|image|bild|foto|credit)s?:[^)]{0,80}\)$",
+    r"^(foto|fotos|bild|bilder|bildrechte|photo|image|archivbild|symbolbild|grafik)\s*:.{0,120}$",
+    r"^(©|\(c\)|copyright\b).{0,200}$",
+    # links out: "Mehr zum Thema", "Lesen Sie auch: …", "READ MORE: …", "MORE : …"
+    r"^(mehr zum thema|lesen sie (auch|mehr)|auch interessant|weitere artikel|weitere meldungen"
+    r"|das könnte sie auch interessieren|related( articles| stories| content)?|see also"
+    r"|most read|meistgelesen|more trending|trending now)\s*[:›»]?$",
+    r"^(mehr zum thema|mehr zu[mr]?\b.{1,40}|lesen sie (auch|mehr)|zum artikel|zum thema"
+    r"|read more|more|related|see also|auch interessant)\s*[:›»|]\s*.{1,160}$",
+    r"^mehr (zu[mr]?|über) \S+( \S+){0,3}$",
+    # newsletter and app promos: the channel and a call to act, in one short line
+    r"^(?=.{0,400}$)(?=.*\b(newsletter|whats-?app|push-?(mitteilung|nachricht)|push alerts)).*"
+    r"\b(abonn|anmeld|sign(ing)? ?up|subscri|folg|follow|postfach|inbox|kanal|channel|hier|here)",
+    r"^(folg(en sie|e|st du)|follow)\b.{0,120}\b(twitter|x|facebook|instagram|tiktok|threads"
+    r"|bluesky|mastodon|linkedin|youtube|whats-?app|telegram|google news)\b.{0,80}$",
+    r"^got a story\b.{0,200}$",
+    r"^(click here|klicken sie hier|hier klicken)\b.{0,200}$",
+    # share bars and reader widgets
+    r"^(teilen|share|merken|drucken|print|e-?mail|kommentare|comments?|link kopieren|copy link"
+    r"|artikel (teilen|anhören|merken)|zur merkliste|listen to (this )?article"
+    r"|wie hat ihnen dieser artikel gefallen\??|durchschnittliche bewertung.{0,20})$",
+]
+_LINE = re.compile("|".join(f"(?:{getattr(p, 'pattern', p)})" for p in _LINE_PATTERNS), re.I)
+
+# Appeals that end in a call to pay: "… Jetzt unterstützen", "… Support us". They can be long.
+_APPEAL = re.compile(
+    r"\b(jetzt (unterstützen|spenden|abonnieren|abschließen|testen)|abonnieren sie jetzt"
+    r"|support (us|our journalism)|donate now|subscribe now)\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_noise(text: str) -> bool:
+    """True when a paragraph's words alone say it is not article text."""
+    if not any(ch.isalnum() for ch in text):
+        return True  # separators: "|", "___", "→"
+    if len(text) < 2000 and _APPEAL.search(text):
+        return True
+    if len(text) > 600:
+        return False  # every other pattern describes a short line
+    return _LINE.search(text) is not None

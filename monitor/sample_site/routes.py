@@ -1,0 +1,358 @@
+"""What the sample site answers for each path, as plain Response values.
+
+Pages are rendered once per state version and cached; only ZDF-like pages are filled per
+request (nonce, relative time, teaser churn). Faults that need the socket itself (slow,
+truncated, huge, reset) are returned as an `action` for the HTTP handler to carry out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from monitor.sample_site import render
+from monitor.sample_site.content import OUTLETS, SECRET, ArticleDoc
+from monitor.sample_site.feeds import FeedItem, atom, items_for, news_sitemap, robots, rss
+from monitor.sample_site.render import (
+    TS_ATOM,
+    TS_RSS,
+    WORLD_RSS,
+    ZDF_FEED,
+    ZDF_LIVEBLOG,
+    ZDF_SITEMAP,
+)
+from monitor.sample_site.timeline import AUSTAUSCH, GENF
+from monitor.sample_site.zdf_page import Template, relative_time, render_zdf, render_zdf_teaser
+
+if TYPE_CHECKING:
+    from monitor.sample_site.server import SampleSite
+
+HTML = "text/html; charset=utf-8"
+FAULTS_FEED = "/faults/rss.xml"
+# Every fixed fault URL, listed by the faults feed so that one crawl meets all of them.
+FAULT_URLS = (
+    "/fault/500",
+    "/fault/429",
+    "/fault/slow",
+    "/fault/truncated",
+    "/fault/huge",
+    "/fault/wrong-encoding",
+    "/fault/loop",
+    "/fault/loop-self",
+    "/fault/offsite",
+    "/fault/garbage",
+    "/fault/empty",
+)
+# Feeds and sitemap of the outlets: path -> (outlet, kind, title, language).
+FEEDS = {
+    ZDF_FEED: ("zdf", "rss", "ZDFheute Nachrichten", "de"),
+    ZDF_SITEMAP: ("zdf", "sitemap", "ZDFheute", "de"),
+    TS_RSS: ("tagesschau", "rss", "tagesschau.de - Nachrichten", "de"),
+    TS_ATOM: ("tagesschau", "atom", "tagesschau.de - Nachrichten", "de"),
+    WORLD_RSS: ("world", "rss", "World Report", "en-gb"),
+}
+_CONTENT_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "sitemap": "application/xml",
+}
+FAULT_NAMES = ("500", "429", "slow", "truncated", "garbage", "reset")
+HUGE_SIZE = 20 * 1024 * 1024
+# Last-Modified of things that never change (robots.txt, static pages, the faults feed).
+_EPOCH = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+_STYLE = b"body{font-family:sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.5}"
+
+
+@dataclass
+class Response:
+    """One answer. `action` names socket-level behaviour the handler must perform:
+    "slow" (wait, then send), "truncated" (send half, close), "huge" (stream), "reset"."""
+
+    status: int
+    body: bytes = b""
+    ctype: str = HTML
+    etag: str | None = None
+    last_modified: datetime | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    action: str | None = None
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def stable(body: bytes, ctype: str, modified: datetime | None) -> Response:
+    return Response(200, body, ctype, etag_of(body), modified)
+
+
+def not_modified(resp: Response, headers) -> bool:
+    """RFC 9110 order: If-None-Match decides when present; otherwise If-Modified-Since."""
+    if resp.status != 200:
+        return False
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return resp.etag is not None and ("*" in tags or resp.etag in tags)
+    ims = headers.get("If-Modified-Since")
+    if not ims or resp.last_modified is None:
+        return False
+    try:
+        since = parsedate_to_datetime(ims)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return since >= resp.last_modified.replace(microsecond=0)
+
+
+class Router:
+    """Maps a path to a Response for one SampleSite, with per-version caches."""
+
+    def __init__(self, site: SampleSite) -> None:
+        self.site = site
+        self.state = site.state
+        self._cache: dict[str, tuple[int, object]] = {}
+
+    def _cached(self, key: str, build):
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self.state.version:
+            return hit[1]
+        # Rendering holds the state lock so a timeline step can never be seen half-applied.
+        with self.state.lock:
+            value = build()
+            self._cache[key] = (self.state.version, value)
+        return value
+
+    # --- ZDF-like pages, filled per request ---------------------------------------------------
+
+    def _teasers(self) -> list[bytes]:
+        deploy = self.site.deploy
+        return self._cached(
+            "#teasers", lambda: [render_zdf_teaser(t, deploy) for t in self.state.teasers]
+        )
+
+    def zdf_page(self, doc: ArticleDoc, key: str, **options) -> Response:
+        base, deploy = self.site.base_url, self.site.deploy
+        template: Template = self._cached(
+            key,
+            lambda: render_zdf(
+                doc, base=base, related=self.state.related(doc), deploy=deploy, **options
+            ),
+        )
+        n = self.site.next_request_number()
+        pool = self._teasers()
+        rng = random.Random(n * 7919 + self.state.teaser_offset)
+        chosen = rng.sample(pool, min(template.teaser_slots, len(pool)))
+        nonce = hashlib.blake2b(f"{self.site.salt}:{n}".encode(), digest_size=12).hexdigest()
+        body = template.fill(nonce, relative_time(n), chosen)
+        # The ETag is the hash of the bytes actually sent, as a CDN would compute it: with
+        # churn on every request it practically never matches, which is the point.
+        return Response(200, body, HTML, etag_of(body), doc.modified)
+
+    def article(self, doc: ArticleDoc) -> Response:
+        status = self.state.status_of(doc.path)
+        if status != 200:
+            return Response(status, render.error_page(status))
+        if doc.outlet == "zdf":
+            return self.zdf_page(doc, doc.path)
+        base = self.site.base_url
+
+        def build() -> Response:
+            related = self.state.related(doc)
+            if doc.outlet == "tagesschau":
+                body = render.render_tagesschau(doc, base=base, related=related)
+            else:
+                body = render.render_world(doc, base=base, related=related, deploy=self.site.deploy)
+            return stable(body, HTML, doc.modified)
+
+        return self._cached(doc.path, build)
+
+    # --- feeds -----------------------------------------------------------------------------------
+
+    def feed(self, path: str) -> Response | None:
+        if path == FAULTS_FEED:
+            return self._cached(path, self._faults_feed)
+        if path not in FEEDS:
+            return None
+        outlet, kind, title, lang = FEEDS[path]
+        base, state = self.site.base_url, self.state
+
+        def build() -> Response:
+            items = items_for(state.visible(outlet), base)
+            updated = state.outlet_modified(outlet)
+            home, self_url = f"{base}/{outlet}/", base + path
+            if kind == "rss":
+                description = f"Neueste Artikel von {title} (Beispielseite)"
+                body = rss(
+                    title=title,
+                    home=home,
+                    description=description,
+                    lang=lang,
+                    self_url=self_url,
+                    items=items,
+                    updated=updated,
+                )
+            elif kind == "atom":
+                body = atom(
+                    title=title,
+                    home=home,
+                    lang=lang,
+                    self_url=self_url,
+                    items=items,
+                    updated=updated,
+                )
+            else:
+                body = news_sitemap(items, title, lang)
+            return stable(body, f"{_CONTENT_TYPES[kind]}; charset=utf-8", updated)
+
+        return self._cached(path, build)
+
+    def _faults_feed(self) -> Response:
+        base = self.site.base_url
+        items = [
+            FeedItem(
+                f"Fehlerfall {url.rsplit('/', 1)[1]}",
+                base + url,
+                f"Die Adresse {url} antwortet absichtlich fehlerhaft.",
+                _EPOCH,
+                _EPOCH,
+            )
+            for url in FAULT_URLS
+        ]
+        items.append(FeedItem(SECRET.headline, base + SECRET.path, SECRET.lead, _EPOCH, _EPOCH))
+        body = rss(
+            title="Fehlerfälle",
+            home=f"{base}/",
+            description="Jede Adresse ein Fehler",
+            lang="de",
+            self_url=base + FAULTS_FEED,
+            items=items,
+            updated=_EPOCH,
+        )
+        return stable(body, "application/rss+xml; charset=utf-8", _EPOCH)
+
+    # --- faults on fixed URLs --------------------------------------------------------------------
+
+    def fixed_fault(self, path: str) -> Response | None:
+        name = path.removeprefix("/fault/")
+        if name == "500":
+            return Response(500, render.error_page(500))
+        if name == "429":
+            return Response(429, render.error_page(429), headers=[("Retry-After", "1")])
+        if name in ("slow", "truncated"):
+            resp = self.zdf_page(self.state.article(GENF), path, canonical_path=path)
+            resp.action = name
+            return resp
+        if name == "huge":
+            return Response(200, b"", action="huge")
+        if name == "wrong-encoding":
+            # The bytes are UTF-8; header and meta both claim Latin-1.
+            resp = self.zdf_page(
+                self.state.article(AUSTAUSCH), path, canonical_path=path, charset="iso-8859-1"
+            )
+            resp.ctype = "text/html; charset=iso-8859-1"
+            return resp
+        redirects = {
+            "loop": "/fault/loop-2",
+            "loop-2": "/fault/loop",
+            "loop-self": "/fault/loop-self",
+            "offsite": f"http://localhost:{self.site.port}{GENF}",
+        }
+        if name in redirects:
+            return Response(302, b"", headers=[("Location", redirects[name])])
+        if name == "garbage":
+            return Response(200, self.site.garbage)
+        if name == "empty":
+            return Response(200, b"")
+        return None
+
+    # --- everything else --------------------------------------------------------------------------
+
+    def section(self, path: str) -> Response | None:
+        parts = path.strip("/").split("/")
+        outlet, section = parts[0], "/".join(parts[1:])
+        if outlet not in OUTLETS:
+            return None
+        if section and section not in self._cached("#sections", self._sections)[outlet]:
+            return None
+
+        def build() -> Response:
+            docs = [
+                d
+                for d in self.state.visible(outlet)
+                if not section or d.section == section or d.section.startswith(section + "/")
+            ]
+            extra = []
+            if outlet == "zdf" and section == "politik/ausland":
+                extra = [
+                    (SECRET.path, f"{SECRET.kicker}: {SECRET.headline}"),
+                    (ZDF_LIVEBLOG, "Liveblog: Verhandlungen über die Ukraine"),
+                ]
+            default = "Home" if outlet == "world" else "Startseite"
+            title = section.split("/")[-1].capitalize() if section else default
+            body = render.section_page(outlet, title, docs, extra)
+            return stable(body, HTML, self.state.outlet_modified(outlet))
+
+        return self._cached("section:" + section + ":" + outlet, build)
+
+    def _sections(self) -> dict[str, set[str]]:
+        """Per outlet, every section with a page: navigation targets and article sections
+        with all their prefixes ("politik" for "politik/ausland")."""
+        known = {o: {u.strip("/").split("/", 1)[-1] for u, _ in render.NAV[o]} for o in OUTLETS}
+        for doc in self.state.articles.values():
+            pieces = doc.section.split("/")
+            known[doc.outlet].update("/".join(pieces[: i + 1]) for i in range(len(pieces)))
+        return known
+
+    def control_state(self) -> dict:
+        site = self.site
+        return {
+            "step_index": site.step_index,
+            "steps_left": len(site.steps) - site.step_index,
+            "steps": [s.name for s in site.steps],
+            "base_url": site.base_url,
+        }
+
+    def get(self, path: str) -> Response:
+        """The response for a GET (or HEAD) of `path`, before conditional handling."""
+        state = self.state
+        if path in state.articles:
+            return self.article(state.articles[path])
+        if path == "/robots.txt":
+            return self._cached(
+                path,
+                lambda: stable(
+                    robots(self.site.base_url, ZDF_SITEMAP),
+                    "text/plain; charset=utf-8",
+                    _EPOCH,
+                ),
+            )
+        found = self.feed(path)
+        if found is None and path.startswith("/fault/"):
+            found = self.fixed_fault(path)
+        if found is not None:
+            return found
+        if path == SECRET.path:
+            return self.zdf_page(SECRET, path)
+        if path == ZDF_LIVEBLOG:
+            return self._cached(path, lambda: stable(render.liveblog_page(), HTML, _EPOCH))
+        if path in render.STATIC_PAGES:
+            outlet, title, text = render.STATIC_PAGES[path]
+            return self._cached(
+                path,
+                lambda: stable(
+                    render.simple_page(outlet, title, f"<p>{render.esc(text)}</p>"), HTML, _EPOCH
+                ),
+            )
+        if path == "/_control/state":
+            body = json.dumps(self.control_state()).encode()
+            return Response(200, body, "application/json", headers=[("Cache-Control", "no-store")])
+        if "/_next/static/" in path or "/resources/" in path:
+            kind = "text/css" if path.endswith(".css") else "application/javascript"
+            return Response(200, _STYLE if path.endswith(".css") else b"", kind)
+        return self.section(path) or Response(404, render.error_page(404))

@@ -1,0 +1,269 @@
+"""The sample site's script of events: what happens to which article, step by step, and what a
+monitor is expected to report for each step.
+
+Steps are data. Each names its edit with a small, reusable action (set a field, append a
+paragraph, replace words, take down...) and lists the (path, category) pairs a correct monitor
+reports after crawling. Every action checks that the text it edits is really there, so an edit
+to an article file that breaks the script fails loudly instead of silently doing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from monitor.sample_site.content import Block, SiteState, Teaser, article_path
+
+CATEGORIES = (
+    "new",
+    "headline",
+    "lead",
+    "body_added",
+    "body_removed",
+    "body_edited",
+    "correction",
+    "removed",
+    "restored",
+)
+
+Action = Callable[[SiteState], None]
+
+# The articles the script edits. All six are written alongside this module, so the timeline
+# works whatever else lies in articles/.
+GENF = article_path("zdf", "politik/ausland", "ukraine-genf-verhandlungen-waffenruhe-entwurf")
+AUSTAUSCH = article_path("zdf", "politik/ausland", "ukraine-russland-gefangenenaustausch-genf")
+WITKOFF = article_path("zdf", "politik/ausland", "ukraine-witkoff-moskau-reise-putin")
+GARANTIEN = article_path(
+    "tagesschau", "ausland/europa", "ukraine-europa-sicherheitsgarantien-papier"
+)
+MORATORIUM = article_path("tagesschau", "ausland/europa", "ukraine-moratorium-energieanlagen")
+TRUCE = article_path("world", "europe", "ukraine-geneva-talks-energy-truce")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted event. `apply` edits the state; `expected` is what a monitor should report:
+    (article path, change category) pairs, empty when the step changes only noise."""
+
+    name: str
+    description: str
+    apply: Action
+    expected: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "expected": [list(pair) for pair in self.expected],
+        }
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def publish(path: str) -> Action:
+    """Make a held-back article appear, published at the time of the step."""
+
+    def run(state: SiteState) -> None:
+        if path not in state.hidden:
+            raise ValueError(f"{path} is not held back")
+        state.hidden.discard(path)
+        doc = state.article(path)
+        doc.published = state.last_change.astimezone(doc.published.tzinfo)
+
+    return run
+
+
+def set_field(path: str, name: str, old: str, new: str) -> Action:
+    """Replace a whole field (headline, lead) whose current value must be `old`."""
+
+    def run(state: SiteState) -> None:
+        doc = state.article(path)
+        if getattr(doc, name) != old:
+            raise ValueError(f"{path}: {name} is not the one the timeline expects")
+        setattr(doc, name, new)
+
+    return run
+
+
+def append_paragraph(path: str, text: str) -> Action:
+    def run(state: SiteState) -> None:
+        state.article(path).blocks.append(Block("p", text))
+
+    return run
+
+
+def replace_words(path: str, old: str, new: str) -> Action:
+    """Edit a few words inside the one paragraph that contains `old`."""
+
+    def run(state: SiteState) -> None:
+        hits = [b for b in state.article(path).blocks if old in b.text]
+        if len(hits) != 1:
+            raise ValueError(
+                f"{path}: expected one paragraph containing {old!r}, found {len(hits)}"
+            )
+        hits[0].text = hits[0].text.replace(old, new)
+
+    return run
+
+
+def remove_paragraph(path: str, starts_with: str) -> Action:
+    def run(state: SiteState) -> None:
+        blocks = state.article(path).blocks
+        hits = [i for i, b in enumerate(blocks) if b.text.startswith(starts_with)]
+        if len(hits) != 1:
+            raise ValueError(f"{path}: expected one paragraph starting {starts_with!r}")
+        del blocks[hits[0]]
+
+    return run
+
+
+def add_correction(path: str, note: str) -> Action:
+    """A correction note; the page renders it last in the body, after "Korrektur:"."""
+
+    def run(state: SiteState) -> None:
+        state.article(path).corrections.append(note)
+
+    return run
+
+
+def add_teaser(teaser: Teaser) -> Action:
+    """A new video in the pool, newest first, and the whole rotation shifted by one."""
+
+    def run(state: SiteState) -> None:
+        state.teasers.insert(0, teaser)
+        state.teaser_offset += 1
+
+    return run
+
+
+def take_down(statuses: dict[str, int]) -> Action:
+    def run(state: SiteState) -> None:
+        for path, status in statuses.items():
+            state.article(path)  # raises for an unknown path
+            state.status[path] = status
+
+    return run
+
+
+def restore(path: str) -> Action:
+    def run(state: SiteState) -> None:
+        if state.status.pop(path, 200) == 200:
+            raise ValueError(f"{path} was not taken down")
+
+    return run
+
+
+# --- the script --------------------------------------------------------------------------------
+
+HEADLINE_OLD = "Unterhändler ringen um Entwurf für Waffenruhe"
+HEADLINE_NEW = "Zähes Ringen in Genf: Noch kein Entwurf für eine Waffenruhe"
+LEAD_OLD = (
+    "Nach einem zweiten langen Verhandlungstag in Genf liegt noch kein gemeinsames Papier vor. "
+    "Die ukrainische und die russische Delegation sprechen dennoch von ersten Annäherungen."
+)
+LEAD_NEW = (
+    "Auch nach dem zweiten Verhandlungstag in Genf gibt es kein gemeinsames Papier. Beide "
+    "Delegationen berichten jedoch von Fortschritten bei der Frage, wie eine Waffenruhe "
+    "überwacht werden könnte."
+)
+NEW_TEASER = Teaser(
+    title="Genf am Abend: Was der Tag gebracht hat",
+    description="Die Delegationen haben ihre Beratungen unterbrochen. Unser Reporter fasst die "
+    "wichtigsten Ergebnisse zusammen.",
+    day=date(2026, 11, 24),
+    duration="3:37",
+)
+
+
+def default_steps() -> list[Step]:
+    """The ten scripted steps, in order."""
+    return [
+        Step(
+            "publish",
+            "A new article on Witkoff's trip to Moscow appears in the ZDF feed and sitemap.",
+            publish(WITKOFF),
+            [(WITKOFF, "new")],
+        ),
+        Step(
+            "headline",
+            "The Geneva ceasefire article's headline is reworded.",
+            set_field(GENF, "headline", HEADLINE_OLD, HEADLINE_NEW),
+            [(GENF, "headline")],
+        ),
+        Step(
+            "append",
+            "A paragraph is appended to the English energy-truce article.",
+            append_paragraph(
+                TRUCE,
+                "Late on Saturday a spokesperson for the Swiss hosts said technical teams would "
+                "stay in Geneva over the weekend and that the talks would continue next week.",
+            ),
+            [(TRUCE, "body_added")],
+        ),
+        Step(
+            "edit-sentence",
+            "A few words of one sentence in the security-guarantees article change.",
+            replace_words(GARANTIEN, "zwölf Seiten lang", "vierzehn Seiten lang"),
+            [(GARANTIEN, "body_edited")],
+        ),
+        Step(
+            "correction",
+            "A correction note is added at the end of the prisoner-exchange article.",
+            add_correction(
+                AUSTAUSCH,
+                "In einer früheren Fassung hieß es, die Vereinbarung sei in Istanbul "
+                "unterzeichnet worden. Sie wurde in Genf verkündet.",
+            ),
+            [(AUSTAUSCH, "correction")],
+        ),
+        Step(
+            "teasers",
+            "A new video teaser joins the pool and the teaser order rotates; no article text "
+            "changes.",
+            add_teaser(NEW_TEASER),
+            [],
+        ),
+        Step(
+            "lead",
+            "The Geneva ceasefire article's lead is rewritten.",
+            set_field(GENF, "lead", LEAD_OLD, LEAD_NEW),
+            [(GENF, "lead")],
+        ),
+        Step(
+            "remove-paragraph",
+            "One paragraph is deleted from the security-guarantees article.",
+            remove_paragraph(GARANTIEN, "Offen ließen die Europäer"),
+            [(GARANTIEN, "body_removed")],
+        ),
+        Step(
+            "takedown",
+            "The energy-moratorium article answers 404 and the English article 410.",
+            take_down({MORATORIUM: 404, TRUCE: 410}),
+            [(MORATORIUM, "removed"), (TRUCE, "removed")],
+        ),
+        Step(
+            "restore",
+            "The energy-moratorium article comes back unchanged.",
+            restore(MORATORIUM),
+            [(MORATORIUM, "restored")],
+        ),
+    ]
+
+
+def held_back(steps: list[Step]) -> set[str]:
+    """Articles that a `publish` step brings later: they start hidden."""
+    return {path for s in steps for path, cat in s.expected if cat == "new"}
+
+
+def apply_step(state: SiteState, step: Step) -> None:
+    """Apply one step under the state's lock and stamp every article it touches with the
+    step's time, so dateModified and Last-Modified move forward with each change."""
+    with state.lock:
+        when = state.tick()
+        step.apply(state)
+        for path, _category in step.expected:
+            doc = state.article(path)
+            doc.modified = when.astimezone(doc.published.tzinfo)
+        state.version += 1

@@ -1,0 +1,55 @@
+"""The demo runs the whole scripted timeline on one reactor and finds exactly what was scripted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT, rows
+
+
+def test_the_demo_finds_every_scripted_change_and_nothing_from_page_churn(tmp_path):
+    db_path = tmp_path / "demo.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", "demo", "--db", str(db_path), "--quiet-cycles", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "MISMATCH" not in out
+    cycles = re.findall(r"^== cycle (\d+): (.*)$", out, flags=re.M)
+    assert len(cycles) >= 1 + 10 + 5
+    assert sum(1 for _, title in cycles if title.startswith("quiet")) == 5
+    for category in (
+        "headline",
+        "lead",
+        "body_added",
+        "body_removed",
+        "body_edited",
+        "correction",
+        "removed",
+        "restored",
+    ):
+        assert f"[{category}" in out or f", {category}" in out, category
+    assert f"datasette {db_path}" in out
+    kinds = [r["kind"] for r in rows(db_path, "select kind from changes where kind != 'new'")]
+    assert sorted(kinds) == sorted(
+        [
+            "headline",
+            "body_added",
+            "body_edited",
+            "correction",
+            "lead",
+            "body_removed",
+            "removed",
+            "removed",
+            "restored",
+        ]
+    )
+    new = rows(db_path, "select count(*) as n from changes where kind = 'new'")[0]["n"]
+    articles = rows(db_path, "select count(*) as n from articles")[0]["n"]
+    assert new == articles == 34
