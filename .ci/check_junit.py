@@ -1,5 +1,10 @@
-"""Fail CI when a test was skipped or a test module ran no tests (a silent gap is a failure)."""
+"""Fail CI when a test was skipped or a test module ran no tests (a silent gap is a failure).
 
+The one allowed gap: the real-page check needs saved pages of real outlets, which are not
+part of the repository; without NEWSMON_REAL_PAGES it cannot run and is reported, not failed.
+"""
+
+import os
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -7,6 +12,11 @@ from pathlib import Path
 report = ET.parse(sys.argv[1]).getroot()
 cases = list(report.iter("testcase"))
 skipped = [c for c in cases if c.find("skipped") is not None]
+if not os.environ.get("NEWSMON_REAL_PAGES"):
+    optional = [c for c in skipped if c.get("classname", "").endswith("test_real_pages")]
+    if optional:
+        print(f"note: {len(optional)} real-page tests not run (no NEWSMON_REAL_PAGES)")
+    skipped = [c for c in skipped if c not in optional]
 ran_modules = {c.get("classname", "").split(".")[1] for c in cases if "." in c.get("classname", "")}
 modules = {p.stem for p in Path("tests").glob("test_*.py")}
 missing = sorted(modules - ran_modules)

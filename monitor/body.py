@@ -50,7 +50,6 @@ class Block:
     kind: str  # p, head, item, quote, row
     text: str
     link_share: float  # share of the text that is link text
-    opens_with_link: bool  # the first words are a link
     group: int  # blocks from one list share a group
 
 
@@ -72,16 +71,16 @@ def blocks(root: html.HtmlElement, url: str) -> list[Block]:
     out: list[Block] = []
 
     def emit(kind: str, el: etree._Element) -> None:
-        for text, link_share, opens in _lines(el):
-            out.append(Block(kind, text, link_share, opens, len(out) and out[-1].group + 1))
+        for text, link_share in _lines(el):
+            out.append(Block(kind, text, link_share, len(out) and out[-1].group + 1))
 
     def walk(el: etree._Element) -> None:
         if el.tag == "list":
             group = len(out) and out[-1].group + 1
             for item in el.iter("item"):
-                out.extend(Block("item", t, s, o, group) for t, s, o in _lines(item))
+                out.extend(Block("item", t, s, group) for t, s in _lines(item))
         elif el.tag == "quote":
-            for part in [p for p in el.iter("p")] or [el]:
+            for part in list(el.iter("p")) or [el]:
                 emit("quote", part)
         elif el.tag == "table":
             for row in el.iter("row"):
@@ -123,11 +122,10 @@ def _copy_inline(el: etree._Element) -> etree._Element:
     return copy
 
 
-def _lines(el: etree._Element) -> list[tuple[str, float, bool]]:
+def _lines(el: etree._Element) -> list[tuple[str, float]]:
     """One block's text split at line breaks and inner paragraphs.
 
-    Each line comes with the share of it that is link text, and whether the
-    block opens with a link (as a teaser does: the linked title, then its summary).
+    Each line comes with the share of it that is link text.
     """
     lines: list[list[tuple[str, bool]]] = [[]]
 
@@ -150,21 +148,13 @@ def _lines(el: etree._Element) -> list[tuple[str, float, bool]]:
             lines.append([])
 
     walk(el, False)
-    opens = next((link for line in lines for t, link in line if t.strip()), False)
     out = []
     for line in lines:
         text = normalize("".join(t for t, _ in line))
         if text:
             linked = sum(len(t.strip()) for t, link in line if link)
-            out.append((text, min(1.0, linked / len(text)), opens))
+            out.append((text, min(1.0, linked / len(text))))
     return out
-
-
-def is_teaser_list(found: list[Block]) -> bool:
-    """Most sizeable blocks open with a link elsewhere: an index page of teasers, not an article."""
-    sizeable = [b for b in found if len(b.text.split()) >= 5]
-    teasers = [b for b in sizeable if b.opens_with_link]
-    return len(teasers) >= 3 and len(teasers) >= 0.5 * len(sizeable)
 
 
 def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], str]:
@@ -298,7 +288,9 @@ def _declared_lead(
         if not matches(normalize(el.text_content())):
             continue
         while True:  # the smallest box that holds the lead, not a wrapper around the whole header
-            inner = [c for c in el if isinstance(c.tag, str) and matches(c.text_content())]
+            inner = [
+                c for c in el if isinstance(c.tag, str) and matches(normalize(c.text_content()))
+            ]
             if not inner:
                 break
             el = inner[0]

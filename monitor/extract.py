@@ -126,10 +126,9 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
         titles.append(normalize(h1.text_content()))
     if kicker:
         titles.append(f"{kicker} {headline}")
-    blocks = bodylib.blocks(root, url)
-    if not meta.is_article and bodylib.is_teaser_list(blocks):
+    if not meta.is_article and _is_index(root):
         raise ExtractionError("an index page: its text is teasers for other pages")
-    body, more_noise, byline = bodylib.sort(blocks, titles)
+    body, more_noise, byline = bodylib.sort(bodylib.blocks(root, url), titles)
     noise += more_noise
     if meta.article_body:
         body = bodylib.rescue(root, body, meta.article_body)
@@ -153,6 +152,24 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
         site_name=meta.site_name,
         noise=bodylib.dedupe(noise),
     )
+
+
+def _is_index(root: html.HtmlElement) -> bool:
+    """Three or more boxes that open with a linked title hold most of the prose: a section front."""
+    total = sum(len(p.text_content()) for p in root.iter("p"))
+    teasers = teaser_text = 0
+    for box in root.iter("li", "article", "div", "section"):
+        first = next((c for c in box if isinstance(c.tag, str)), None)
+        if first is None:
+            continue
+        link = first if first.tag == "a" else None
+        if first.tag in ("h2", "h3", "h4"):
+            link = next(first.iter("a"), None)
+        prose = sum(len(p.text_content()) for p in box.iter("p"))
+        if link is not None and len(link.text_content().split()) >= 3 and prose:
+            teasers += 1
+            teaser_text += prose
+    return teasers >= 3 and teaser_text >= 0.5 * total
 
 
 def _headline(root: html.HtmlElement, meta: pagemeta.PageMeta) -> tuple:
@@ -195,6 +212,8 @@ def _split_kicker(h1: html.HtmlElement) -> tuple[str, str]:
     if len(children) == 1 and len(children[0]) and not has_loose_words:
         return _split_kicker(children[0])  # one wrapper around the parts
     if len(parts) >= 2 and not has_loose_words:
+        if parts[-1][0].islower():  # a headline set over several lines continues a sentence
+            return "", " ".join(parts)
         return " ".join(parts[:-1]).strip(_SEPARATORS), parts[-1]
     kicker = ""
     group = h1.getparent()

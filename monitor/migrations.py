@@ -135,3 +135,44 @@ def m001_initial(db: Database) -> None:
     db["versions"].enable_fts(
         ["headline", "body"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
     )
+
+
+@migrations()
+def m002_alerts(db: Database) -> None:
+    # The outbox: one row per (rule, change, target tag). `key` makes evaluation replay-safe.
+    db["alerts"].create(
+        {
+            "id": int,
+            "key": str,  # "<rule>:<change_id>:<tag>" or "health:<source>:<problem>:<since>:<state>:<tag>"
+            "kind": str,  # change | health | test
+            "rule": str,
+            "change_id": int,
+            "article_id": int,
+            "version_id": int,
+            "source": str,
+            "tag": str,
+            "digest": str,  # immediate | hourly | daily
+            "status": str,  # pending | sent | dead
+            "matched": str,  # JSON list of the terms that matched
+            "message": str,  # health alerts: the text to send (change alerts render from the change)
+            "created_at": str,
+            "not_before": str,  # earliest send: rate limit, digest period or retry backoff
+            "attempts": int,
+            "last_error": str,  # never holds a target URL
+            "delivered_to": str,  # JSON list of target ids (hashes) that already have it
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "tag", "status"},
+        defaults={"status": "pending", "attempts": 0, "digest": "immediate", "delivered_to": "[]"},
+        foreign_keys=[("change_id", "changes", "id"), ("article_id", "articles", "id")],
+    )
+    db["alerts"].create_index(["key"], unique=True)
+    db["alerts"].create_index(["status", "tag", "not_before"])
+    db["alerts"].create_index(["article_id", "rule", "tag"])
+    # Source health: one row per problem episode, so an alert goes out when it starts and clears.
+    db["source_health"].create(
+        {"id": int, "source": str, "problem": str, "since": str, "cleared_at": str, "detail": str},
+        pk="id",
+    )
+    db["source_health"].create_index(["source", "problem", "cleared_at"])

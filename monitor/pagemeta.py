@@ -80,22 +80,12 @@ def read(root: html.HtmlElement, url: str) -> PageMeta:
     """Collect the page's own statements about the article."""
     pm = PageMeta()
     for el in root.iter("meta"):
-        key = (
-            (
-                el.get("property")
-                or el.get("name")
-                or el.get("itemprop")
-                or el.get("http-equiv")
-                or ""
-            )
-            .strip()
-            .lower()
-        )
+        names = (el.get(a) for a in ("property", "name", "itemprop", "http-equiv"))
+        key = next((n.strip().lower() for n in names if n and n.strip()), "")
         content = el.get("content")
         if key and content and key not in pm.meta:
-            pm.meta[key] = content.strip()
-    nodes = list(_json_ld_nodes(root))
-    pm.article = _article_node(nodes)
+            pm.meta[key] = content.strip()  # the first of repeated tags is the page's own
+    pm.article = _article_node(list(_json_ld_nodes(root)), url)
     art = pm.article
     pm.headline = _clean(art.get("headline"))
     title_el = root.find(".//title")
@@ -133,7 +123,7 @@ def read(root: html.HtmlElement, url: str) -> PageMeta:
 
 def _without_site_name(title: str, site_name: str) -> str:
     """ "Headline - ZDFheute" → "Headline": titles often end with the site's name."""
-    for sep in (" - ", " | ", " – ", " · ", ": "):
+    for sep in (" - ", " | ", " · ", ": "):
         head, found, tail = title.rpartition(sep)
         if found and head and site_name and tail.casefold() == site_name.casefold():
             return head
@@ -180,11 +170,33 @@ def _types(node: dict) -> set[str]:
     return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
 
 
-def _article_node(nodes: list[dict]) -> dict:
-    """The article among the JSON-LD objects: an article type, preferring one with a headline."""
+def _article_node(nodes: list[dict], url: str) -> dict:
+    """The article among the JSON-LD objects: an article type with a headline, about this URL.
+
+    Pages list related articles in JSON-LD too; the one whose address is the
+    page's own wins, then the first with a headline.
+    """
     candidates = [n for n in nodes if _types(n) & ARTICLE_TYPES]
-    with_headline = [n for n in candidates if n.get("headline")]
-    return (with_headline or candidates or [{}])[0]
+    here = _bare(url)
+
+    def rank(node: dict) -> tuple[bool, bool]:
+        page = node.get("mainEntityOfPage")
+        ids = [
+            node.get("url"),
+            node.get("@id"),
+            page.get("@id") if isinstance(page, dict) else page,
+        ]
+        return (
+            any(isinstance(i, str) and _bare(i) == here for i in ids),
+            bool(node.get("headline")),
+        )
+
+    return max(candidates, key=rank, default={})  # max() keeps the first of equals
+
+
+def _bare(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{(parts.hostname or '').removeprefix('www.')}{parts.path.rstrip('/')}"
 
 
 def _authors(value: object) -> str:

@@ -63,15 +63,16 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
     text_total = _paragraph_text_len(root)
     has_region = next(root.iter("main", "article"), None) is not None
 
-    def drop(el: html.HtmlElement, record: bool = True) -> None:
-        if el in protected or el.getparent() is None:
-            return
+    def drop(el: html.HtmlElement, record: bool = True) -> bool:
+        if el in protected or not _attached(el, root):
+            return False
         if _paragraph_text_len(el) > max(500, 0.3 * text_total):
-            return  # broken markup can put the whole article inside an <aside>: keep the text
+            return False  # broken markup can put the whole article in an <aside>: keep the text
         in_region = not has_region or any(a.tag in ("main", "article") for a in el.iterancestors())
         if record and in_region:
             noise.extend(_block_texts(el))
         _remove_keep_tail(el)
+        return True
 
     for el in list(root.iter(*_SILENT_TAGS)):
         _remove_keep_tail(el)
@@ -88,30 +89,40 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
             drop(el, record=False)
         else:
             drop(box)
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None:
-            continue
+    # One walk in document order for the rest; a removed box is not entered.
+    stack = [root]
+    while stack:
+        el = stack.pop()
         testid = el.get("data-testid") or el.get("data-component") or ""
+        dropped = False
         if (el.get("role") or "").lower() in _CHROME_ROLES:
-            drop(el, record=False)
+            dropped = drop(el, record=False)
         elif testid and _NOISE_TESTID.search(testid):
-            drop(el)
+            dropped = drop(el)
         elif el.tag == "aside":
             if _is_prose_box(el):
                 el.tag = "div"  # the content extractor drops every <aside>; this one is text
             else:
-                drop(el)
+                dropped = drop(el)
         elif el.tag == "article" and keep is not None and _links_away(el):
-            drop(el)  # a teaser card for another article
+            dropped = drop(el)  # a teaser card for another article
         elif el.tag in ("ul", "ol") and _is_link_list(el):
             # Without <main>/<article> to tell them apart, link lists are mostly site menus.
             label = el.getprevious()
             if label is not None and _is_label(label):
                 drop(label, record=has_region)  # "Auf dieser Seite:", "Mehr zum Thema"
-            drop(el, record=has_region)
+            dropped = drop(el, record=has_region)
         elif el.tag in _LINE_TAGS and _is_noise_line(el):
-            drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: noise by its words
+            dropped = drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
+        if not dropped:
+            stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))
     return noise
+
+
+def _attached(el: html.HtmlElement, root: html.HtmlElement) -> bool:
+    """Still in the page: not inside a box removed before."""
+    ancestors = list(el.iterancestors())
+    return el is not root and bool(ancestors) and ancestors[-1] is root
 
 
 def _remove_keep_tail(el: html.HtmlElement) -> None:

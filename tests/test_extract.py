@@ -261,6 +261,11 @@ def test_a_page_without_json_ld_still_yields_the_article():
         ("<h1>Genf: Neue Runde</h1>", "", "Genf: Neue Runde"),
         ("<h1><em>Neue</em> Runde in Genf</h1>", "", "Neue Runde in Genf"),
         ("<h1><span>Neue Runde in Genf</span></h1>", "", "Neue Runde in Genf"),
+        (
+            "<h1><span>Eine Runde,</span><span>die keiner wollte</span></h1>",
+            "",
+            "Eine Runde, die keiner wollte",
+        ),
         ("<hgroup><p>Genf</p><h1>Neue Runde</h1></hgroup>", "Genf", "Neue Runde"),
     ],
 )
