@@ -81,7 +81,10 @@ def summary_table(runs: list[dict]) -> str:
         )
     if len(runs) > 1:
         totals = [str(sum(r[c] for r in runs)) for c in COLUMNS]
-        rows.append(["total", *totals, "", ""])
+        # Sources are crawled side by side, so the cycle lasts as long as the slowest one.
+        longest = max(r["seconds"] for r in runs) or 1.0
+        pages = sum(r["fetched"] + r["not_modified"] for r in runs)
+        rows.append(["total", *totals, f"{pages / longest:.1f}", ""])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

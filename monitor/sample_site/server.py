@@ -50,6 +50,9 @@ _HUGE_CHUNK = _HUGE_PARA * (65536 // len(_HUGE_PARA))
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops the SYNs of a crawler's parallel connections, which then
+    # wait a second for the retransmit: the site, not the crawler, would set the pace.
+    request_queue_size = 256
 
     def __init__(self, address, handler, site: SampleSite) -> None:
         self.site = site
