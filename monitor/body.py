@@ -9,6 +9,7 @@ also declares as its description, or the first prose under the headline.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from monitor.text import normalize
 _SENTENCE_END = re.compile(r"[.!?:\"')»“”]$")
 _FULL_STOP = re.compile(r"[.!?\"')»“”]$")
 _NOT_WORD = re.compile(r"[\W_]+")
+_LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
 
 
 def squash(text: str) -> str:
@@ -267,14 +269,16 @@ def _declared_lead(
         return "", body
     limit = 2 * max(len(d) for d in descriptions) + 100
 
+    stems = [squash(d.rstrip(".… ")) for d in descriptions]
+
     def matches(text: str) -> bool:
-        if not 20 <= len(text) <= limit or noiselib.is_noise(text):
+        if not 20 <= len(text) <= limit:
             return False
-        for desc in descriptions:
-            stem = squash(desc.rstrip(".… "))
-            if similarity(text, desc) >= 0.7 or (len(stem) > 30 and squash(text).startswith(stem)):
-                return True
-        return False
+        key = squash(text)
+        similar = any(len(s) > 30 and key.startswith(s) for s in stems) or any(
+            similarity(text, d) >= 0.7 for d in descriptions
+        )
+        return similar and not noiselib.is_noise(text)
 
     for i, text in enumerate(body[:3]):
         if matches(text):
@@ -283,9 +287,12 @@ def _declared_lead(
                 noise.extend(before)
                 return text, body[i + 1 :]
             return text, before + body[i + 1 :]
-    # The extractor dropped the lead (it often sits in the header, apart from the text): find it.
-    for el in root.find("body").iter("p", "div", "span", "h2", "strong"):
-        if not matches(normalize(el.text_content())):
+    # The extractor dropped the lead (it often sits in the header, apart from the text): find it
+    # near the top of the page.
+    candidates = root.find("body").iter("p", "div", "span", "h2", "strong")
+    for el in itertools.islice(candidates, _LEAD_SEARCH):
+        raw = el.text_content()
+        if len(raw) > 4 * limit or not matches(normalize(raw)):
             continue
         while True:  # the smallest box that holds the lead, not a wrapper around the whole header
             inner = [

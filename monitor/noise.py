@@ -35,16 +35,19 @@ BYLINE_LINE = re.compile(
 # A label that introduces a list of sources: "Quellen:".
 SOURCES_LABEL = re.compile(r"^(quellen?|sources?)\s*:?$", re.IGNORECASE)
 
+# Every pattern is anchored at the start and read as one alternation with re.match.
 _LINE_PATTERNS = [
-    TEASER_LINE,
     # "Quelle: dpa, AFP" / "Quellen: …" / "Source: Reuters"
     r"^(quellen?|sources?|mit material von|material from)\s*:.{0,120}$",
     # "Über dieses Thema berichtete das ZDFheute journal am 22.04.2024 ab 21:45 Uhr."
-    r"^über .{0,160}\bberichtet(e|en)?\b.{0,160}\buhr\.?$",
+    r"^über (dieses|das) thema berichtet.{0,200}$",
+    r"^über .{0,160}\bberichtet(e|en)?\b.{0,160}\bab \d{1,2}[:.]\d{2} uhr\.?$",
     # "Dieses Thema im Programm: MDR THÜRINGEN - Das Radio | 28. April 2023 | 10:00 Uhr"
     r"^dieses thema im programm\s*:.{0,200}$",
     # "Aktuelle Meldungen zu … finden Sie jederzeit in unserem Liveblog:"
-    r"^.{0,200}\b(unserem|im|zum) (live-?blog|newsblog|liveticker|ticker)\b.{0,120}$",
+    r"^.{0,200}\bin unserem (live-?blog|newsblog|liveticker|ticker)\b.{0,120}$",
+    r"^.{0,160}\b(finden sie|lesen sie|verfolgen sie|mehr dazu|alle (aktuellen )?(entwicklungen"
+    r"|news|informationen))\b.{0,80}\b(im|zum) (live-?blog|newsblog|liveticker|ticker)\b.{0,80}$",
     r"^(live-?blog|liveticker|newsblog)$",
     # "Stand: 28.04.2023 12:00 Uhr", "Veröffentlicht am 13. Mai 2026 um 15:44", "Updated 3 May"
     r"^(stand|veröffentlicht|aktualisiert|erstellt|zuletzt aktualisiert|published|updated"
@@ -81,7 +84,7 @@ _LINE_PATTERNS = [
     r"|artikel (teilen|anhören|merken)|zur merkliste|listen to (this )?article"
     r"|wie hat ihnen dieser artikel gefallen\??|durchschnittliche bewertung.{0,20})$",
 ]
-_LINE = re.compile("|".join(f"(?:{getattr(p, 'pattern', p)})" for p in _LINE_PATTERNS), re.I)
+_LINE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS), re.IGNORECASE)
 
 # Appeals that end in a call to pay: "… Jetzt unterstützen", "… Support us". They can be long.
 _APPEAL = re.compile(
@@ -99,4 +102,4 @@ def is_noise(text: str) -> bool:
         return True
     if len(text) > 600:
         return False  # every other pattern describes a short line
-    return _LINE.search(text) is not None
+    return _LINE.match(text) is not None or TEASER_LINE.search(text) is not None

@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from monitor.errors import ExtractionError, NewsmonError
 from monitor.extract import extract
 from monitor.noise import is_noise
+from monitor.text import normalize
 
 URL = "https://www.zdfheute.de/politik/ausland/waffenruhe-gespraeche-genf-100.html"
 
@@ -238,6 +242,22 @@ def test_a_page_without_json_ld_still_yields_the_article():
     assert "Round one ends without a deal" in article.noise
 
 
+def test_the_lead_is_never_repeated_as_the_first_body_paragraph():
+    lead = "Both delegations arrived on Monday, and both say they expect a long week of work."
+    page = PLAIN.replace("<p>The second round", f"<p>{lead}</p><p>The second round")
+    article = extract(page, "https://news.example.org/world/geneva-round-two")
+    assert article.lead.startswith("Both delegations arrived")
+    assert article.body[0].startswith("The second round")
+
+
+@pytest.mark.parametrize("page", [zdf_page(), PLAIN], ids=["zdf", "plain"])
+def test_every_text_field_is_normalized_and_no_paragraph_is_empty(page):
+    article = extract(page, URL)
+    for text in [article.headline, article.kicker, article.lead, article.byline, *article.body]:
+        assert text == normalize(text)
+    assert all(article.body) and all(article.noise)
+
+
 # --- kickers ---------------------------------------------------------------------------------
 
 
@@ -373,6 +393,19 @@ TEASER_FRONT = f"""<html><head><title>Politik</title></head><body><main><h1>Poli
 def test_pages_that_are_not_articles_raise_extraction_error(data):
     with pytest.raises(ExtractionError):
         extract(data, "https://example.org/x")
+
+
+def test_extraction_imports_neither_scrapy_nor_a_database_nor_apprise():
+    code = (
+        "import sys, monitor.extract; "
+        "print(sorted(m for m in ('scrapy', 'twisted', 'sqlite3', 'sqlite_utils', 'apprise') "
+        "if m in sys.modules))"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo
+    )
+    assert out.stdout.strip() == "[]"
 
 
 def test_extraction_error_is_a_newsmon_error():
@@ -525,6 +558,9 @@ def test_broken_json_ld_is_ignored():
         ("Über die Gespräche berichtete die Zeitung am Montag ausführlich.", False),
         ("Das Team lädt die Aufnahmen auf WhatsApp und Telegram hoch.", False),
         ("Die Waffenruhe soll um 12:00 Uhr beginnen.", False),
+        ("Über den Vorfall berichtete die Polizei am Montag um 14:00 Uhr.", False),
+        ("Die Stadt berichtete im Liveblog über die Lage am Hafen.", False),
+        ("Mehr zur Lage lesen Sie in unserem Liveblog:", True),
     ],
 )
 def test_lines_are_judged_by_their_words(line, noise):
