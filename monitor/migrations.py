@@ -143,7 +143,8 @@ def m002_alerts(db: Database) -> None:
     db["alerts"].create(
         {
             "id": int,
-            "key": str,  # "<rule>:<change_id>:<tag>" or "health:<source>:<problem>:<since>:<state>:<tag>"
+            # "<rule>:<change_id>:<tag>", or "health:<source>:<problem>:<since>:<state>:<tag>"
+            "key": str,
             "kind": str,  # change | health | test
             "rule": str,
             "change_id": int,
@@ -154,7 +155,7 @@ def m002_alerts(db: Database) -> None:
             "digest": str,  # immediate | hourly | daily
             "status": str,  # pending | sent | dead
             "matched": str,  # JSON list of the terms that matched
-            "message": str,  # health alerts: the text to send (change alerts render from the change)
+            "message": str,  # health alerts: the text to send (change alerts render from changes)
             "created_at": str,
             "not_before": str,  # earliest send: rate limit, digest period or retry backoff
             "attempts": int,
