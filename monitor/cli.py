@@ -248,5 +248,15 @@ def run(ctx: click.Context) -> None:
     sys.exit(run_daemon(_config(ctx)))
 
 
+def _register() -> None:
+    from monitor.alert_commands import alerts, notify, rules
+
+    for group in (rules, notify, alerts):
+        cli.add_command(group)
+
+
+_register()
+
+
 def main() -> None:
     cli(prog_name="newsmon")

@@ -55,11 +55,36 @@ class CrawlSettings:
 
 
 @dataclass
+class NotifySettings:
+    """Where alerts go and how hard delivery tries; target URLs live only in the apprise file."""
+
+    apprise_config: Path | None = None
+    admin_tag: str = "admin"
+    max_attempts: int = 8
+    backoff: int = 30
+    daily_digest_at: str = "07:00"
+    quiet_hours: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class HealthSettings:
+    """When a source's trouble becomes an alert to the admin tag."""
+
+    failures_in_a_row: int = 3
+    silent_factor: float = 4.0
+    silent_min: int = 6 * 3600
+    short_ratio: float = 0.25
+
+
+@dataclass
 class Config:
     path: Path
     database: Path = Path("data/monitor.db")
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     sources: list[Source] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)  # monitor.rules.Rule
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -91,9 +116,11 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
+    from monitor.rules import parse_rules  # rules are pure and know nothing of this module
+
     errors: list[str] = []
     raw = _expand_env(raw)
-    _reject_unknown(raw, {"newsmon", "crawl", "sources"}, "", errors)
+    _reject_unknown(raw, {"newsmon", "crawl", "sources", "rules", "notify", "health"}, "", errors)
     config = Config(path=path)
 
     general = _table(raw, "newsmon", errors)
@@ -124,6 +151,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
             errors.append(f"At 'sources[{i}].name': duplicate source name {source.name!r}")
         seen.add(source.name)
         config.sources.append(source)
+
+    config.rules = parse_rules(raw.get("rules", []), errors, "rules")
+    known_sources = {s.name for s in config.sources}
+    for i, rule in enumerate(config.rules):
+        for name in set(rule.sources) - known_sources:
+            errors.append(f"At 'rules[{i}].sources': no source named {name!r}")
+    _parse_notify(_table(raw, "notify", errors), config, errors)
+    _parse_health(_table(raw, "health", errors), config, errors)
 
     if errors:
         listing = "\n".join(f"  {e}" for e in errors)
@@ -180,6 +215,58 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
             - {""}
         )
     return source
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
+    known = {"apprise_config", "admin_tag", "max_attempts", "backoff", "daily_digest_at",
+             "quiet_hours"}
+    _reject_unknown(table, known, "notify", errors)
+    notify = config.notify
+    path = _typed(table, "apprise_config", str, "notify", errors)
+    if path:
+        notify.apprise_config = Path(path)
+        if not notify.apprise_config.is_file():
+            errors.append(f"At 'notify.apprise_config': no such file {path!r} "
+                          "(copy config/apprise.example.yml)")
+    notify.admin_tag = _typed(table, "admin_tag", str, "notify", errors) or notify.admin_tag
+    attempts = _typed(table, "max_attempts", int, "notify", errors)
+    if attempts is not None:
+        if attempts < 1:
+            errors.append("At 'notify.max_attempts': must be at least 1")
+        notify.max_attempts = max(attempts, 1)
+    if "backoff" in table:
+        notify.backoff = _duration(table["backoff"], "notify.backoff", errors) or notify.backoff
+    at = _typed(table, "daily_digest_at", str, "notify", errors)
+    if at is not None:
+        if _CLOCK.match(at):
+            notify.daily_digest_at = at
+        else:
+            errors.append(f"At 'notify.daily_digest_at': {at!r} is not a time like \"07:00\"")
+    quiet = _typed(table, "quiet_hours", dict, "notify", errors) or {}
+    for tag, window in quiet.items():
+        parts = window.split("-") if isinstance(window, str) else []
+        if len(parts) != 2 or not all(_CLOCK.match(p.strip()) for p in parts):
+            errors.append(f"At 'notify.quiet_hours.{tag}': {window!r} is not like \"22:00-07:00\"")
+            continue
+        notify.quiet_hours[tag] = (parts[0].strip(), parts[1].strip())
+
+
+def _parse_health(table: dict, config: Config, errors: list[str]) -> None:
+    known = {"failures_in_a_row", "silent_factor", "silent_min", "short_ratio"}
+    _reject_unknown(table, known, "health", errors)
+    health = config.health
+    failures = _typed(table, "failures_in_a_row", int, "health", errors)
+    if failures is not None:
+        health.failures_in_a_row = max(failures, 1)
+    for key in ("silent_factor", "short_ratio"):
+        value = _typed(table, key, float, "health", errors)
+        if value is not None:
+            setattr(health, key, value)
+    if "silent_min" in table:
+        health.silent_min = _duration(table["silent_min"], "health.silent_min", errors) or 0
 
 
 def parse_duration(value: Any) -> int | None:

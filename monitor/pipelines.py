@@ -95,6 +95,8 @@ class StorePipeline(_Stage):
         self.started = datetime.now(UTC)
 
     def process_item(self, page: Page) -> Page:
+        if page.article is not None:
+            self._refuse_suspect_short(page)
         outcome = store.record_page(self.spider.db, page)
         stats = self.crawler.stats
         stats.inc_value(f"newsmon/{outcome.kind}")
@@ -104,6 +106,14 @@ class StorePipeline(_Stage):
             self.crawler.signals.send_catch_log(signal=change_found, outcome=outcome)
         page.body = b""  # the raw page is stored; do not keep it in memory or in item logs
         return page
+
+    def _refuse_suspect_short(self, page: Page) -> None:
+        """A page far shorter than the stored article is a bot wall or broken markup, not an edit."""
+        stored = store.current_words(self.spider.db, page)
+        ratio = self.crawler.settings.getfloat("NEWSMON_SHORT_RATIO", 0.25)
+        words = len(" ".join(page.article.paragraphs()).split())
+        if stored >= 100 and words < stored * ratio:
+            raise self.drop("suspect_short", page, f"{words} words; the stored version has {stored}")
 
     def close_spider(self) -> None:
         spider = self.spider

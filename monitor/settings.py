@@ -90,6 +90,7 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         NEWSMON_CONFIG=str(config.path),
         NEWSMON_DB=str(config.database),
         NEWSMON_CONFIG_APPLIED=True,
+        NEWSMON_SHORT_RATIO=config.health.short_ratio,
     )
     settings.update(overrides)
     return settings

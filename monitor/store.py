@@ -29,6 +29,11 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def iso(moment: datetime) -> str:
+    """A timestamp as stored: UTC, ISO 8601, whole seconds."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating and migrating as needed) the store at `path`, in WAL mode."""
     path = Path(path)
@@ -380,6 +385,15 @@ def _insert_change(
         )
         .last_pk
     )
+
+
+def current_words(db: Database, page: Page) -> int:
+    """Words in the lead and body of the stored version of this page's article (0 if none)."""
+    row = _known(db, page)
+    if row is None or not row["current_version"]:
+        return 0
+    version = db["versions"].get(row["current_version"])
+    return len(f"{version['lead'] or ''} {version['body'] or ''}".split())
 
 
 def version_article(row: dict) -> Article:

@@ -1,0 +1,150 @@
+"""From stored changes to alert rows: the durable step between the store and the dispatcher.
+
+Every change not yet evaluated is matched against the rules; the alert rows
+it produces and the mark that it was evaluated are written in one
+transaction, and each alert's `key` is unique, so evaluating again (after a
+crash, at start-up) never makes a second alert.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from monitor import store
+from monitor.config import Config
+from monitor.diff import Diff
+from monitor.rules import Rule, build_view, match
+from monitor.store import iso
+
+if TYPE_CHECKING:
+    from monitor.messages import AlertContent
+
+logger = logging.getLogger("newsmon.alerts")
+
+
+def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
+    """Turn every unevaluated change into alert rows; return how many alerts were created."""
+    now = now or datetime.now(UTC)
+    created = 0
+    pending = list(db.query("select * from changes where evaluated_at is null order by id"))
+    for change in pending:
+        with db.atomic():
+            for rule, terms in _matches(db, config.rules, change):
+                for tag in rule.notify:
+                    created += _insert_alert(db, config, rule, change, tag, terms, now)
+            db["changes"].update(change["id"], {"evaluated_at": iso(now)})
+    if created:
+        logger.info("%d alert(s) from %d change(s)", created, len(pending))
+    return created
+
+
+def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, list[str]]]:
+    version_id = change["to_version"] or change["from_version"]
+    if version_id is None or not rules:
+        return []
+    article = store.version_article(db["versions"].get(version_id))
+    diff = Diff.from_json(change["ops"]) if change["ops"] else None
+    categories = json.loads(change["categories"])
+    view = build_view(change["source"], categories, article, diff,
+                      (change["words_added"] or 0) + (change["words_removed"] or 0))
+    found = []
+    for rule in rules:
+        result = match(rule, view)
+        if result is not None:
+            found.append((rule, result.terms))
+    return found
+
+
+def _insert_alert(db: Database, config: Config, rule: Rule, change: dict, tag: str,
+                  terms: list[str], now: datetime) -> int:
+    key = f"{rule.name}:{change['id']}:{tag}"
+    row = {
+        "key": key, "kind": "change", "rule": rule.name, "change_id": change["id"],
+        "article_id": change["article_id"], "version_id": change["to_version"],
+        "source": change["source"], "tag": tag, "digest": rule.digest, "status": "pending",
+        "matched": json.dumps(terms, ensure_ascii=False), "created_at": iso(now),
+        "not_before": iso(_not_before(db, config, rule, change["article_id"], tag, now)),
+    }
+    before = db["alerts"].count
+    db["alerts"].insert(row, ignore=True)  # the unique key makes a replay a no-op
+    return db["alerts"].count - before
+
+
+def _not_before(db: Database, config: Config, rule: Rule, article_id: int, tag: str,
+                now: datetime) -> datetime:
+    """When the alert may go out: its digest period's end, or after the rule's rate-limit window."""
+    if rule.digest == "hourly":
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if rule.digest == "daily":
+        return next_daily(now, config.notify.daily_digest_at)
+    if not rule.rate_limit:
+        return now
+    window = timedelta(seconds=rule.rate_limit)
+    previous = list(db.query(
+        "select status, not_before, sent_at from alerts where rule = ? and article_id = ? "
+        "and tag = ? order by id desc limit 1", [rule.name, article_id, tag]))
+    if not previous:
+        return now
+    last = previous[0]
+    if last["status"] == "pending":
+        # Join the alert that is still waiting: the dispatcher folds them into one message.
+        return max(now, datetime.fromisoformat(last["not_before"]))
+    if last["sent_at"] and datetime.fromisoformat(last["sent_at"]) + window > now:
+        return datetime.fromisoformat(last["sent_at"]) + window
+    return now
+
+
+def next_daily(now: datetime, at: str) -> datetime:
+    """The next local wall-clock time `at` ("07:00") after `now`."""
+    hour, minute = (int(part) for part in at.split(":"))
+    local = now.astimezone()
+    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return target.astimezone(UTC)
+
+
+def content_for(db: Database, alert: dict) -> AlertContent:
+    """What the dispatcher renders for one alert row."""
+    from monitor.messages import AlertContent
+
+    if alert["kind"] != "change" or alert["change_id"] is None:
+        return AlertContent(source=alert["source"] or "", categories=[alert["kind"]],
+                            headline="", url="", diff=None, matched=[], rule=alert["rule"] or "",
+                            detected_at=alert["created_at"], message=alert["message"] or "")
+    change = db["changes"].get(alert["change_id"])
+    article = db["articles"].get(alert["article_id"])
+    version_id = change["to_version"] or change["from_version"]
+    version = db["versions"].get(version_id) if version_id else {}
+    return AlertContent(
+        source=change["source"], categories=json.loads(change["categories"]),
+        headline=change["headline"] or article["headline"] or "", url=article["url"],
+        diff=Diff.from_json(change["ops"]) if change["ops"] else None,
+        matched=json.loads(alert["matched"] or "[]"), rule=alert["rule"] or "",
+        detected_at=change["detected_at"], lead=(version or {}).get("lead") or "",
+    )
+
+
+def after_crawl(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
+    """The durable steps after a crawl: evaluate changes, check source health, deliver alerts."""
+    from monitor.health import check_health
+    from monitor.notify import DispatchSettings, dispatch
+
+    settings = DispatchSettings(
+        max_attempts=config.notify.max_attempts, backoff_base=float(config.notify.backoff),
+        quiet_hours=config.notify.quiet_hours,
+    )
+    db = store.open_db(config.database)
+    try:
+        created = evaluate(db, config, now)
+        health = check_health(db, config, now)
+        report = dispatch(db, targets, lambda alert: content_for(db, alert), settings, now)
+    finally:
+        db.close()
+    return {"alerts": created, "health": health, "sent": report.sent, "failed": report.failed,
+            "dead": report.dead, "held": report.held}
