@@ -31,8 +31,10 @@ def rules_check(ctx: click.Context) -> None:
     config = _config(ctx)
     for rule in config.rules:
         terms = len(rule.any) + len(rule.all)
-        click.echo(f"{rule.name}: {terms} term(s), events {', '.join(rule.events)}, "
-                   f"notify {', '.join(rule.notify)}, digest {rule.digest}")
+        click.echo(
+            f"{rule.name}: {terms} term(s), events {', '.join(rule.events)}, "
+            f"notify {', '.join(rule.notify)}, digest {rule.digest}"
+        )
     click.echo(f"{config.path}: {len(config.rules)} rule(s) OK")
 
 
@@ -41,8 +43,9 @@ def rules_check(ctx: click.Context) -> None:
 @click.option("--article", "article_id", type=int, help="Only the changes of this article.")
 @click.option("--all", "everything", is_flag=True, help="Every stored change (default: last 50).")
 @click.pass_context
-def rules_test(ctx: click.Context, rule: str | None, article_id: int | None,
-               everything: bool) -> None:
+def rules_test(
+    ctx: click.Context, rule: str | None, article_id: int | None, everything: bool
+) -> None:
     """Show which stored changes would fire which rules, with the matched words marked.
 
     Example: newsmon rules test ukraine-talks --article 12
@@ -68,15 +71,22 @@ def rules_test(ctx: click.Context, rule: str | None, article_id: int | None,
             continue
         article = store.version_article(db["versions"].get(version_id))
         diff = Diff.from_json(change["ops"]) if change["ops"] else None
-        view = build_view(change["source"], json.loads(change["categories"]), article, diff,
-                          (change["words_added"] or 0) + (change["words_removed"] or 0))
+        view = build_view(
+            change["source"],
+            json.loads(change["categories"]),
+            article,
+            diff,
+            (change["words_added"] or 0) + (change["words_removed"] or 0),
+        )
         for candidate in chosen:
             result = match(candidate, view)
             if result is None:
                 continue
             fired += 1
-            click.echo(f"change {change['id']} ({', '.join(json.loads(change['categories']))}) "
-                       f"fires {candidate.name}: {', '.join(result.terms)}\n  {change['headline']}")
+            click.echo(
+                f"change {change['id']} ({', '.join(json.loads(change['categories']))}) "
+                f"fires {candidate.name}: {', '.join(result.terms)}\n  {change['headline']}"
+            )
             texts = {s.field: s.text for s in view.segments}
             for field, start, end, _ in result.spans[:5]:
                 text = texts.get(field, "")
@@ -109,9 +119,12 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
     if not results:
         raise NewsmonError(
             f"no target{' with tag ' + repr(tag) if tag else ''}; set notify.apprise_config "
-            "or NEWSMON_APPRISE_URLS")
+            "or NEWSMON_APPRISE_URLS"
+        )
     for target_id, service, ok, error in results:
-        click.echo(f"{'ok  ' if ok else 'FAIL'} {service} {target_id}{': ' + error if error else ''}")
+        click.echo(
+            f"{'ok  ' if ok else 'FAIL'} {service} {target_id}{': ' + error if error else ''}"
+        )
     sys.exit(0 if all(r[2] for r in results) else 1)
 
 
@@ -130,14 +143,21 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
 
     db = store.open_db(_config(ctx).database)
     where, params = ("where status = ?", [status]) if status else ("", [])
-    rows = list(db.query(
-        f"select id, status, kind, rule, tag, source, attempts, last_error, created_at, sent_at "
-        f"from alerts {where} order by id desc limit ?", [*params, limit]))
+    rows = list(
+        db.query(
+            "select id, status, kind, rule, tag, source, attempts, last_error, created_at, "
+            f"sent_at "
+            f"from alerts {where} order by id desc limit ?",
+            [*params, limit],
+        )
+    )
     counts = dict(db.execute("select status, count(*) from alerts group by status").fetchall())
     for row in rows:
         extra = f"  ({row['attempts']} attempts: {row['last_error']})" if row["last_error"] else ""
-        click.echo(f"{row['id']:>5}  {row['status']:<8} {row['tag']:<12} {row['rule'] or '':<20} "
-                   f"{row['source'] or ''}  {row['created_at']}{extra}")
+        click.echo(
+            f"{row['id']:>5}  {row['status']:<8} {row['tag']:<12} {row['rule'] or '':<20} "
+            f"{row['source'] or ''}  {row['created_at']}{extra}"
+        )
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no alerts yet")
 
 
@@ -158,16 +178,23 @@ def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool) -> No
     db = store.open_db(_config(ctx).database)
     from datetime import UTC, datetime
 
-    fields = {"status": "pending", "attempts": 0, "last_error": None,
-              "not_before": iso(datetime.now(UTC))}
+    fields = {
+        "status": "pending",
+        "attempts": 0,
+        "last_error": None,
+        "not_before": iso(datetime.now(UTC)),
+    }
     with db.atomic():
         if all_dead:
             ids = [r["id"] for r in db["alerts"].rows_where("status = 'dead'")]
         else:
             ids = [alert_id] if db["alerts"].count_where("id = ?", [alert_id]) else []
         if not ids:
-            raise NewsmonError(f"no alert {alert_id}; list them with: newsmon alerts"
-                               if alert_id else "no dead alerts")
+            raise NewsmonError(
+                f"no alert {alert_id}; list them with: newsmon alerts"
+                if alert_id
+                else "no dead alerts"
+            )
         for i in ids:
             db["alerts"].update(i, fields)
     click.echo(f"{len(ids)} alert(s) queued again; they go out with the next dispatch")

@@ -50,8 +50,13 @@ def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, 
     article = store.version_article(db["versions"].get(version_id))
     diff = Diff.from_json(change["ops"]) if change["ops"] else None
     categories = json.loads(change["categories"])
-    view = build_view(change["source"], categories, article, diff,
-                      (change["words_added"] or 0) + (change["words_removed"] or 0))
+    view = build_view(
+        change["source"],
+        categories,
+        article,
+        diff,
+        (change["words_added"] or 0) + (change["words_removed"] or 0),
+    )
     found = []
     for rule in rules:
         result = match(rule, view)
@@ -60,14 +65,29 @@ def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, 
     return found
 
 
-def _insert_alert(db: Database, config: Config, rule: Rule, change: dict, tag: str,
-                  terms: list[str], now: datetime) -> int:
+def _insert_alert(
+    db: Database,
+    config: Config,
+    rule: Rule,
+    change: dict,
+    tag: str,
+    terms: list[str],
+    now: datetime,
+) -> int:
     key = f"{rule.name}:{change['id']}:{tag}"
     row = {
-        "key": key, "kind": "change", "rule": rule.name, "change_id": change["id"],
-        "article_id": change["article_id"], "version_id": change["to_version"],
-        "source": change["source"], "tag": tag, "digest": rule.digest, "status": "pending",
-        "matched": json.dumps(terms, ensure_ascii=False), "created_at": iso(now),
+        "key": key,
+        "kind": "change",
+        "rule": rule.name,
+        "change_id": change["id"],
+        "article_id": change["article_id"],
+        "version_id": change["to_version"],
+        "source": change["source"],
+        "tag": tag,
+        "digest": rule.digest,
+        "status": "pending",
+        "matched": json.dumps(terms, ensure_ascii=False),
+        "created_at": iso(now),
         "not_before": iso(_not_before(db, config, rule, change["article_id"], tag, now)),
     }
     before = db["alerts"].count
@@ -75,8 +95,9 @@ def _insert_alert(db: Database, config: Config, rule: Rule, change: dict, tag: s
     return db["alerts"].count - before
 
 
-def _not_before(db: Database, config: Config, rule: Rule, article_id: int, tag: str,
-                now: datetime) -> datetime:
+def _not_before(
+    db: Database, config: Config, rule: Rule, article_id: int, tag: str, now: datetime
+) -> datetime:
     """When the alert may go out: its digest period's end, or after the rule's rate-limit window."""
     if rule.digest == "hourly":
         return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -85,9 +106,13 @@ def _not_before(db: Database, config: Config, rule: Rule, article_id: int, tag: 
     if not rule.rate_limit:
         return now
     window = timedelta(seconds=rule.rate_limit)
-    previous = list(db.query(
-        "select status, not_before, sent_at from alerts where rule = ? and article_id = ? "
-        "and tag = ? order by id desc limit 1", [rule.name, article_id, tag]))
+    previous = list(
+        db.query(
+            "select status, not_before, sent_at from alerts where rule = ? and article_id = ? "
+            "and tag = ? order by id desc limit 1",
+            [rule.name, article_id, tag],
+        )
+    )
     if not previous:
         return now
     last = previous[0]
@@ -114,31 +139,40 @@ def content_for(db: Database, alert: dict) -> AlertContent:
     from monitor.messages import AlertContent
 
     if alert["kind"] != "change" or alert["change_id"] is None:
-        return AlertContent(source=alert["source"] or "", categories=[alert["kind"]],
-                            headline="", url="", diff=None, matched=[], rule=alert["rule"] or "",
-                            detected_at=alert["created_at"], message=alert["message"] or "")
+        return AlertContent(
+            source=alert["source"] or "",
+            categories=[alert["kind"]],
+            headline="",
+            url="",
+            diff=None,
+            matched=[],
+            rule=alert["rule"] or "",
+            detected_at=alert["created_at"],
+            message=alert["message"] or "",
+        )
     change = db["changes"].get(alert["change_id"])
     article = db["articles"].get(alert["article_id"])
     version_id = change["to_version"] or change["from_version"]
     version = db["versions"].get(version_id) if version_id else {}
     return AlertContent(
-        source=change["source"], categories=json.loads(change["categories"]),
-        headline=change["headline"] or article["headline"] or "", url=article["url"],
+        source=change["source"],
+        categories=json.loads(change["categories"]),
+        headline=change["headline"] or article["headline"] or "",
+        url=article["url"],
         diff=Diff.from_json(change["ops"]) if change["ops"] else None,
-        matched=json.loads(alert["matched"] or "[]"), rule=alert["rule"] or "",
-        detected_at=change["detected_at"], lead=(version or {}).get("lead") or "",
+        matched=json.loads(alert["matched"] or "[]"),
+        rule=alert["rule"] or "",
+        detected_at=change["detected_at"],
+        lead=(version or {}).get("lead") or "",
     )
 
 
 def after_crawl(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
     """The durable steps after a crawl: evaluate changes, check source health, deliver alerts."""
     from monitor.health import check_health
-    from monitor.notify import DispatchSettings, dispatch
+    from monitor.notify import dispatch
 
-    settings = DispatchSettings(
-        max_attempts=config.notify.max_attempts, backoff_base=float(config.notify.backoff),
-        quiet_hours=config.notify.quiet_hours,
-    )
+    settings = _settings(config)
     db = store.open_db(config.database)
     try:
         created = evaluate(db, config, now)
@@ -146,5 +180,33 @@ def after_crawl(config: Config, targets: list, now: datetime | None = None) -> d
         report = dispatch(db, targets, lambda alert: content_for(db, alert), settings, now)
     finally:
         db.close()
-    return {"alerts": created, "health": health, "sent": report.sent, "failed": report.failed,
-            "dead": report.dead, "held": report.held}
+    return {
+        "alerts": created,
+        "health": health,
+        "sent": report.sent,
+        "failed": report.failed,
+        "dead": report.dead,
+        "held": report.held,
+    }
+
+
+def dispatch_only(config: Config, targets: list) -> dict[str, int]:
+    """The dispatcher between crawls, when retries, digests and rate-limited alerts fall due."""
+    from monitor.notify import dispatch
+
+    db = store.open_db(config.database)
+    try:
+        report = dispatch(db, targets, lambda alert: content_for(db, alert), _settings(config))
+    finally:
+        db.close()
+    return {"sent": report.sent, "failed": report.failed, "dead": report.dead, "held": report.held}
+
+
+def _settings(config: Config):
+    from monitor.notify import DispatchSettings
+
+    return DispatchSettings(
+        max_attempts=config.notify.max_attempts,
+        backoff_base=float(config.notify.backoff),
+        quiet_hours=config.notify.quiet_hours,
+    )

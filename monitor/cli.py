@@ -62,8 +62,14 @@ def _config(ctx: click.Context) -> Config:
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines.")
+@click.option(
+    "--all",
+    "recheck_all",
+    is_flag=True,
+    help="Re-check every known article, not only those the revisit policy says are due.",
+)
 @click.pass_context
-def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool) -> None:
+def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_all: bool) -> None:
     """Run one crawl cycle now over all enabled sources, or the named ones.
 
     Prints each change as it is found and a summary per source at the end.
@@ -80,14 +86,20 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool) -> None:
     printer = ChangePrinter(color=sys.stdout.isatty())
     progress = Progress(enabled=sys.stderr.isatty() and not verbose)
 
+    cycle_alerts: dict[str, int] = {}
+
     async def main() -> list[dict]:
-        cycle = Cycle(config)
+        cycle = Cycle(config, NEWSMON_REVISIT_ALL=recheck_all)
         cycle.listeners += [printer, progress]
-        return await cycle.run(chosen)
+        runs = await cycle.run(chosen)
+        cycle_alerts.update(cycle.alerts)
+        return runs
 
     runs = run_on_reactor(main)
     progress.finish()
     click.echo(summary_table(runs))
+    if cycle_alerts:
+        click.echo("alerts: " + ", ".join(f"{k} {v}" for k, v in cycle_alerts.items()))
     unreachable = [r for r in runs if r["errors"] and not r["responses"]]
     for run in unreachable:
         click.echo(

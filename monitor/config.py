@@ -77,6 +77,14 @@ class HealthSettings:
 
 
 @dataclass
+class RetentionSettings:
+    """Raw HTML is pruned after raw_max_age seconds; the newest raw_keep per article stay."""
+
+    raw_max_age: int = 30 * 86400
+    raw_keep: int = 3
+
+
+@dataclass
 class Config:
     path: Path
     database: Path = Path("data/monitor.db")
@@ -85,6 +93,8 @@ class Config:
     rules: list[Any] = field(default_factory=list)  # monitor.rules.Rule
     notify: NotifySettings = field(default_factory=NotifySettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    revisit: Any = None  # monitor.revisit.RevisitSettings
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -116,11 +126,14 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
-    from monitor.rules import parse_rules  # rules are pure and know nothing of this module
+    # Rules and the revisit policy are pure and know nothing of this module.
+    from monitor.revisit import parse_revisit
+    from monitor.rules import parse_rules
 
     errors: list[str] = []
     raw = _expand_env(raw)
-    _reject_unknown(raw, {"newsmon", "crawl", "sources", "rules", "notify", "health"}, "", errors)
+    tables = {"newsmon", "crawl", "sources", "rules", "notify", "health", "retention", "revisit"}
+    _reject_unknown(raw, tables, "", errors)
     config = Config(path=path)
 
     general = _table(raw, "newsmon", errors)
@@ -159,6 +172,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
             errors.append(f"At 'rules[{i}].sources': no source named {name!r}")
     _parse_notify(_table(raw, "notify", errors), config, errors)
     _parse_health(_table(raw, "health", errors), config, errors)
+    _parse_retention(_table(raw, "retention", errors), config, errors)
+    config.revisit = parse_revisit(raw.get("revisit", {}), errors, "revisit")
 
     if errors:
         listing = "\n".join(f"  {e}" for e in errors)
@@ -221,16 +236,24 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
-    known = {"apprise_config", "admin_tag", "max_attempts", "backoff", "daily_digest_at",
-             "quiet_hours"}
+    known = {
+        "apprise_config",
+        "admin_tag",
+        "max_attempts",
+        "backoff",
+        "daily_digest_at",
+        "quiet_hours",
+    }
     _reject_unknown(table, known, "notify", errors)
     notify = config.notify
     path = _typed(table, "apprise_config", str, "notify", errors)
     if path:
         notify.apprise_config = Path(path)
         if not notify.apprise_config.is_file():
-            errors.append(f"At 'notify.apprise_config': no such file {path!r} "
-                          "(copy config/apprise.example.yml)")
+            errors.append(
+                f"At 'notify.apprise_config': no such file {path!r} "
+                "(copy config/apprise.example.yml)"
+            )
     notify.admin_tag = _typed(table, "admin_tag", str, "notify", errors) or notify.admin_tag
     attempts = _typed(table, "max_attempts", int, "notify", errors)
     if attempts is not None:
@@ -267,6 +290,18 @@ def _parse_health(table: dict, config: Config, errors: list[str]) -> None:
             setattr(health, key, value)
     if "silent_min" in table:
         health.silent_min = _duration(table["silent_min"], "health.silent_min", errors) or 0
+
+
+def _parse_retention(table: dict, config: Config, errors: list[str]) -> None:
+    _reject_unknown(table, {"raw_max_age", "raw_keep"}, "retention", errors)
+    if "raw_max_age" in table:
+        age = _duration(table["raw_max_age"], "retention.raw_max_age", errors)
+        config.retention.raw_max_age = age or config.retention.raw_max_age
+    keep = _typed(table, "raw_keep", int, "retention", errors)
+    if keep is not None:
+        if keep < 1:
+            errors.append("At 'retention.raw_keep': keep at least 1 raw page per article")
+        config.retention.raw_keep = max(keep, 1)
 
 
 def parse_duration(value: Any) -> int | None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from monitor import store
+from monitor.alerts import after_crawl
 from monitor.config import Config, Source
 from monitor.settings import TWISTED_REACTOR, crawler_settings
 
@@ -21,8 +23,12 @@ T = TypeVar("T")
 logger = logging.getLogger("newsmon.crawl")
 
 
-def run_on_reactor(main: Callable[[], Awaitable[T]]) -> T:
-    """Install Scrapy's asyncio reactor, run `main()` on it, stop, and return its result."""
+def run_on_reactor(main: Callable[[], Awaitable[T]], signals: bool = True) -> T:
+    """Install Scrapy's asyncio reactor, run `main()` on it, stop, and return its result.
+
+    With `signals=False` Twisted installs no handlers, so the caller's own (the daemon's) decide
+    what SIGTERM and SIGINT mean.
+    """
     from scrapy.utils.defer import deferred_from_coro
     from scrapy.utils.reactor import install_reactor
 
@@ -43,7 +49,7 @@ def run_on_reactor(main: Callable[[], Awaitable[T]]) -> T:
         deferred_from_coro(wrapper()).addBoth(done)
 
     reactor.callWhenRunning(begin)
-    reactor.run(installSignalHandlers=True)
+    reactor.run(installSignalHandlers=signals)
     result = outcome.get("result")
     if hasattr(result, "raiseException"):  # a twisted Failure
         result.raiseException()
@@ -53,7 +59,9 @@ def run_on_reactor(main: Callable[[], Awaitable[T]]) -> T:
 class Cycle:
     """Runs crawl cycles on the running reactor; create once, call `run()` as often as needed."""
 
-    def __init__(self, config: Config, **setting_overrides: Any) -> None:
+    def __init__(
+        self, config: Config, targets: list | None = None, **setting_overrides: Any
+    ) -> None:
         from scrapy.crawler import AsyncCrawlerRunner
         from scrapy.settings import Settings
         from scrapy.spiderloader import SpiderLoader
@@ -63,9 +71,18 @@ class Cycle:
         self.runner = AsyncCrawlerRunner(self.settings)
         self.spiders = SpiderLoader.from_settings(self.settings)
         self.listeners: list[Callable[[store.Outcome], None]] = []
+        if targets is None:
+            from monitor.notify import load_targets
 
-    async def run(self, sources: list[Source] | None = None) -> list[dict]:
-        """Crawl the given (default: all enabled) sources at once; return their crawl_runs rows."""
+            targets = load_targets(config.notify.apprise_config, os.environ)
+        self.targets = targets
+        self.alerts: dict[str, int] = {}
+
+    async def run(self, sources: list[Source] | None = None, mode: str = "all") -> list[dict]:
+        """Crawl the given (default: all enabled) sources at once; return their crawl_runs rows.
+
+        `mode` is "all" (feeds, sitemaps, sections and due revisits), "discover" or "revisit".
+        """
         from monitor.pipelines import change_found
 
         sources = sources if sources is not None else [s for s in self.config.sources if s.enabled]
@@ -75,8 +92,10 @@ class Cycle:
             crawler = self.runner.create_crawler(self.spiders.load(source.spider))
             for listener in self.listeners:
                 crawler.signals.connect(_forward(listener), signal=change_found, weak=False)
-            tasks.append(self.runner.crawl(crawler, source=source, run_id=run_id))
+            tasks.append(self.runner.crawl(crawler, source=source, run_id=run_id, mode=mode))
         await asyncio.gather(*tasks)
+        # Sending blocks on the network; keep the reactor's loop free while it happens.
+        self.alerts = await asyncio.to_thread(after_crawl, self.config, self.targets)
         db = store.open_db(self.config.database)
         try:
             return list(

@@ -43,7 +43,7 @@ def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
         print(text, file=out, flush=True)
 
     async def main() -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
-        cycle = Cycle(config)
+        cycle = Cycle(config, NEWSMON_REVISIT_ALL=True)
         cycle.listeners.append(found.append)
         say(f"Sample site on {site.base_url}; database {db_path}\n")
         say("== cycle 0: first crawl (every article is new)")

@@ -15,3 +15,7 @@ class ExtractionError(NewsmonError):
 
 class StoreError(NewsmonError):
     """The database cannot be opened or written."""
+
+
+class NotifyError(NewsmonError):
+    """Notification targets cannot be loaded; the message names the file and line, never a URL."""

@@ -98,6 +98,9 @@ class StorePipeline(_Stage):
         if page.article is not None:
             self._refuse_suspect_short(page)
         outcome = store.record_page(self.spider.db, page)
+        revisit = self.crawler.settings.get("NEWSMON_REVISIT")
+        if outcome.article_id is not None and revisit is not None:
+            store.schedule_next(self.spider.db, outcome.article_id, revisit)
         stats = self.crawler.stats
         stats.inc_value(f"newsmon/{outcome.kind}")
         if outcome.change_id is not None:
@@ -108,12 +111,14 @@ class StorePipeline(_Stage):
         return page
 
     def _refuse_suspect_short(self, page: Page) -> None:
-        """A page far shorter than the stored article is a bot wall or broken markup, not an edit."""
+        """A page far shorter than the stored article: a bot wall or broken markup, not an edit."""
         stored = store.current_words(self.spider.db, page)
         ratio = self.crawler.settings.getfloat("NEWSMON_SHORT_RATIO", 0.25)
         words = len(" ".join(page.article.paragraphs()).split())
         if stored >= 100 and words < stored * ratio:
-            raise self.drop("suspect_short", page, f"{words} words; the stored version has {stored}")
+            raise self.drop(
+                "suspect_short", page, f"{words} words; the stored version has {stored}"
+            )
 
     def close_spider(self) -> None:
         spider = self.spider

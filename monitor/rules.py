@@ -1,21 +1,17 @@
 """Keyword rules: which new articles and edits deserve an alert.
 
-A rule is a `[[rules]]` table in config/monitor.toml. Its terms are words,
-"quoted phrases", prefixes (`Verhandl*`) and `/regular expressions/`. Words,
-phrases and prefixes match case- and diacritic-insensitively on word
-boundaries (a hyphen is a boundary; `substring = true` also finds them inside
-German compounds). Folding treats ß as ss and ä/ö/ü as a/o/u, and a term
-written with an umlaut also matches its ae/oe/ue spelling ("Grünen" finds
-"Gruenen" and "Grunen"; "Gruenen" finds "Grünen" but not "Grunen", so an ASCII
-term never loses its "e"). Regular expressions run on the original text,
-always case-insensitively; word boundaries are theirs to write.
+Terms are words, "quoted phrases", prefixes (`Verhandl*`) and `/regular
+expressions/`. Words, phrases and prefixes match case- and diacritic-
+insensitively on word boundaries (a hyphen is one; `substring = true` also
+finds them inside German compounds). ß is ss; ä/ö/ü fold to ae/oe/ue, and a
+term written with an umlaut also finds the bare vowel ("Grünen" finds Gruenen
+and Grunen; "Gruenen" finds Grünen, not Grunen). Regular expressions run on
+the original text, always case-insensitively; their word boundaries are theirs.
 
-On a change a rule sees only what changed (`build_view`): a changed headline
-or kicker whole, added paragraphs whole, and in an edited paragraph or lead
-only matches that touch an inserted word. Removed text never matches. On a
-new article, a takedown or a return, it sees the whole article.
-
-Pure: standard library and monitor's own text, diff and item modules only.
+On a change a rule reads only what changed (`build_view`): a changed headline
+or kicker whole, added paragraphs whole, and in an edited lead or paragraph
+only matches that touch an inserted word; removed text never matches. On a
+new article, a takedown or a return, it reads the whole article.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.diff import Diff
+from monitor.diff import Diff, WordOp
 from monitor.items import Article
 from monitor.text import normalize
 
@@ -37,29 +33,19 @@ EVENTS = ("changed", "correction", "headline", "new", "removed")
 DIGESTS = ("immediate", "hourly", "daily")
 # Events judged on the whole article: there is no "before" to compare with.
 WHOLE_ARTICLE_EVENTS = frozenset({"new", "removed"})
-# Change categories (monitor.diff, monitor.store) → events. "restored" counts as a
+# Change categories → events; lead and body_* are plain "changed". "restored" is a
 # "removed" event: whoever was told an article vanished wants to hear it is back.
-# "reordered" (paragraphs moved, no word changed) never alerts; nor does an unknown category.
-_EVENTS_OF = {
-    "new": {"new"},
-    "headline": {"headline", "changed"},
-    "lead": {"changed"},
-    "body_added": {"changed"},
-    "body_removed": {"changed"},
-    "body_edited": {"changed"},
-    "correction": {"correction", "changed"},
-    "removed": {"removed"},
-    "restored": {"removed"},
-    "reordered": set(),
-}
-# A regular expression scans at most this many characters of one change, so a
-# hostile or broken page (a megabyte in one paragraph) cannot stall a cycle.
+# "reordered" (paragraphs moved, not a word changed) and unknown categories never alert.
+_EVENTS_OF = {"new": {"new"}, "removed": {"removed"}, "restored": {"removed"}}
+_EVENTS_OF |= {"headline": {"headline", "changed"}, "correction": {"correction", "changed"}}
+_EVENTS_OF |= {c: {"changed"} for c in ("lead", "body_added", "body_removed", "body_edited")}
+# A regex scans at most this many characters of one change: a hostile or broken
+# page (a megabyte in one paragraph) must not stall a cycle.
 REGEX_BUDGET = 100_000
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_SEP = "\x00"  # joins folded segments: neither a word character nor whitespace
 
 
 @dataclass
@@ -82,9 +68,9 @@ class Rule:
 
 @dataclass
 class Segment:
-    """Text a rule may look at. `field` is "headline", "kicker", "lead" or "body[i]"
-    (i counts non-empty paragraphs of the new version from 0, as diff ops do).
-    `spans` are the inserted words' character ranges in `text`; None: all of it is new."""
+    """Text a rule may read. `field`: "headline", "kicker", "lead" or "body[i]" (i counts
+    non-empty paragraphs from 0, as diff ops do). `spans`: character ranges of the inserted
+    words in `text`; None when all of it is new."""
 
     field: str
     text: str
@@ -102,8 +88,8 @@ class ChangeView:
     segments: list[Segment]
     article: Article
     changed_fields: set[str] = dataclasses.field(default_factory=set)
-    # Folded text and term hits, computed once per view and shared by every rule.
-    _texts: dict[str, _Text] = dataclasses.field(default_factory=dict, init=False, repr=False)
+    # Folded text and term hits, built once per view and shared by every rule.
+    _texts: dict[bool, _Text] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
 
 @dataclass
@@ -115,14 +101,9 @@ class Match:
     spans: list[tuple[str, int, int, str]]
 
 
-# --- configuration ------------------------------------------------------------------------
-
-
 def parse_rules(raw: Any, errors: list[str], where: str = "rules") -> list[Rule]:
-    """The `[[rules]]` array as Rules; every problem is appended to `errors` with its path.
-
-    Only rules without problems are returned, so a half-valid rule never runs.
-    """
+    """The `[[rules]]` array as Rules, and each problem in `errors` with its path.
+    Only rules without problems are returned: a half-valid rule never runs."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -133,121 +114,83 @@ def parse_rules(raw: Any, errors: list[str], where: str = "rules") -> list[Rule]
     for i, entry in enumerate(raw):
         before = len(errors)
         rule = _parse_rule(entry, f"{where}[{i}]", errors)
-        if rule is None:
-            continue
-        if rule.name in seen:
+        if rule is not None and rule.name in seen:
             errors.append(f"At '{where}[{i}].name': duplicate rule name {rule.name!r}")
-        seen.add(rule.name)
-        if len(errors) == before:
+        if rule is not None and len(errors) == before:
             rules.append(rule)
+        seen.add(rule.name if rule else "")
     return rules
+
+
+_NAME_REQUIRED = "required (a short word such as 'ukraine-talks')"
+_NOT_DURATION = '{!r} is not a duration (write 0, 90, "90s", "30m", "1h" or "1d")'
+_CHOICES = {"fields": FIELDS, "events": EVENTS}
+_NOT_EMPTY = {k: f"name at least one of {', '.join(sorted(v))}" for k, v in _CHOICES.items()}
+_NOT_EMPTY["notify"] = "name at least one apprise tag"
 
 
 def _parse_rule(entry: Any, where: str, errors: list[str]) -> Rule | None:
     if not isinstance(entry, dict):
         errors.append(f"At '{where}': must be a table")
         return None
+    rule = Rule(name="")
     known = sorted(Rule.__dataclass_fields__)
-    for key in sorted(entry.keys() - set(known)):
-        errors.append(f"At '{where}.{key}': unknown key (known: {', '.join(known)})")
-    name = _typed(entry, "name", str, where, errors)
-    if not name:
-        errors.append(f"At '{where}.name': required (a short word such as 'ukraine-talks')")
-        return None
-    if not _NAME.fullmatch(name):
-        errors.append(f"At '{where}.name': {name!r} must be lowercase letters, digits, - or _")
-    rule = Rule(name=name)
-    substring = _typed(entry, "substring", bool, where, errors)
-    rule.substring = bool(substring)
-    for key in ("any", "all", "none"):
-        terms = _strings(entry, key, where, errors)
-        for j, term in enumerate(terms or []):
+    substring = entry.get("substring") is True  # terms compile differently in substring mode
+    for key, value in entry.items():
+        kind = type(getattr(rule, key, None))
+        if key not in known:
+            problems = [("", f"unknown key (known: {', '.join(known)})")]
+        elif key == "rate_limit":
+            value = _seconds(value)
+            problems = [] if value is not None else [("", _NOT_DURATION.format(entry[key]))]
+        # bool is an int in Python, but `min_words = true` is a mistake, not 1.
+        elif isinstance(value, bool) is not (kind is bool) or not isinstance(value, kind):
+            problems = [("", f"expected {kind.__name__}, got {type(value).__name__} {value!r}")]
+        else:
+            problems = _problems(key, value, substring)
+        errors += [f"At '{where}.{key}{at}': {message}" for at, message in problems]
+        if not problems:
+            setattr(rule, key, value)
+    if "name" not in entry:
+        errors.append(f"At '{where}.name': {_NAME_REQUIRED}")
+    return rule if rule.name else None
+
+
+def _problems(key: str, value: Any, substring: bool) -> list[tuple[str, str]]:
+    """What is wrong with one well-typed value, as (index suffix, message) pairs."""
+    if key == "name" and not _NAME.fullmatch(value):
+        wrong = f"{value!r} must be lowercase letters, digits, - or _"
+        return [("", wrong if value else _NAME_REQUIRED)]
+    if key == "min_words" and value < 0:
+        return [("", f"must be 0 or more, got {value}")]
+    if key == "digest" and value not in DIGESTS:
+        return [("", f"unknown digest {value!r} (known: {', '.join(DIGESTS)})")]
+    found = [("", _NOT_EMPTY[key])] if value == [] and key in _NOT_EMPTY else []
+    for j, item in enumerate(value if isinstance(value, list) else []):
+        if not isinstance(item, str):
+            found.append((f"[{j}]", f"expected str, got {type(item).__name__} {item!r}"))
+        elif key in ("any", "all", "none"):
             try:
-                _term(term, rule.substring)
+                _term(item, substring)
             except ValueError as exc:
-                errors.append(f"At '{where}.{key}[{j}]': {exc}")
-        setattr(rule, key, terms or [])
-    for key, choices in (("fields", FIELDS), ("events", EVENTS)):
-        values = _strings(entry, key, where, errors)
-        if values is None:
-            continue
-        if not values:
-            errors.append(f"At '{where}.{key}': name at least one of {', '.join(sorted(choices))}")
-        for j, value in enumerate(values):
-            if value not in choices:
-                known_ones = ", ".join(sorted(choices))
-                what = key[:-1]
-                errors.append(
-                    f"At '{where}.{key}[{j}]': unknown {what} {value!r} (known: {known_ones})"
-                )
-        setattr(rule, key, values)
-    rule.sources = _strings(entry, "sources", where, errors) or []
-    notify = _strings(entry, "notify", where, errors)
-    if notify is not None:
-        if not notify:
-            errors.append(f"At '{where}.notify': name at least one apprise tag")
-        for j, tag in enumerate(notify):
-            if not _TAG.fullmatch(tag):
-                errors.append(f"At '{where}.notify[{j}]': {tag!r} is not one apprise tag")
-        rule.notify = notify
-    min_words = _typed(entry, "min_words", int, where, errors)
-    if min_words is not None and min_words < 0:
-        errors.append(f"At '{where}.min_words': must be 0 or more, got {min_words}")
-    rule.min_words = max(min_words or 0, 0)
-    digest = _typed(entry, "digest", str, where, errors)
-    if digest is not None and digest not in DIGESTS:
-        errors.append(
-            f"At '{where}.digest': unknown digest {digest!r} (known: {', '.join(DIGESTS)})"
-        )
-    rule.digest = digest if digest in DIGESTS else "immediate"
-    if "rate_limit" in entry:
-        seconds = _seconds(entry["rate_limit"])
-        if seconds is None:
-            errors.append(
-                f"At '{where}.rate_limit': {entry['rate_limit']!r} is not a duration "
-                '(write 0, 90, "90s", "30m", "1h" or "1d")'
-            )
-        rule.rate_limit = seconds or 0
-    return rule
-
-
-def _typed(table: dict, key: str, kind: type, where: str, errors: list[str]) -> Any:
-    if key not in table:
-        return None
-    value = table[key]
-    # bool is an int in Python, but `min_words = true` is a mistake, not 1.
-    if isinstance(value, bool) is not (kind is bool) or not isinstance(value, kind):
-        got = f"{type(value).__name__} {value!r}"
-        errors.append(f"At '{where}.{key}': expected {kind.__name__}, got {got}")
-        return None
-    return value
-
-
-def _strings(table: dict, key: str, where: str, errors: list[str]) -> list[str] | None:
-    values = _typed(table, key, list, where, errors)
-    if values is None:
-        return None
-    for j, value in enumerate(values):
-        if not isinstance(value, str):
-            got = f"{type(value).__name__} {value!r}"
-            errors.append(f"At '{where}.{key}[{j}]': expected str, got {got}")
-    return [v for v in values if isinstance(v, str)]
+                found.append((f"[{j}]", str(exc)))
+        elif key in _CHOICES and item not in _CHOICES[key]:
+            known = ", ".join(sorted(_CHOICES[key]))
+            found.append((f"[{j}]", f"unknown {key[:-1]} {item!r} (known: {known})"))
+        elif key == "notify" and not _TAG.fullmatch(item):
+            found.append((f"[{j}]", f"{item!r} is not one apprise tag"))
+    return found
 
 
 def _seconds(value: Any) -> int | None:
     """Seconds from 0, 90, "90s", "30m", "1.5h" or "1d"; None when it is not a duration."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value) if value >= 0 else None
     found = _DURATION.fullmatch(value) if isinstance(value, str) else None
     return int(float(found.group(1)) * _UNITS[found.group(2)]) if found else None
 
 
-# --- terms ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per term (cached), so hashed by identity
 class _Term:
     pattern: re.Pattern[str]
     regex: bool  # True: runs on the original text; False: on folded text
@@ -280,62 +223,48 @@ def _term(term: str, substring: bool) -> _Term:
         raise ValueError(f"{raw!r} starts a regular expression but has no closing '/'")
     if raw.count('"') % 2:
         raise ValueError(f"unclosed quote in {raw!r}")
-    # Quotes group a phrase; unquoted words are a phrase too, the only sensible reading.
+    # Quotes mark a phrase; unquoted words in a row are one too, the only sensible reading.
     words = [w for w in re.split(r"[\s\-]+", raw.replace('"', " ")) if w]
+    if not words:
+        raise ValueError("empty term")
     pieces, fixed = [], [""]
     for word in words:
-        prefix = word.endswith("*")
-        core = word.rstrip("*") if prefix else word
-        if "*" in core or not _fold(core)[0]:
-            raise ValueError(f"{term!r}: '*' may only end a word, after at least one letter")
-        pattern, literals = _word_pattern(core)
-        pieces.append(pattern + (r"\w*" if prefix else ""))
-        fixed += literals
-    if not pieces:
-        raise ValueError("empty term")
-    body = r"[\s\-]+".join(pieces)  # a phrase's words may be split by line breaks or hyphens
+        core = word.removesuffix("*")
+        if "*" in core or not core.translate(_TABLE):
+            raise ValueError(f"{term!r}: '*' may only end a word, after a letter")
+        for char in unicodedata.normalize("NFC", core):
+            folded = _fold_char(char)
+            # A term's umlaut also finds the bare vowel: "Grünen" finds "Grunen".
+            pieces.append(re.escape(folded[0]) + "e?" if _is_umlaut(char) else re.escape(folded))
+            fixed[-1] += folded[0] if _is_umlaut(char) else folded
+            fixed += [""] if _is_umlaut(char) else []
+        pieces.append((r"\w*" if word != core else "") + r"[\s\-]+")  # any space or hyphen
+        fixed.append("")
+    body = "".join(pieces).removesuffix(r"[\s\-]+")
     pattern = re.compile(body if substring else rf"(?<!\w){body}(?!\w)")
     return _Term(pattern, False, max(fixed, key=len))
 
 
-def _word_pattern(word: str) -> tuple[str, list[str]]:
-    """The pattern of one folded word, and the fixed stretches of text it must contain."""
-    out, fixed = [], [""]
-    for char in unicodedata.normalize("NFC", word):
-        folded = _fold_char(char)
-        if _is_umlaut(char):
-            # A term's umlaut also matches the plain vowel: "Grünen" finds "Grunen".
-            out.append(re.escape(folded[0]) + "e?")
-            fixed[-1] += folded[0]
-            fixed.append("")
-        else:
-            out.append(re.escape(folded))
-            fixed[-1] += folded
-    return "".join(out), fixed
-
-
 def _nested_quantifier(pattern: str) -> bool:
-    """Whether a repeating quantifier applies to a group that holds one: (a+)+, (\\w*)*, (x+){2,}."""
-    stack = [False]  # per open group: does it contain a repeat?
-    i, n = 0, len(pattern)
-    while i < n:
+    """Whether a repeat applies to a group that holds one: (a+)+, (\\w*)*, (x+){2,}."""
+    stack = [False]  # per open group: does it hold a repeat?
+    i = 0
+    while i < len(pattern):
         char, inner = pattern[i], False
         if char == "(":
             stack.append(False)
             i += 2 if pattern[i + 1 : i + 2] == "?" else 1  # "(?" opens a group, not a quantifier
             continue
-        if char == "\\":
-            i += 2
-        elif char == "[":  # a class is one atom: skip to its closing bracket
+        if char == "[":  # a class is one atom: skip to its closing bracket
             i += 2 if pattern[i + 1 : i + 2] == "^" else 1
             i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < n and pattern[i] != "]":
+            while i < len(pattern) and pattern[i] != "]":
                 i += 2 if pattern[i] == "\\" else 1
+        elif char == "\\":
             i += 1
-        else:
-            if char == ")" and len(stack) > 1:
-                inner = stack.pop()
-            i += 1
+        elif char == ")" and len(stack) > 1:
+            inner = stack.pop()
+        i += 1
         repeat = re.match(r"[*+]|\{(\d*)(,?)(\d*)\}", pattern[i:])
         if repeat and repeat.group(0)[0] == "{":
             low, comma, high = repeat.groups()
@@ -344,12 +273,9 @@ def _nested_quantifier(pattern: str) -> bool:
         if repeat and inner:
             return True
         stack[-1] = stack[-1] or inner or bool(repeat)
-        if repeat:
-            i += repeat.end()
+        i += repeat.end() if repeat else 0
     return False
 
-
-# --- folding ----------------------------------------------------------------------------------
 
 _SPECIAL = {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o"}
 _SPECIAL |= {"ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ı": "i"}
@@ -364,10 +290,9 @@ def _is_umlaut(char: str) -> bool:
 def _fold_char(char: str) -> str:
     if char in _SPECIAL:
         return _SPECIAL[char]
-    category = unicodedata.category(char)
-    if category == "Pd":
+    if unicodedata.category(char) == "Pd":
         return "-"
-    if category == "Cf":  # soft hyphen, zero-width joiners: invisible, never part of a word
+    if unicodedata.category(char) == "Cf":  # soft hyphen, zero-width joiners: invisible
         return ""
     if char.isspace():
         return char if char.isascii() else " "
@@ -378,7 +303,7 @@ def _fold_char(char: str) -> str:
 
 
 class _FoldTable(dict):
-    """str.translate table filled on first sight of each character."""
+    """A str.translate table that folds each character on first sight."""
 
     def __missing__(self, code: int) -> str:
         self[code] = value = _fold_char(chr(code))
@@ -387,94 +312,95 @@ class _FoldTable(dict):
 
 _TABLE = _FoldTable({c: chr(c).lower() for c in range(128)})
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Offsets back from folded to original text: the folded start, original index and
-# folded end of every character whose fold is not one character long (ß, ä, marks).
-_OffsetMap = tuple[list[int], list[int], list[int]] | None
+# The way back to original offsets: (folded start, original index, folded end) of
+# every character whose fold is not one character long (ß, ä, combining marks).
+_Offsets = list[tuple[int, int, int]]
 
 
-def _fold(text: str) -> tuple[str, _OffsetMap]:
-    folded = text.translate(_TABLE)
-    starts: list[int] = []
-    origins: list[int] = []
-    ends: list[int] = []
+def _fold(text: str) -> tuple[str, _Offsets]:
+    offsets: _Offsets = []
     shift = 0
     for found in _NON_ASCII.finditer(text):
-        index = found.start()
-        width = len(_TABLE[ord(text[index])])
+        width = len(_TABLE[ord(found.group())])
         if width != 1:
-            starts.append(index + shift)
-            origins.append(index)
-            ends.append(index + shift + width)
+            offsets.append((found.start() + shift, found.start(), found.start() + shift + width))
             shift += width - 1
-    return folded, ((starts, origins, ends) if starts else None)
+    return text.translate(_TABLE), offsets
 
 
-def _original(offsets: _OffsetMap, pos: int) -> int:
-    if offsets is None:
-        return pos
-    starts, origins, ends = offsets
-    k = bisect_right(starts, pos) - 1
+def _original(offsets: _Offsets, pos: int) -> int:
+    k = bisect_right(offsets, pos, key=lambda o: o[0]) - 1
     if k < 0:
         return pos
-    return origins[k] if pos < ends[k] else origins[k] + 1 + pos - ends[k]
+    _, origin, end = offsets[k]
+    return origin if pos < end else origin + 1 + pos - end
+
+
+# Spans kept per term and segment: a rule needs one to fire and a few to show, and a
+# page that repeats a word a million times must not cost a million spans.
+MAX_HITS = 20
+# (segment index, start, end, segment field, matched text), offsets into the original text.
+_Hit = tuple[int, int, int, str, str]
 
 
 class _Text:
-    """Segments folded once into one string, so each term is one scan however many paragraphs."""
+    """Segments folded into one string, so each term is one scan however many paragraphs."""
 
     def __init__(self, segments: list[Segment]) -> None:
         self.segments = segments
         self.fields = [_field_of(s.field) for s in segments]
-        folded = [_fold(s.text) for s in segments]
-        self.starts, pos = [], 0
-        for text, _ in folded:
-            self.starts.append(pos)
-            pos += len(text) + 1
-        self.offsets = [offsets for _, offsets in folded]
-        self.doc = _SEP.join(text for text, _ in folded)
-        self.cache: dict[_Term, list[tuple[int, int, int]]] = {}
+        self.folded = [_fold(s.text) for s in segments]
+        self.starts = [0]
+        for text, _ in self.folded:
+            self.starts.append(self.starts[-1] + len(text) + 1)
+        # "\0" between segments is neither a word character nor a space: no match spans two.
+        self.doc = "\0".join(text for text, _ in self.folded)
+        self.scans: dict[_Term, list[_Hit]] = {}
+        self.cache: dict[tuple[_Term, frozenset[str]], list[_Hit]] = {}
 
-    def hits(self, term: _Term, fields: set[str]) -> list[tuple[str, int, int, str]]:
-        """(field, start, end, text) in the original text, inside `fields` and new text only."""
-        if term not in self.cache:
-            self.cache[term] = self._scan(term)
-        found = []
-        for k, start, end in self.cache[term]:
-            segment = self.segments[k]
-            if self.fields[k] not in fields:
-                continue
-            if segment.spans is None or any(s < end and start < e for s, e in segment.spans):
-                found.append((segment.field, start, end, segment.text[start:end]))
-        return found
+    def hits(self, term: _Term, fields: frozenset[str]) -> list[_Hit]:
+        """Where `term` matches new text in `fields`; scanned once, whatever the rule."""
+        if (term, fields) not in self.cache:
+            if term not in self.scans:
+                self.scans[term] = self._scan(term)
+            found = [h for h in self.scans[term] if self.fields[h[0]] in fields]
+            self.cache[term, fields] = found
+        return self.cache[term, fields]
 
-    def _scan(self, term: _Term) -> list[tuple[int, int, int]]:
+    def _scan(self, term: _Term) -> list[_Hit]:
+        found: list[_Hit] = []
+        counts = [0] * len(self.segments)
         if term.regex:
-            found, budget = [], REGEX_BUDGET
+            budget = REGEX_BUDGET
             for k, segment in enumerate(self.segments):
-                if budget <= 0:
-                    break
-                text = segment.text[:budget]
+                text = segment.text[: max(budget, 0)]
                 budget -= len(text)
-                found += [(k, m.start(), m.end()) for m in term.pattern.finditer(text)]
+                for m in term.pattern.finditer(text):
+                    if self._keep(found, counts, k, m.start(), m.end()):
+                        break
             return found
-        if term.needle not in self.doc:
-            return []
-        found = []
-        for m in term.pattern.finditer(self.doc):
+        pos = 0 if term.needle in self.doc else len(self.doc)
+        while m := term.pattern.search(self.doc, pos):
             k = bisect_right(self.starts, m.start()) - 1
-            start, end = m.start() - self.starts[k], m.end() - self.starts[k]
-            offsets = self.offsets[k]
-            found.append((k, _original(offsets, start), _original(offsets, end - 1) + 1))
+            offsets, base = self.folded[k][1], self.starts[k]
+            start = _original(offsets, m.start() - base)
+            full = self._keep(found, counts, k, start, _original(offsets, m.end() - base - 1) + 1)
+            pos = self.starts[k + 1] if full else m.end()
         return found
+
+    def _keep(self, found: list[_Hit], counts: list[int], k: int, start: int, end: int) -> bool:
+        """Keep a hit that touches new text; True once segment k has MAX_HITS of them."""
+        segment = self.segments[k]
+        if segment.spans is None or any(s < end and start < e for s, e in segment.spans):
+            found.append((k, start, end, segment.field, segment.text[start:end]))
+            counts[k] += 1
+        return counts[k] >= MAX_HITS
 
 
 def _field_of(label: str) -> str:
     """The rule field a segment belongs to: the kicker is part of the headline."""
     name = label.split("[", 1)[0]
     return "headline" if name == "kicker" else name
-
-
-# --- views and matching -----------------------------------------------------------------------
 
 
 def events_for(categories: list[str]) -> set[str]:
@@ -485,7 +411,7 @@ def events_for(categories: list[str]) -> set[str]:
 def whole_article(article: Article) -> list[Segment]:
     """Every non-empty field of an article, as segments that are new throughout."""
     segments = [Segment(f, getattr(article, f)) for f in ("headline", "kicker", "lead")]
-    body = [p for p in article.body if p.strip()]
+    body = [p for p in article.body if normalize(p)]  # counted as the diff counts them
     segments += [Segment(f"body[{i}]", text) for i, text in enumerate(body)]
     return [s for s in segments if s.text.strip()]
 
@@ -493,13 +419,14 @@ def whole_article(article: Article) -> list[Segment]:
 def build_view(
     source: str, categories: list[str], article: Article, diff: Diff | None, words_changed: int = 0
 ) -> ChangeView:
-    """What the rules may look at for one change; `article` is the new (or last) version."""
+    """What rules may read of one change; `article` is the new version (the last, if removed)."""
     events = events_for(categories)
     if diff is not None:
         words_changed = words_changed or diff.words_added + diff.words_removed
-    # Without a diff there is nothing to narrow to; a missing diff must not silence a rule.
+    # Without a diff there is nothing to narrow to, and a missing diff must not silence a rule.
     if diff is None or "new" in categories:
-        return ChangeView(source, events, words_changed, whole_article(article), article)
+        everything = whole_article(article)
+        return ChangeView(source, events, words_changed, everything, article, set(FIELDS))
     segments: list[Segment] = []
     changed: set[str] = set()
     for op in diff.ops:
@@ -509,32 +436,28 @@ def build_view(
         label = f"body[{op.new_index}]" if op.field == "body" else op.field
         if op.op == "added" or (op.op == "edited" and op.field in ("headline", "kicker")):
             segments.append(Segment(label, op.new))
-        elif op.op == "edited":
-            segments.append(_edited(label, op.words))
+        elif op.op == "edited" and any(run.op == "+" for run in op.words):
+            segments.append(_inserted(label, op.words))  # words only removed: nothing to read
     return ChangeView(source, events, words_changed, segments, article, changed)
 
 
-def _edited(label: str, runs: list) -> Segment:
-    """The new text of an edited paragraph, rebuilt from its word runs, with "+" runs as spans."""
+def _inserted(label: str, runs: list[WordOp]) -> Segment:
+    """An edited paragraph's new text, rebuilt from its word runs, with the "+" runs as spans."""
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for run in runs:
-        if run.op == "-":
-            continue
-        pos += 1 if parts else 0
-        if run.op == "+":
-            spans.append((pos, pos + len(run.text)))
+    pos = -1
+    for run in (r for r in runs if r.op != "-"):
+        pos += 1  # the space before this run
+        spans += [(pos, pos + len(run.text))] if run.op == "+" else []
         parts.append(run.text)
         pos += len(run.text)
     return Segment(label, " ".join(parts), spans)
 
 
 def _text(view: ChangeView, whole: bool) -> _Text:
-    key = "whole" if whole else "changes"
-    if key not in view._texts:
-        view._texts[key] = _Text(whole_article(view.article) if whole else view.segments)
-    return view._texts[key]
+    if whole not in view._texts:
+        view._texts[whole] = _Text(whole_article(view.article) if whole else view.segments)
+    return view._texts[whole]
 
 
 def match(rule: Rule, view: ChangeView) -> Match | None:
@@ -545,31 +468,23 @@ def match(rule: Rule, view: ChangeView) -> Match | None:
     whole = bool(fired & WHOLE_ARTICLE_EVENTS)
     if not whole and view.words_changed < rule.min_words:
         return None  # a typo fix
-    fields = set(rule.fields)
+    fields = frozenset(rule.fields)
     text = _text(view, whole)
     terms: list[str] = []
-    spans: list[tuple[str, int, int, str]] = []
-    for group in (rule.all, rule.any):
-        hit_any = False
-        for term in group:
-            hits = text.hits(_term(term, rule.substring), fields)
-            if hits:
-                hit_any = True
-                terms.append(term)
-                spans += hits
-            elif group is rule.all:
-                return None
-        if group and not hit_any:
+    spans: list[_Hit] = []
+    for every, group in ((True, rule.all), (False, rule.any)):
+        matched = [(t, text.hits(_term(t, rule.substring), fields)) for t in group]
+        hit = [(t, h) for t, h in matched if h]
+        if (every and len(hit) < len(group)) or (group and not hit):
             return None
-    if not (rule.all or rule.any) and not whole and not (view.changed_fields & fields):
-        return None  # a rule without terms on a change still asks for a change in its fields
-    if rule.none:
-        everything = _text(view, True)
-        if any(everything.hits(_term(t, rule.substring), fields) for t in rule.none):
-            return None
-    order = {s.field: k for k, s in enumerate(text.segments)}
-    spans = sorted(set(spans), key=lambda s: (order.get(s[0], 0), s[1], s[2]))
-    return Match(rule.name, terms, spans)
+        terms += [t for t, _ in hit]
+        spans += [s for _, h in hit for s in h]
+    if not (rule.all or rule.any) and not whole and not view.changed_fields & fields:
+        return None  # a rule without terms still wants a change in one of its fields
+    everything = _text(view, True) if rule.none else text
+    if any(everything.hits(_term(t, rule.substring), fields) for t in rule.none):
+        return None
+    return Match(rule.name, terms, [(f, s, e, t) for _, s, e, f, t in sorted(set(spans))])
 
 
 def highlight(text: str, spans: list[tuple[int, int]], color: bool) -> str:

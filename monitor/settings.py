@@ -16,6 +16,8 @@ NEWSPIDER_MODULE = "spiders"
 # Where newsmon's own parts find the config and the store (overridable with -s).
 NEWSMON_CONFIG = "config/monitor.toml"
 NEWSMON_DB = ""  # empty: the database named in the config
+NEWSMON_REVISIT_ALL = False  # True: re-check every known article, not only those due
+NEWSMON_REVISIT_LIMIT = 0  # most revisits per source in one crawl (0: no limit)
 
 # --- Politeness -------------------------------------------------------------
 # A user agent that says who we are and how to reach the operator.
@@ -91,6 +93,7 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         NEWSMON_DB=str(config.database),
         NEWSMON_CONFIG_APPLIED=True,
         NEWSMON_SHORT_RATIO=config.health.short_ratio,
+        NEWSMON_REVISIT=config.revisit,
     )
     settings.update(overrides)
     return settings

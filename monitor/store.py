@@ -115,14 +115,25 @@ def record_feed(
         )
 
 
-def articles_to_revisit(db: Database, source: str, at: str | None = None) -> list[dict]:
-    """Known articles of a source whose next check is due (all of them when no policy set one)."""
-    at = at or now()
+def articles_to_revisit(
+    db: Database,
+    source: str,
+    at: str | None = None,
+    limit: int | None = None,
+    everything: bool = False,
+) -> list[dict]:
+    """Known articles of a source whose next check is due, most overdue first.
+
+    An article without next_check_at has no policy decision yet and is due; one the policy
+    stopped (next_check_at = "never") is not.
+    """
+    at = "9999" if everything else (at or now())
     return list(
         db.query(
-            "select id, url, etag, last_modified, status from articles "
-            "where source = ? and (next_check_at is null or next_check_at <= ?) order by id",
-            [source, at],
+            "select id, url, etag, last_modified, status from articles where source = ? "
+            "and (next_check_at is null or next_check_at <= ?) "
+            "order by coalesce(next_check_at, ''), id limit ?",
+            [source, at, limit or -1],
         )
     )
 
@@ -385,6 +396,29 @@ def _insert_change(
         )
         .last_pk
     )
+
+
+def schedule_next(db: Database, article_id: int, settings: Any, at: datetime | None = None) -> None:
+    """Set the article's next check from the revisit policy ("never" once it stopped changing)."""
+    from monitor.revisit import birth, next_check
+
+    at = at or datetime.now(UTC)
+    row = db["articles"].get(article_id)
+    first_seen = datetime.fromisoformat(row["first_seen"])
+    published = _parse_time(row["published"])
+    changed = _parse_time(row["last_changed"])
+    when = next_check(at, birth(first_seen, published), changed, settings)
+    db["articles"].update(article_id, {"next_check_at": iso(when) if when else "never"})
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def current_words(db: Database, page: Page) -> int:

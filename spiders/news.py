@@ -37,10 +37,15 @@ class NewsSpider(scrapy.Spider):
     link_pattern = ""
     extra_domains: tuple[str, ...] = ()
 
-    def __init__(self, source: Source | str | None = None, run_id: str = "", **kwargs: Any):
+    def __init__(
+        self, source: Source | str | None = None, run_id: str = "", mode: str = "all", **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self._source_arg = source
         self.run_id = run_id
+        if mode not in ("all", "discover", "revisit"):
+            raise ValueError(f"mode must be all, discover or revisit, not {mode!r}")
+        self.mode = mode
         self.source: Source
 
     @classmethod
@@ -86,14 +91,20 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.source.feeds:
-            yield self._listing(url, self.parse_feed)
-        for url in self.source.sitemaps:
-            yield self._listing(url, self.parse_sitemap)
-        for url in self.source.sections:
-            yield self._listing(url, self.parse_section)
-        for row in store.articles_to_revisit(self.db, self.source.name):
-            yield self.article_request(row["url"], article_id=row["id"])
+        if self.mode != "revisit":
+            for url in self.source.feeds:
+                yield self._listing(url, self.parse_feed)
+            for url in self.source.sitemaps:
+                yield self._listing(url, self.parse_sitemap)
+            for url in self.source.sections:
+                yield self._listing(url, self.parse_section)
+        if self.mode != "discover":
+            limit = self.crawler.settings.getint("NEWSMON_REVISIT_LIMIT", 0) or None
+            everything = self.crawler.settings.getbool("NEWSMON_REVISIT_ALL")
+            for row in store.articles_to_revisit(
+                self.db, self.source.name, limit=limit, everything=everything
+            ):
+                yield self.article_request(row["url"], article_id=row["id"])
 
     def _listing(self, url: str, callback: Any) -> scrapy.Request:
         return scrapy.Request(

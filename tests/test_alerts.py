@@ -30,8 +30,12 @@ def config_with(rules: list[dict], db_path: Path, **extra):
 
 def article(headline="Delegationen treffen sich in Genf", body=None) -> Article:
     return Article(
-        url=URL, canonical_url=URL, headline=headline, lead="Die Gespräche gehen weiter.",
-        body=body or [
+        url=URL,
+        canonical_url=URL,
+        headline=headline,
+        lead="Die Gespräche gehen weiter.",
+        body=body
+        or [
             "In Genf beraten Unterhändler über eine Waffenruhe in der Ukraine.",
             "Das Treffen findet in einem Hotel am See statt, wie es hieß.",
         ],
@@ -49,21 +53,38 @@ def db(tmp_path):
     handle.close()
 
 
-RULE = {"name": "talks", "any": ["Waffenruhe"], "events": ["new", "changed"], "notify": ["newsroom"]}
+RULE = {
+    "name": "talks",
+    "any": ["Waffenruhe"],
+    "events": ["new", "changed"],
+    "notify": ["newsroom"],
+}
 
 
-def test_a_keyword_already_in_the_article_does_not_fire_when_another_paragraph_is_edited(db, tmp_path):
+def test_a_keyword_already_in_the_article_does_not_fire_when_another_paragraph_is_edited(
+    db, tmp_path
+):
     config = config_with([{**RULE, "events": ["changed"]}], tmp_path / "m.db")
     record(db, article())
-    record(db, article(body=["In Genf beraten Unterhändler über eine Waffenruhe in der Ukraine.",
-                             "Das Treffen findet in einem Hotel am Genfer See statt, wie es hieß."]), b"y")
+    record(
+        db,
+        article(
+            body=[
+                "In Genf beraten Unterhändler über eine Waffenruhe in der Ukraine.",
+                "Das Treffen findet in einem Hotel am Genfer See statt, wie es hieß.",
+            ]
+        ),
+        b"y",
+    )
     assert evaluate(db, config, NOW) == 0
     assert db["alerts"].count == 0
     assert db["changes"].count_where("evaluated_at is null") == 0
 
 
 def test_a_headline_edit_that_introduces_the_keyword_fires(db, tmp_path):
-    config = config_with([{**RULE, "events": ["changed"], "fields": ["headline"]}], tmp_path / "m.db")
+    config = config_with(
+        [{**RULE, "events": ["changed"], "fields": ["headline"]}], tmp_path / "m.db"
+    )
     record(db, article())
     record(db, article(headline="Delegationen ringen in Genf um eine Waffenruhe"), b"y")
     assert evaluate(db, config, NOW) == 1
@@ -85,12 +106,17 @@ def test_evaluating_again_never_makes_a_second_alert(db, tmp_path):
 
 
 def test_one_alert_per_rule_and_target_tag(db, tmp_path):
-    config = config_with([{**RULE, "notify": ["newsroom", "desk"]},
-                          {"name": "everything", "events": ["new"]}], tmp_path / "m.db")
+    config = config_with(
+        [{**RULE, "notify": ["newsroom", "desk"]}, {"name": "everything", "events": ["new"]}],
+        tmp_path / "m.db",
+    )
     record(db, article())
     assert evaluate(db, config, NOW) == 3
     assert sorted((a["rule"], a["tag"]) for a in db["alerts"].rows) == [
-        ("everything", "default"), ("talks", "desk"), ("talks", "newsroom")]
+        ("everything", "default"),
+        ("talks", "desk"),
+        ("talks", "newsroom"),
+    ]
 
 
 def test_an_hourly_digest_waits_for_the_end_of_the_hour(db, tmp_path):
@@ -120,13 +146,33 @@ def test_a_source_failing_in_a_row_alerts_once_when_it_starts_and_once_when_it_c
     config = config_with([], tmp_path / "m.db", health={"failures_in_a_row": 3})
 
     def run(errors: int, fetched: int) -> None:
-        store.record_run(db, {"run_id": store.now(), "source": "zdf", "started_at": store.now(),
-                              "finished_at": store.now(), "seconds": 1.0, "requests": 1,
-                              "responses": fetched, "fetched": fetched, "not_modified": 0, "new": 0,
-                              "changed": 0, "unchanged": fetched, "removed": 0, "restored": 0,
-                              "dropped": "{}", "errors": errors, "statuses": "{}", "finish_reason": ""})
+        store.record_run(
+            db,
+            {
+                "run_id": store.now(),
+                "source": "zdf",
+                "started_at": store.now(),
+                "finished_at": store.now(),
+                "seconds": 1.0,
+                "requests": 1,
+                "responses": fetched,
+                "fetched": fetched,
+                "not_modified": 0,
+                "new": 0,
+                "changed": 0,
+                "unchanged": fetched,
+                "removed": 0,
+                "restored": 0,
+                "dropped": "{}",
+                "errors": errors,
+                "statuses": "{}",
+                "finish_reason": "",
+            },
+        )
 
-    store.record_error(db, "r", "zdf", "https://www.zdfheute.de/rss", "DNSLookupError: no such host")
+    store.record_error(
+        db, "r", "zdf", "https://www.zdfheute.de/rss", "DNSLookupError: no such host"
+    )
     for _ in range(2):
         run(errors=1, fetched=0)
         assert check_health(db, config, NOW) == 0
@@ -144,10 +190,28 @@ def test_a_source_failing_in_a_row_alerts_once_when_it_starts_and_once_when_it_c
 
 def test_a_blocked_source_is_reported(db, tmp_path):
     config = config_with([], tmp_path / "m.db")
-    store.record_run(db, {"run_id": "r", "source": "zdf", "started_at": "", "finished_at": "",
-                          "seconds": 1.0, "requests": 3, "responses": 3, "fetched": 0,
-                          "not_modified": 0, "new": 0, "changed": 0, "unchanged": 0, "removed": 0,
-                          "restored": 0, "dropped": "{}", "errors": 3,
-                          "statuses": json.dumps({"429": 2, "403": 1}), "finish_reason": ""})
+    store.record_run(
+        db,
+        {
+            "run_id": "r",
+            "source": "zdf",
+            "started_at": "",
+            "finished_at": "",
+            "seconds": 1.0,
+            "requests": 3,
+            "responses": 3,
+            "fetched": 0,
+            "not_modified": 0,
+            "new": 0,
+            "changed": 0,
+            "unchanged": 0,
+            "removed": 0,
+            "restored": 0,
+            "dropped": "{}",
+            "errors": 3,
+            "statuses": json.dumps({"429": 2, "403": 1}),
+            "finish_reason": "",
+        },
+    )
     assert check_health(db, config, NOW) == 1
     assert "HTTP 429" in next(db["alerts"].rows)["message"]

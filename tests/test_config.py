@@ -53,7 +53,10 @@ def test_the_shipped_configs_load():
             '[[sources]]\nname = "x"\nfeeds = ["http://a/"]\n[[sources]]\nname = "x"\nfeeds = ["http://b/"]\n',
             "At 'sources[1].name': duplicate source name 'x'",
         ),
-        ("colour = 1\n", "At 'colour': unknown key (known: crawl, newsmon, sources)"),
+        (
+            "colour = 1\n",
+            "At 'colour': unknown key (known: crawl, health, newsmon, notify, retention, revisit, rules, sources)",
+        ),
     ],
     ids=[
         "a source without feeds sitemaps or sections is refused",

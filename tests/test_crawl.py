@@ -38,7 +38,7 @@ def test_first_crawl_stores_every_published_article_as_new(newsmon, site, db_pat
 def test_a_second_crawl_with_nothing_changed_stores_nothing_and_shows_304s(newsmon, db_path):
     assert newsmon("crawl").code == 0
     before = snapshot(db_path)
-    result = newsmon("crawl")
+    result = newsmon("crawl", "--all")
     assert result.code == 0, result.err
     assert snapshot(db_path) == before
     runs = rows(
@@ -54,7 +54,7 @@ def test_requests_carry_the_stored_validators(newsmon, site, db_path):
     assert newsmon("crawl", "tagesschau").code == 0
     stored = rows(db_path, "select etag, last_modified from articles where source = 'tagesschau'")
     assert stored and all(r["etag"] and r["last_modified"] for r in stored)
-    assert newsmon("crawl", "tagesschau").code == 0
+    assert newsmon("crawl", "tagesschau", "--all").code == 0
     runs = rows(db_path, "select * from crawl_runs where source = 'tagesschau' order by id")
     # Every known article answered 304 the second time: the request was conditional.
     assert runs[-1]["not_modified"] >= len(stored)
@@ -147,7 +147,7 @@ def test_articles_and_diff_commands_show_what_was_stored(newsmon, site, db_path)
     step = None
     while step is None or step.name != "headline":
         step = site.advance()
-    assert newsmon("crawl").code == 0
+    assert newsmon("crawl", "--all").code == 0
     changed = rows(db_path, "select article_id from changes where kind = 'headline'")
     assert len(changed) == 1
     article_id = str(changed[0]["article_id"])
