@@ -250,6 +250,18 @@ def demo(db_path: Path, quiet_cycles: int) -> None:
 
 @cli.command()
 @click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show each source's last run and problems, revisit tiers, alerts and the database size.
+
+    Example: newsmon status
+    """
+    from monitor.status import status_report
+
+    click.echo(status_report(_config(ctx)))
+
+
+@cli.command()
+@click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the monitor: crawl every source on its interval until stopped (Ctrl-C).
 
@@ -257,7 +269,7 @@ def run(ctx: click.Context) -> None:
     """
     from monitor.daemon import run_daemon
 
-    sys.exit(run_daemon(_config(ctx)))
+    sys.exit(run_daemon(_config(ctx), ctx.obj["db_path"]))
 
 
 def _register() -> None:

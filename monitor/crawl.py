@@ -130,6 +130,7 @@ def configure_logging(verbose: bool = False) -> None:
         "trafilatura",
         "htmldate",
         "courlan",
+        "apscheduler",
     ):
         logging.getLogger(name).setLevel(quiet)
     # Per-change lines go through the CLI's own printer; keep the pipeline's at debug unless asked.

@@ -288,10 +288,9 @@ def _diff_lines(style: _Style, diff: Diff, budget: _Budget) -> list[str]:
     for op in (op for op in diff.ops if op.op != "moved" and op.changes_words()):
         pieces = [("t", _op_name(op) + ":"), *_runs(op)]
         cost = len(_line(_TEXT, pieces))
+        # Once one change is left out, the later ones are too: the order is the story.
         if budget.omitted or (cost > budget.left and lines):
-            budget.omitted += (
-                1  # once one change is left out, the later ones are too: order matters
-            )
+            budget.omitted += 1
             continue
         budget.left -= cost
         lines.append(_line(style, pieces))
@@ -310,9 +309,8 @@ def _when(iso: str) -> str:
 
 def _change_lines(style: _Style, alert: AlertContent, budget: _Budget) -> list[str]:
     if alert.message:
-        return [
-            style.esc(line) for line in clean(alert.message, MESSAGE_LIMIT, lines=True).split("\n")
-        ]
+        text = clean(alert.message, MESSAGE_LIMIT, lines=True)
+        return [style.esc(line) for line in text.split("\n")]
     if alert.diff is not None and not alert.diff.is_empty():
         return _diff_lines(style, alert.diff, budget)
     if "new" in alert.categories and alert.lead:
@@ -398,10 +396,12 @@ def render(alerts: list[AlertContent], fmt: str) -> tuple[str, str]:
     left_out = 0
     room = style.limit - 200  # what the closing "…and N more" line needs
     for group in groups:
-        block = _block(style, group, budget)
+        trial = replace(budget)  # a story left out whole must not count its changes as left out
+        block = _block(style, group, trial)
         if blocks and (left_out or size + len(style.block(block.lines())) > room):
             left_out += 1
             continue
+        budget = trial
         while block.changes and len(style.block(block.lines())) > room:
             block.changes.pop()  # one enormous story alone: drop its last changes, keep the why
             budget.omitted += 1

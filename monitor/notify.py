@@ -1,46 +1,36 @@
 """The dispatcher: the `alerts` outbox sent through apprise, per target tag.
 
-Targets come from an apprise YAML file (`[notify] apprise_config`) or, without
-one, from NEWSMON_APPRISE_URLS ("newsroom=mailto://… admin=json://…", space or
-comma separated, each URL optionally prefixed by `tag=` or `tag1,tag2=`). With
-neither, alerts are printed to stdout as plain text and count as sent.
+Targets: an apprise YAML file (`[notify] apprise_config`), else NEWSMON_APPRISE_URLS
+("newsroom=mailto://… admin,ops=json://…", space or comma separated). With neither,
+alerts print to stdout as plain text and count as sent. A target takes an alert
+whose tag is one of its tags, or every alert when it has the tag "always" or no
+tag. Alerts of a tag no target takes are marked dead ("no target has tag X", one
+warning a round): an alert nobody can receive belongs in `newsmon status`.
 
-Routing: an alert row has one tag. A target takes it when the tag is one of its
-tags, when it has apprise's "always" tag, or when it has no tag at all (a lone
-URL gets everything). Alerts of a tag that no target takes are marked `dead`
-with last_error "no target has tag X", with one warning per round: an alert
-nobody can receive belongs in `newsmon status`, not silently in the queue.
+One round, per tag: inside the tag's quiet hours its due alerts get not_before =
+the window's end. Otherwise each target gets, per stream (one article, or one
+source's health alerts; digests apart), the alerts it lacks, oldest first, up to
+the first not yet due: a later alert never overtakes an earlier one, so per
+article the order holds across retries. Due immediate alerts of a stream fold
+into one message, all due digest alerts of the tag into one (the evaluator sets
+a digest alert's not_before to the end of its period). Every target is planned
+before anything is sent, so one target's failure never holds back another.
+Success adds the target id to delivered_to; an alert every target of its tag has
+is `sent`. Failure: attempts+1 (once a round), last_error, not_before = now +
+min(backoff_max, backoff_base * 2**(attempts-1)) * (1 ± jitter); at max_attempts
+the alert is `dead`, logged at ERROR.
 
-One round of `dispatch`, per tag:
-1. Quiet hours for the tag: its due alerts get not_before = the window's end.
-2. For each target, per stream (one article, or one source's health alerts;
-   digest and immediate alerts are separate streams): the alerts the target
-   still lacks, oldest first, up to the first that is not due. A later alert
-   never overtakes an earlier one, so per article the order holds across
-   retries. Due immediate alerts of a stream fold into one message; all due
-   digest alerts of the tag make one message. The evaluator sets a digest
-   alert's not_before to the end of its period; nothing here knows periods.
-   All targets are planned before anything is sent, so one target's failure,
-   which pushes not_before back, never holds back another target.
-3. A message is rendered in the target's format and sent through that
-   target's plugin alone. Success: the target id joins delivered_to of each
-   alert; an alert every target of its tag has is `sent`. Failure: attempts+1
-   (once per round, however many targets failed), last_error, not_before =
-   now + min(backoff_max, backoff_base * 2**(attempts-1)) * (1 ± jitter); at
-   max_attempts the alert is `dead` and logged at ERROR.
+Durability: each state change is committed before the next send, so a crash
+repeats at most the one send in flight (accepted by the target, its id not yet
+written: the next round sends it to that target once more). Nothing is lost: an
+alert stays pending until every target of its tag has it. Run one dispatcher
+per database. `dispatch` blocks on the network and on apprise's per-service
+throttle (seconds between mails), so a daemon runs it off its event loop.
 
-Durability: each state change is committed before the next send. So a crash
-repeats at most the one send in flight: the target accepted it, its id was not
-yet in delivered_to, and the next round sends it to that target once more.
-Nothing is lost: an alert stays pending until every target of its tag has it.
-Two dispatchers on one database at once could both send; run one.
-
-Secrets: a URL lives only in the config file or the environment. A target is
-known by sha256(apprise's URL for it)[:12] and its service name. last_error
-never holds a URL, and apprise's and urllib3's own loggers get a filter that
-masks every URL and each secret part of a loaded target URL (tokens, passwords,
-webhook paths), at every level. `Target.describe()` is apprise's privacy URL,
-masked the same way, for a person to recognise a target.
+Secrets: URLs live only in the file or the environment. A target is known by
+sha256(apprise's URL for it)[:12] and its service name; last_error holds no URL;
+apprise's and urllib3's loggers get a filter that masks every URL and the secret
+parts (password, tokens, webhook path) of each loaded URL, at every level.
 """
 
 from __future__ import annotations
@@ -101,7 +91,11 @@ class _Scrubber(logging.Filter):
         return self.secret_free(_ANY_URL.sub(r"\1://…", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.scrub(record.getMessage()), ()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: its bare template is all we have
+            message = str(record.msg)
+        record.msg, record.args = self.scrub(message), ()
         if record.exc_info:
             formatted = logging.Formatter().formatException(record.exc_info)
             record.exc_text, record.exc_info = self.scrub(formatted), None
@@ -217,9 +211,7 @@ def _from_file(path: Path) -> list[Any]:
     shared = {k: v for k, v in data.items() if k != "urls"}
     plugins = []
     for number, (node, entry) in enumerate(zip(urls.value, data["urls"], strict=True), 1):
-        written = [entry] if isinstance(entry, str) else [k for k in entry if isinstance(k, str)]
-        for url in written:
-            SCRUBBER.add(url)
+        written = _register(entry)
         # One entry at a time, so a bad one is reported with its line.
         found, _ = ConfigBase.config_parse_yaml(
             yaml.safe_dump({**shared, "urls": [entry]}), asset=ASSET
@@ -232,6 +224,21 @@ def _from_file(path: Path) -> list[Any]:
             )
         plugins += found
     return plugins
+
+
+def _register(entry: Any) -> list[str]:
+    """Teach the scrubber one YAML entry's secrets; the URLs written in it."""
+    keys = entry if isinstance(entry, dict) else []
+    urls = [entry] if isinstance(entry, str) else [k for k in keys if isinstance(k, str)]
+    for url in urls:
+        SCRUBBER.add(url)
+    for value in entry.values() if isinstance(entry, dict) else []:
+        for options in value if isinstance(value, list) else [value]:
+            for key, option in options.items() if isinstance(options, dict) else []:
+                # Options under a URL (`pass: …`, `token: …`) can hold secrets as well.
+                if isinstance(option, str) and re.search("pass|token|secret|key", str(key), re.I):
+                    SCRUBBER.secrets |= {option} if len(option) >= 3 else set()
+    return urls
 
 
 def _urls_node(path: Path, root: Any) -> yaml.SequenceNode:
@@ -298,6 +305,11 @@ class DispatchSettings:
                 except (TypeError, ValueError):
                     raise NotifyError(f"quiet_hours.{tag}: {value!r} is not HH:MM") from None
 
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds until the next try after `attempts` failed ones: doubling, capped, jittered."""
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempts - 1))
+        return delay * random.uniform(1 - self.jitter, 1 + self.jitter)
+
 
 @dataclass
 class DispatchReport:
@@ -312,9 +324,10 @@ def _iso(when: datetime) -> str:
 
 
 def _due(row: dict, now: datetime) -> bool:
-    if not row["not_before"]:
+    try:
+        when = datetime.fromisoformat(row["not_before"] or "")
+    except ValueError:  # none, or garbled: sending beats holding an alert forever
         return True
-    when = datetime.fromisoformat(row["not_before"])
     return (when if when.tzinfo else when.replace(tzinfo=UTC)) <= now
 
 
@@ -356,7 +369,9 @@ def dispatch(
             run.touched |= {r["id"] for r in due}
         elif due and (until := _quiet_until(settings.quiet_hours.get(tag), run.now)):
             run.update(due, {"not_before": _iso(until)})
-        else:
+        elif takers:
+            # A target that failed and then left the config leaves nobody to send to.
+            run.done([r for r in tag_rows if all(t.id in r["delivered"] for t in takers)])
             for target, group in run.plan(tag_rows, takers):
                 run.send(target, group, takers)
     run.report.held = sum(1 for r in rows if r["id"] not in run.touched)
@@ -378,6 +393,11 @@ class _Round:
             for row in rows:
                 row.update(values)
                 self.db["alerts"].update(row["id"], values)
+
+    def done(self, rows: list[dict]) -> None:
+        self.update(rows, {"status": "sent", "sent_at": _iso(datetime.now(UTC))})
+        self.report.sent += len(rows)
+        self.touched |= {r["id"] for r in rows}
 
     def plan(self, rows: list[dict], takers: list[Target]) -> list[tuple[Target, list[dict]]]:
         """Every target's messages, decided before anything is sent; batch_limit alerts at most."""
@@ -419,7 +439,6 @@ class _Round:
     def fail(self, target: Target, rows: list[dict], error: str) -> None:
         text = f"{target.service} {target.id}: {error}"[:500]
         logger.warning("Sending failed: %s", text)
-        settings = self.settings
         with self.db.atomic():
             for row in rows:
                 values: dict[str, Any]
@@ -429,7 +448,7 @@ class _Round:
                     self.failed.add(row["id"])
                     attempts = row["attempts"] + 1
                     values = {"attempts": attempts, "last_error": text}
-                    if attempts >= settings.max_attempts:
+                    if attempts >= self.settings.max_attempts:
                         values["status"] = "dead"
                         self.report.dead += 1
                         logger.error(
@@ -437,11 +456,8 @@ class _Round:
                             *(row["id"], row["key"], attempts, text),
                         )
                     else:
-                        delay = min(
-                            settings.backoff_max, settings.backoff_base * 2 ** (attempts - 1)
-                        )
-                        delay *= random.uniform(1 - settings.jitter, 1 + settings.jitter)
-                        values["not_before"] = _iso(self.now + timedelta(seconds=delay))
+                        delay = timedelta(seconds=self.settings.retry_delay(attempts))
+                        values["not_before"] = _iso(self.now + delay)
                         self.report.failed += 1
                 row.update(values)
                 self.db["alerts"].update(row["id"], values)

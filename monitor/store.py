@@ -405,13 +405,14 @@ def schedule_next(db: Database, article_id: int, settings: Any, at: datetime | N
     at = at or datetime.now(UTC)
     row = db["articles"].get(article_id)
     first_seen = datetime.fromisoformat(row["first_seen"])
-    published = _parse_time(row["published"])
-    changed = _parse_time(row["last_changed"])
+    published = parse_time(row["published"])
+    changed = parse_time(row["last_changed"])
     when = next_check(at, birth(first_seen, published), changed, settings)
     db["articles"].update(article_id, {"next_check_at": iso(when) if when else "never"})
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
+    """A stored timestamp as an aware datetime; None when absent or unreadable."""
     try:
         moment = datetime.fromisoformat(value) if value else None
     except ValueError:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import apprise.plugins.slack
 import pytest
+import requests
+from receivers import HttpReceiver, SmtpReceiver
 
 from monitor.diff import Diff, diff_articles
 from monitor.errors import NotifyError
@@ -27,7 +29,6 @@ from monitor.notify import (
     send_test,
 )
 from monitor.store import open_db
-from receivers import HttpReceiver, SmtpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -155,7 +156,9 @@ def test_a_removed_word_is_struck_in_the_html_part_and_marked_in_the_text_part(d
     BASE_WITH = "Delegationen treffen sich heute in Genf"
     a_id = article(db, 1)
     alert(db, a_id, BASE_WITH)
-    db["changes"].update(1, {"ops": diff_articles(Article("", BASE_WITH), Article("", BASE.headline)).to_json()})
+    db["changes"].update(
+        1, {"ops": diff_articles(Article("", BASE_WITH), Article("", BASE.headline)).to_json()}
+    )
     run(db, targets_from(smtp.url()))
     (mail,) = smtp.messages
     assert '<del style="color:#a00">heute</del>' in mail.get_body(("html",)).get_content()
@@ -170,7 +173,10 @@ def test_a_json_webhook_receives_title_and_the_plain_text_message(db, http):
     assert request.path == f"/hook/{HOOK_TOKEN}"
     payload = request.json()
     assert payload["title"] == "zdf: headline changed – Delegationen treffen sich erneut in Genf"
-    assert payload["message"].splitlines()[2] == "Headline: Delegationen treffen sich {+erneut+} in Genf"
+    assert (
+        payload["message"].splitlines()[2]
+        == "Headline: Delegationen treffen sich {+erneut+} in Genf"
+    )
     assert payload["message"].endswith("https://www.zdfheute.de/politik/genf-1-100.html")
     assert payload["type"] == "info"
 
@@ -185,18 +191,24 @@ def test_a_form_webhook_receives_the_message_as_form_fields(db, http):
 
 @pytest.fixture
 def slack_posts(monkeypatch):
-    """Slack's servers are out of reach: catch the request its apprise plugin makes."""
+    """Slack's servers are out of reach: catch the requests its apprise plugin makes."""
     posts = []
 
     class Answer:  # what a Slack incoming webhook answers
         status_code = 200
         content = b"ok"
 
-    def request(method, url, data=None, **kwargs):
-        posts.append((method, url, json.loads(data)))
-        return Answer()
+    class SlackRequests:
+        """`requests` as the Slack plugin alone sees it; other plugins keep the real one."""
 
-    monkeypatch.setattr(apprise.plugins.slack.requests, "request", request)
+        def __getattr__(self, name):
+            return getattr(requests, name)
+
+        def request(self, method, url, data=None, **kwargs):
+            posts.append((method, url, json.loads(data)))
+            return Answer()
+
+    monkeypatch.setattr(apprise.plugins.slack, "requests", SlackRequests())
     return posts
 
 
@@ -226,8 +238,7 @@ def test_a_slack_alert_posts_exactly_this_payload(db, slack_posts):
                             "type": "mrkdwn",
                             "text": "*zdf* · headline changed\n"
                             f"*<{link}|{headline}>*\n"
-                            "Headline: ~Delegationen treffen sich in Genf~ "
-                            f"*{headline}*\n"
+                            "Headline: *&lt;!channel&gt;* Delegationen treffen sich *∗erneut∗* in Genf\n"
                             "Matched: Genf · rule ukraine-talks · 23 Nov 10:00 UTC",
                         },
                     },
@@ -265,7 +276,10 @@ def test_an_outage_delays_one_target_while_the_other_gets_each_alert_exactly_onc
     assert len(http.refused) == 2 and not http.requests
     first = row(db, a1)
     assert first["attempts"] == 1 and "error=500" in first["last_error"]
-    assert first["last_error"].startswith(f"JSON {hook_id}: ") and "127.0.0.1:" not in first["last_error"]
+    assert (
+        first["last_error"].startswith(f"JSON {hook_id}: ")
+        and "127.0.0.1:" not in first["last_error"]
+    )
     assert json.loads(first["delivered_to"]) == [mail_id]
     retry = datetime.fromisoformat(first["not_before"]) - T0
     assert timedelta(seconds=24) <= retry <= timedelta(seconds=36)  # 30 s ± 20 %
@@ -289,8 +303,8 @@ def test_an_outage_delays_one_target_while_the_other_gets_each_alert_exactly_onc
     assert report.sent == 4 and report.failed == 0
     assert len(smtp.messages) == 3  # never re-sent because the other target failed
     article_one, article_two = (r.json()["message"] for r in http.requests)
-    assert article_one.index("erneut") < article_one.index("nochmals") < article_one.index("wieder")
-    assert "morgen" in article_two
+    order = [article_one.index("{+" + word + "+}") for word in ("erneut", "nochmals", "wieder")]
+    assert order == sorted(order) and "{+morgen+}" in article_two
     for alert_id in (a1, a2, a3, b1):
         assert row(db, alert_id)["status"] == "sent"
         assert sorted(json.loads(row(db, alert_id)["delivered_to"])) == sorted([mail_id, hook_id])
@@ -308,7 +322,9 @@ def test_after_max_attempts_an_alert_is_dead_and_logged_at_error(db, http, caplo
     assert [(r.failed, r.dead) for r in reports] == [(1, 0), (1, 0), (0, 1)]
     assert row(db, a)["status"] == "dead" and row(db, a)["attempts"] == 3
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert any(f"Alert {a} (ukraine-talks:1:newsroom) is dead after 3 attempts" in e for e in errors)
+    assert any(
+        f"Alert {a} (ukraine-talks:1:newsroom) is dead after 3 attempts" in e for e in errors
+    )
     http.recover()
     assert run(db, targets, T0 + timedelta(hours=9)).sent == 0 and not http.requests
 
@@ -325,6 +341,25 @@ def test_an_untagged_or_always_target_takes_every_tag(db, http):
     alert(db, article(db, 1), "Delegationen treffen sich erneut in Genf", tag="admin")
     assert run(db, targets).sent == 1
     assert sorted(r.path for r in http.requests) == ["/all", "/always"]
+
+
+def test_a_round_sends_at_most_batch_limit_alerts_and_the_rest_next_round(db, http):
+    targets = targets_from(http.url())
+    for n in range(3):
+        alert(db, article(db, n), f"Delegationen treffen sich {n}. Mal in Genf")
+    report = run(db, targets, batch_limit=2)
+    assert (report.sent, report.held) == (2, 1)
+    assert run(db, targets, batch_limit=2).sent == 1 and len(http.requests) == 3
+
+
+def test_an_alert_is_sent_once_the_target_it_was_waiting_for_leaves_the_config(db, smtp, http):
+    mail, hook = targets_from(smtp.url(), http.url())
+    a = alert(db, article(db, 1), "Delegationen treffen sich erneut in Genf")
+    http.refuse("500")
+    run(db, [mail, hook])
+    assert row(db, a)["status"] == "pending"
+    assert run(db, [mail], T0 + timedelta(seconds=1)).sent == 1
+    assert row(db, a)["status"] == "sent" and len(smtp.messages) == 1
 
 
 # --- quiet hours and digests --------------------------------------------------------------
@@ -357,7 +392,8 @@ def test_due_digest_alerts_of_a_tag_go_out_as_one_message(db, http):
     payload = request.json()
     assert payload["title"] == "newsmon: 3 alerts on 2 stories (zdf)"
     message = payload["message"]
-    assert message.index("erneut") < message.index("wieder") < message.index("morgen")
+    order = [message.index("{+" + word + "+}") for word in ("erneut", "wieder", "morgen")]
+    assert order == sorted(order)  # grouped by article, oldest first
 
 
 # --- targets from config and environment --------------------------------------------------
@@ -411,7 +447,12 @@ def test_notify_test_sends_a_real_message_and_reports_each_target(smtp, http):
     http.refuse("500")
     assert send_test([mail, hook], None) == [
         (mail.id, "E-Mail", True, ""),
-        (hook.id, "JSON", False, "Failed to send JSON POST notification: Internal server error., error=500."),
+        (
+            hook.id,
+            "JSON",
+            False,
+            "Failed to send JSON POST notification: Internal server error., error=500.",
+        ),
     ]
     assert "newsmon sends a test {+message+}" in smtp.messages[0].get_body(("plain",)).get_content()
     assert [r[0] for r in send_test([mail, hook], "newsroom")] == [mail.id]
@@ -428,7 +469,9 @@ def test_target_secrets_reach_neither_database_nor_logs_nor_errors(
     caplog.set_level(logging.DEBUG, logger="urllib3")
     hook = f"newsroom={http.url('/hook/' + HOOK_TOKEN)}"
     targets = targets_from(f"newsroom={smtp.url()}", hook, f"newsroom={SLACK}")
-    alerts = [alert(db, article(db, n), f"Delegationen treffen sich {n}. Mal in Genf") for n in (1, 2)]
+    alerts = [
+        alert(db, article(db, n), f"Delegationen treffen sich {n}. Mal in Genf") for n in (1, 2)
+    ]
     http.refuse("close")
     run(db, targets, T0)
     http.refuse("500")
