@@ -93,7 +93,8 @@ class HttpReceiver:
     """A threaded HTTP endpoint that keeps every POST; it can refuse, then recover.
 
     `refuse("500")` answers 500 to every request; `refuse("close")` reads the request
-    and closes the socket without an answer; `recover()` goes back to 200. Refused
+    and closes the socket without an answer; `refuse("hang")` keeps the request (it
+    arrived) but answers only after `recover()`; `recover()` goes back to 200. Refused
     requests are kept apart in `refused`.
     """
 
@@ -101,6 +102,8 @@ class HttpReceiver:
         self.requests: list[Request] = []
         self.refused: list[Request] = []
         self.mode = "ok"
+        self.hanging = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         receiver = self
 
@@ -110,17 +113,25 @@ class HttpReceiver:
                 request = Request(self.path, dict(self.headers), self.rfile.read(length))
                 with receiver._lock:
                     mode = receiver.mode
-                    (receiver.requests if mode == "ok" else receiver.refused).append(request)
+                    kept = receiver.requests if mode in ("ok", "hang") else receiver.refused
+                    kept.append(request)
+                if mode == "hang":
+                    # A send in flight: the client waits here until the test releases it.
+                    receiver.hanging.set()
+                    receiver.release.wait(60)
                 if mode == "close":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                status = 200 if mode == "ok" else 500
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"no")
+                status = 200 if mode in ("ok", "hang") else 500
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok" if status == 200 else b"no")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender was killed while its request hung: that is the test
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # keep test output quiet
@@ -138,11 +149,13 @@ class HttpReceiver:
         self._server.server_close()
 
     def refuse(self, how: str = "500") -> None:
-        assert how in ("500", "close")
+        """ "500" answers 500, "close" hangs up, "hang" holds the request until recover()."""
+        assert how in ("500", "close", "hang")
         self.mode = how
 
     def recover(self) -> None:
         self.mode = "ok"
+        self.release.set()
 
     def url(self, path: str = "/hook") -> str:
         return f"json://127.0.0.1:{self.port}{path}"
