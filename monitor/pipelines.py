@@ -18,9 +18,9 @@ from scrapy.exceptions import DropItem
 
 from monitor import store
 from monitor.errors import ExtractionError
-from monitor.extract import extract
 from monitor.items import Page
 from monitor.text import normalize
+from monitor.workers import extract_async
 
 logger = logging.getLogger("newsmon.pipelines")
 
@@ -46,7 +46,7 @@ class _Stage:
 class ExtractPipeline(_Stage):
     """Turn a fetched page into an Article; a failure is counted, logged and dropped."""
 
-    def process_item(self, page: Page) -> Page:
+    async def process_item(self, page: Page) -> Page:
         if page.status != 200:
             return page
         # The same bytes as last time cannot hold a different article: skip the work.
@@ -60,7 +60,7 @@ class ExtractPipeline(_Stage):
             self.crawler.stats.inc_value("newsmon/same_bytes")
             return page
         try:
-            page.article = extract(page.body, page.url, page.encoding)
+            page.article = await extract_async(page.body, page.url, page.encoding)
         except ExtractionError as exc:
             raise self.drop("extract_failed", page, str(exc)) from None
         return page
