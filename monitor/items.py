@@ -56,7 +56,7 @@ class Page:
     url: str
     source: str
     status: int
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # pages are large; logs need the URL
     encoding: str | None = None
     etag: str | None = None
     last_modified: str | None = None

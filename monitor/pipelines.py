@@ -63,6 +63,9 @@ class ExtractPipeline(_Stage):
             page.article = await extract_async(page.body, page.url, page.encoding)
         except ExtractionError as exc:
             raise self.drop("extract_failed", page, str(exc)) from None
+        except Exception as exc:  # a crashed worker must not turn into a silent loss
+            self.crawler.stats.inc_value("newsmon/errors")
+            raise self.drop("extract_crashed", page, f"{type(exc).__name__}: {exc}") from None
         return page
 
 

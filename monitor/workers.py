@@ -16,6 +16,7 @@ import select
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from monitor.extract import extract
 from monitor.items import Article
@@ -61,7 +62,12 @@ def pool() -> ProcessPoolExecutor | None:
     if _pool is None and pool_size() > 0:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["monitor.extract"])
-        _pool = ProcessPoolExecutor(max_workers=pool_size(), mp_context=context, initializer=_warm)
+        _pool = ProcessPoolExecutor(
+            max_workers=pool_size(),
+            mp_context=context,
+            initializer=_warm,
+            initargs=(os.getpid(),),
+        )
         atexit.register(shutdown)
     return _pool
 
@@ -69,7 +75,7 @@ def pool() -> ProcessPoolExecutor | None:
 def shutdown() -> None:
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool.shutdown(wait=False, cancel_futures=True)
         _pool = None
 
 
@@ -79,4 +85,9 @@ async def extract_async(body: bytes, url: str, encoding: str | None) -> Article:
     if executor is None:
         return extract(body, url, encoding)
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, extract, body, url, encoding)
+    try:
+        return await loop.run_in_executor(executor, extract, body, url, encoding)
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): start a fresh pool and try this page once more.
+        shutdown()
+        return await loop.run_in_executor(pool(), extract, body, url, encoding)
