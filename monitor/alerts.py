@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -167,38 +168,40 @@ def content_for(db: Database, alert: dict) -> AlertContent:
     )
 
 
+# Crawls of several sources end at different times, each followed by a dispatch in a thread:
+# one dispatcher at a time, or two could send the same pending alert.
+_DISPATCHING = threading.Lock()
+
+
 def after_crawl(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
     """The durable steps after a crawl: evaluate changes, check source health, deliver alerts."""
     from monitor.health import check_health
-    from monitor.notify import dispatch
 
-    settings = _settings(config)
-    db = store.open_db(config.database)
-    try:
-        created = evaluate(db, config, now)
-        health = check_health(db, config, now)
-        report = dispatch(db, targets, lambda alert: content_for(db, alert), settings, now)
-    finally:
-        db.close()
-    return {
-        "alerts": created,
-        "health": health,
-        "sent": report.sent,
-        "failed": report.failed,
-        "dead": report.dead,
-        "held": report.held,
-    }
+    with _DISPATCHING:
+        db = store.open_db(config.database)
+        try:
+            created = evaluate(db, config, now)
+            health = check_health(db, config, now)
+            report = _dispatch(db, config, targets, now)
+        finally:
+            db.close()
+    return {"alerts": created, "health": health, **report}
 
 
 def dispatch_only(config: Config, targets: list) -> dict[str, int]:
     """The dispatcher between crawls, when retries, digests and rate-limited alerts fall due."""
+    with _DISPATCHING:
+        db = store.open_db(config.database)
+        try:
+            return _dispatch(db, config, targets, None)
+        finally:
+            db.close()
+
+
+def _dispatch(db: Database, config: Config, targets: list, now: datetime | None) -> dict[str, int]:
     from monitor.notify import dispatch
 
-    db = store.open_db(config.database)
-    try:
-        report = dispatch(db, targets, lambda alert: content_for(db, alert), _settings(config))
-    finally:
-        db.close()
+    report = dispatch(db, targets, lambda alert: content_for(db, alert), _settings(config), now)
     return {"sent": report.sent, "failed": report.failed, "dead": report.dead, "held": report.held}
 
 

@@ -31,6 +31,7 @@ DISPATCH_EVERY = 10  # seconds between dispatcher runs (retries and digests fall
 REVISIT_EVERY = 60
 MAINTENANCE_EVERY = 3600
 STOP_BOUND = 30.0  # seconds running crawls get to finish after SIGTERM before they are stopped
+FIRST_SPREAD = 10  # seconds over which overdue sources start after a (re)start: no burst
 
 
 class Daemon:
@@ -56,7 +57,7 @@ class Daemon:
             (signal.SIGHUP, "reload"),
         ):
             loop.add_signal_handler(signum, self.tokens.put_nowait, token)
-        self.cycle = Cycle(self.config)
+        self.cycle = self._make_cycle(self.config)
         self.scheduler = AsyncIOScheduler(
             event_loop=loop,
             timezone=UTC,
@@ -106,7 +107,7 @@ class Daemon:
         if self.db_override:
             config.database = self.db_override
         self.config = config
-        self.cycle = Cycle(config)
+        self.cycle = self._make_cycle(config)
         for job in self.scheduler.get_jobs():
             job.remove()
         self._schedule()
@@ -114,6 +115,11 @@ class Daemon:
             "config reloaded: %d source(s), %d rule(s)", len(self._enabled()), len(config.rules)
         )
         self.notifier.ready(self._status_line())
+
+    def _make_cycle(self, config: Config) -> Cycle:
+        # At most max_per_minute revisits per source in one crawl: the rest wait for the next.
+        limit = config.revisit.max_per_minute * max(1, self._revisit_every() // 60)
+        return Cycle(config, NEWSMON_REVISIT_LIMIT=limit)
 
     # --- jobs -----------------------------------------------------------------
     def _enabled(self) -> list[Source]:
@@ -135,8 +141,8 @@ class Daemon:
             self._job,
             "interval",
             args=[self._revisit_all],
-            seconds=REVISIT_EVERY,
-            next_run_time=now + timedelta(seconds=REVISIT_EVERY),
+            seconds=self._revisit_every(),
+            next_run_time=now + timedelta(seconds=self._revisit_every()),
             id="revisit",
         )
         self.scheduler.add_job(
@@ -151,8 +157,15 @@ class Daemon:
             next_run_time=now + timedelta(seconds=60),
         )
 
+    def _revisit_every(self) -> int:
+        """Look for due articles as often as the fastest tier wants them, at most every minute."""
+        fastest = min(
+            (t.every for t in self.config.revisit.tiers if t.every), default=REVISIT_EVERY
+        )
+        return max(1, min(REVISIT_EVERY, fastest))
+
     def _first_run(self, source: Source, now: datetime) -> datetime:
-        """After a restart keep each source's rhythm; overdue ones start within a minute, spread."""
+        """After a restart keep each source's rhythm; overdue ones start soon, spread."""
         db = store.open_db(self.config.database)
         try:
             rows = list(
@@ -168,7 +181,7 @@ class Daemon:
             due = datetime.fromisoformat(last) + timedelta(seconds=source.interval)
             if due > now:
                 return due
-        return now + timedelta(seconds=random.uniform(0, min(60, source.interval)))
+        return now + timedelta(seconds=random.uniform(0, min(FIRST_SPREAD, source.interval)))
 
     async def _job(self, action, *args) -> None:
         task = asyncio.current_task()

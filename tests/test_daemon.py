@@ -1,0 +1,176 @@
+"""`newsmon run` as a real subprocess: scheduled crawls, alerts by e-mail, SIGTERM, systemd notify."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, rows
+from receivers import SmtpReceiver
+
+from monitor.sample_site import SampleSite
+
+CONFIG = """
+[newsmon]
+database = "{db}"
+[crawl]
+download_delay = 0
+autothrottle = false
+concurrent_per_domain = 8
+timeout = 10
+retries = 0
+[revisit]
+tiers = [["1h", "2s"], ["older", "stop"]]
+[[sources]]
+name = "zdf"
+spider = "zdf"
+feeds = ["{base}/zdf/rss/nachrichten"]
+link_pattern = '/zdf/(?!.*-blog-)[a-z0-9/-]+-\\d{{3}}\\.html$'
+interval = "{interval}"
+[[sources]]
+name = "tagesschau"
+feeds = ["{base}/tagesschau/index~atom.xml"]
+link_pattern = '/tagesschau/[a-z0-9/-]+-\\d{{3}}\\.html$'
+interval = "{interval}"
+[[sources]]
+name = "world"
+feeds = ["{base}/world/rss.xml"]
+link_pattern = '/world/[a-z-]+/[a-z0-9-]+$'
+interval = "{interval}"
+[[rules]]
+name = "edits"
+events = ["headline", "correction", "removed"]
+notify = ["newsroom"]
+"""
+
+
+def write_config(tmp_path: Path, site: SampleSite, db: Path, interval: str = "3s") -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(CONFIG.format(db=db, base=site.base_url, interval=interval))
+    return path
+
+
+def start(config: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(predicate, timeout: float, step: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def crawled(db: Path, sources: int = 3) -> bool:
+    return (
+        db.exists()
+        and rows(db, "select count(distinct source) as n from crawl_runs")[0]["n"] >= sources
+    )
+
+
+def advance_to(site: SampleSite, name: str) -> None:
+    while site.advance().name != name:
+        pass
+
+
+@pytest.fixture
+def slow_site():
+    with SampleSite(slow_seconds=4) as running:
+        yield running
+
+
+def test_the_daemon_alerts_on_each_scripted_edit_and_stops_cleanly_on_sigterm(site, tmp_path):
+    db = tmp_path / "monitor.db"
+    config = write_config(tmp_path, site, db)
+    with SmtpReceiver() as smtp:
+        proc = start(config, NEWSMON_APPRISE_URLS=f"newsroom={smtp.url()}")
+        try:
+            wait_for(lambda: crawled(db), 30)
+            delays = []
+            for step, expected in (("headline", 1), ("correction", 2), ("takedown", 4)):
+                advance_to(site, step)
+                began = time.monotonic()
+                wait_for(lambda n=expected: len(smtp.messages) >= n, 3 + 2 + 20)
+                delays.append(time.monotonic() - began)
+            subjects = [m["Subject"] for m in smtp.messages]
+            assert any("headline changed" in s for s in subjects), subjects
+            assert any("correction" in s for s in subjects), subjects
+            assert sum("taken down" in s for s in subjects) == 2, "\n".join(subjects)
+            print(f"\nedit-to-alert delays: {[round(d, 1) for d in delays]}")
+
+            # SIGTERM in the middle of a crawl: a page that answers slowly keeps one running.
+            slow_path = site.published_paths("world")[0]
+            site.set_fault(slow_path, "slow")
+            before = site.hits(slow_path)
+            wait_for(lambda: site.hits(slow_path) > before, 20)
+            versions = rows(db, "select count(*) as n from versions")[0]["n"]
+            proc.send_signal(signal.SIGTERM)
+            began = time.monotonic()
+            proc.wait(timeout=45)
+            assert proc.returncode == 0, proc.stderr.read()[-3000:]
+            assert time.monotonic() - began < 40
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    # Nothing lost: the database is whole and every alert was delivered.
+    assert rows(db, "pragma integrity_check")[0]["integrity_check"] == "ok"
+    assert rows(db, "select count(*) as n from versions")[0]["n"] >= versions
+    assert {r["status"] for r in rows(db, "select status from alerts")} == {"sent"}
+    assert rows(db, "select count(*) as n from changes where evaluated_at is null")[0]["n"] == 0
+
+
+def test_systemd_hears_ready_then_watchdog_during_a_long_crawl_then_stopping(slow_site, tmp_path):
+    db = tmp_path / "monitor.db"
+    config = write_config(tmp_path, slow_site, db, interval="1h")
+    for path in slow_site.published_paths("zdf")[:3]:
+        slow_site.set_fault(path, "slow")  # the first crawl takes several seconds
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(sock_path))
+        sock.settimeout(1.0)
+        proc = start(config, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="1000000")
+        messages: list[tuple[float, str]] = []
+        try:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and not crawled(db):
+                try:
+                    messages.append((time.monotonic(), sock.recv(4096).decode()))
+                except TimeoutError:
+                    pass
+            assert crawled(db), "the first crawl did not finish"
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=40)
+            while True:
+                try:
+                    messages.append((time.monotonic(), sock.recv(4096).decode()))
+                except (TimeoutError, OSError):
+                    break
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    texts = [m for _, m in messages]
+    assert proc.returncode == 0
+    assert texts[0].startswith("READY=1")
+    ready_at = messages[0][0]
+    watchdogs = [t for t, m in messages if m == "WATCHDOG=1" and t > ready_at]
+    # The crawl of slow pages took seconds; the loop kept the watchdog ticking all along.
+    assert len(watchdogs) >= 4, texts
+    assert max(b - a for a, b in zip(watchdogs, watchdogs[1:], strict=False)) < 1.5
+    assert any(m.startswith("STATUS=") for m in texts)
+    assert "STOPPING=1" in texts[-3:] or any(m.startswith("STOPPING=1") for m in texts[-3:])
