@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test lint format clean
+.PHONY: run demo test lint format clean install-service bench-memory bench-latency
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ demo: $(STAMP)
 ## make test: the test suite (real crawls over 127.0.0.1, real SQLite)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## sudo make install-service: venv in /opt/newsmon, config in /etc/newsmon, both units enabled
+install-service:
+	deploy/install.sh
+
+## make bench-memory: resident memory over 300 daemon cycles, CPU per idle cycle
+bench-memory: $(STAMP)
+	$(BIN)/python tests/bench/memory.py 300
+
+## make bench-latency: edit-to-alert delay over 20 scripted edits (median, 95th percentile)
+bench-latency: $(STAMP)
+	$(BIN)/python tests/bench/latency.py 20
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -161,7 +161,8 @@ def parse_revisit(raw: Any, errors: list[str], where: str = "revisit") -> Revisi
     """The `[revisit]` table into RevisitSettings, appending "At 'path': problem" to `errors`.
 
     [revisit]
-    tiers = [["1h", "2m"], ["6h", "5m"], ["1d", "15m"], ["3d", "1h"], ["7d", "6h"], ["older", "stop"]]
+    tiers = [["1h", "2m"], ["6h", "5m"], ["1d", "15m"], ["3d", "1h"], ["7d", "6h"],
+             ["older", "stop"]]
     change_boost = "6h"
     max_per_minute = 30
     jitter = 0.1

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import stat
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from pathlib import Path
@@ -212,32 +216,97 @@ def test_extraction_and_storage_code_runs_without_writable_executable_memory(tmp
     assert result.stdout.strip() == "[0, 1, 2, 3]", result.stderr[-3000:]
 
 
-def test_the_daemon_denies_writable_executable_memory_only_if_scrapy_https_survives_it(
-    tmp_path,
-):
-    # The TLS context Scrapy builds for every HTTPS connection: Twisted hands pyOpenSSL a
-    # verify callback, which cffi's ffi.callback() makes in writable executable memory.
-    result = python_under_mdwe(
-        tmp_path,
-        """
-        from scrapy.core.downloader.contextfactory import ScrapyClientContextFactory
-        from twisted.internet import reactor  # noqa: F401
-        ScrapyClientContextFactory().creatorForNetloc(b"www.zdf.de", 443)
-        print("ok")
-        """,
+@pytest.fixture
+def https_site(tmp_path):
+    """An HTTPS server on 127.0.0.1 with a throwaway self-signed certificate (stdlib ssl)."""
+    import datetime
+    import http.server
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .sign(key, hashes.SHA256())
     )
-    https_works = result.stdout.strip() == "ok"
-    denied = unit_setting("newsmon.service", "MemoryDenyWriteExecute") == ["yes"]
-    if denied:
+    pem = tmp_path / "site.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"Waffenruhe in Genf vereinbart"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pem)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/article"
+    server.shutdown()
+    server.server_close()
+
+
+def scrapy_fetch(tmp_path: Path, url: str, mdwe: bool) -> subprocess.CompletedProcess:
+    # From tmp_path, so Scrapy's stock settings apply: this is about its TLS stack, not ours.
+    # A broken TLS setup leaves the request hanging until the download timeout: keep it short.
+    argv = [str(VENV_BIN / "scrapy"), "fetch", "--nolog", "-s", "DOWNLOAD_TIMEOUT=5"]
+    argv += ["-s", "RETRY_ENABLED=0", url]
+    return subprocess.run(
+        mdwe_command(tmp_path, *argv) if mdwe else argv,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def test_the_daemon_denies_writable_executable_memory_only_if_scrapy_https_survives_it(
+    tmp_path, https_site
+):
+    # A real HTTPS fetch by Scrapy: Twisted hands pyOpenSSL callbacks (certificate checks,
+    # ALPN) that cffi's ffi.callback() makes in writable executable memory.
+    assert "Waffenruhe" in scrapy_fetch(tmp_path, https_site, mdwe=False).stdout
+    result = scrapy_fetch(tmp_path, https_site, mdwe=True)
+    https_works = "Waffenruhe" in result.stdout
+    if unit_setting("newsmon.service", "MemoryDenyWriteExecute") == ["yes"]:
         assert https_works, "MemoryDenyWriteExecute=yes breaks HTTPS:\n" + result.stderr[-2000:]
+    elif https_works:
+        warnings.warn(
+            "Scrapy's HTTPS now works without writable executable memory: "
+            "set MemoryDenyWriteExecute=yes in deploy/newsmon.service",
+            stacklevel=1,
+        )
     else:
-        assert https_works or "write+execute memory" in result.stderr, result.stderr[-2000:]
-        if https_works:
-            warnings.warn(
-                "Scrapy's TLS now works without writable executable memory: "
-                "set MemoryDenyWriteExecute=yes in deploy/newsmon.service",
-                stacklevel=1,
-            )
+        assert "write+execute memory" in result.stderr, result.stderr[-2000:]
 
 
 def free_port() -> int:
@@ -246,33 +315,56 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_datasette_serves_the_store_without_writable_executable_memory(tmp_path):
+def datasette_command(db_path: Path, metadata: Path, port: int) -> list[str]:
+    """The unit's own ExecStart, with systemd's expansions done and the paths made local."""
+    (line,) = unit_setting("newsmon-datasette.service", "ExecStart")
+    line = (
+        line.replace("$$", "$")  # systemd's escape for a literal "$"
+        .replace("%S/newsmon/monitor.db", str(db_path))
+        .replace(INSTALLED_BIN, f"{VENV_BIN}/")
+        .replace("/etc/newsmon/datasette.yml", str(metadata))
+        .replace("--port 8001", f"--port {port}")
+    )
+    return shlex.split(line)
+
+
+@pytest.mark.parametrize("with_metadata", [True, False], ids=["with metadata", "without"])
+def test_the_datasette_unit_serves_the_store_without_writable_executable_memory(
+    tmp_path, with_metadata
+):
     from monitor.store import open_db
 
     db_path = tmp_path / "monitor.db"
     db = open_db(db_path)
     db["articles"].insert({"source": "zdf", "url": "https://www.zdf.de/a", "status": "live"})
     db.close()
+    metadata = tmp_path / "datasette.yml"
+    if with_metadata:
+        metadata.write_text("title: newsmon test\n", encoding="utf-8")
     assert unit_setting("newsmon-datasette.service", "MemoryDenyWriteExecute") == ["yes"]
     port = free_port()
-    serve = [str(VENV_BIN / "datasette"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    serve += ["--setting", "sql_time_limit_ms", "3000", str(db_path)]
-    proc = subprocess.Popen(
-        mdwe_command(tmp_path, *serve), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    command = mdwe_command(tmp_path, *datasette_command(db_path, metadata, port))
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        url = f"http://127.0.0.1:{port}/monitor/articles.json?_shape=array"
+        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    body = response.read().decode("utf-8")
+                with urllib.request.urlopen(f"{base}/monitor/articles.json?_shape=array") as r:
+                    body = r.read().decode("utf-8")
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(proc.communicate(timeout=10)[0][-3000:]) from None
                 time.sleep(0.2)
         assert "https://www.zdf.de/a" in body
+        with urllib.request.urlopen(f"{base}/-/metadata.json") as response:
+            shown = json.loads(response.read())
+        assert shown.get("title") == ("newsmon test" if with_metadata else None)
+        # Read-only: the SQL editor refuses to write.
+        query = urllib.parse.urlencode({"sql": "delete from articles"})
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{base}/monitor.json?{query}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
