@@ -111,7 +111,8 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
     """
     import os
 
-    from monitor.notify import load_targets, send_test
+    from monitor.notify import send_test
+    from monitor.targets import load_targets
 
     config = _config(ctx)
     targets = load_targets(config.notify.apprise_config, os.environ)

@@ -78,7 +78,7 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     Example: newsmon crawl zdf tagesschau
     """
     from monitor.crawl import Cycle, configure_logging, run_on_reactor
-    from monitor.report import ChangePrinter, Progress, summary_table
+    from monitor.report import ChangePrinter, Progress, failure_lines, summary_table
 
     config = _config(ctx)
     chosen = [config.source(name) for name in sources] or [s for s in config.sources if s.enabled]
@@ -100,11 +100,9 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     click.echo(summary_table(runs))
     if cycle_alerts:
         click.echo("alerts: " + ", ".join(f"{k} {v}" for k, v in cycle_alerts.items()))
+    for line in failure_lines(config.database, runs):
+        click.echo(f"Error: {line}", err=True)
     unreachable = [r for r in runs if r["errors"] and not r["responses"]]
-    for run in unreachable:
-        click.echo(
-            f"Error: source {run['source']!r} could not be reached; see the lines above.", err=True
-        )
     sys.exit(1 if unreachable or len(runs) < len(chosen) else 0)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -72,7 +73,7 @@ class Cycle:
         self.spiders = SpiderLoader.from_settings(self.settings)
         self.listeners: list[Callable[[store.Outcome], None]] = []
         if targets is None:
-            from monitor.notify import load_targets
+            from monitor.targets import load_targets
 
             targets = load_targets(config.notify.apprise_config, os.environ)
         self.targets = targets
@@ -86,7 +87,8 @@ class Cycle:
         from monitor.pipelines import change_found
 
         sources = sources if sources is not None else [s for s in self.config.sources if s.enabled]
-        run_id = store.now()
+        # Unique per call: jobs of several sources may start within the same second.
+        run_id = f"{store.now()}-{secrets.token_hex(3)}"
         tasks = []
         for source in sources:
             crawler = self.runner.create_crawler(self.spiders.load(source.spider))
@@ -133,5 +135,14 @@ def configure_logging(verbose: bool = False) -> None:
         "apscheduler",
     ):
         logging.getLogger(name).setLevel(quiet)
+    # Scrapy logs each failed download (robots.txt with a traceback, gave-up retries) as an
+    # ERROR; the spider records every failure with its URL and the summary names it once.
+    for name in (
+        "scrapy.downloadermiddlewares.robotstxt",
+        "scrapy.downloadermiddlewares.retry",
+        "scrapy.core.scraper",
+    ):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)
+    logging.getLogger("newsmon.fetch").setLevel(logging.INFO if verbose else logging.WARNING)
     # Per-change lines go through the CLI's own printer; keep the pipeline's at debug unless asked.
     logging.getLogger("newsmon.pipelines").setLevel(logging.INFO if verbose else logging.WARNING)

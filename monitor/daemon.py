@@ -23,6 +23,7 @@ from monitor import store
 from monitor.config import Config, Source, load_config
 from monitor.crawl import Cycle, configure_logging, run_on_reactor
 from monitor.errors import NewsmonError
+from monitor.report import failure_lines
 from monitor.sdnotify import Notifier
 
 logger = logging.getLogger("newsmon.daemon")
@@ -87,13 +88,15 @@ class Daemon:
         logger.info(
             "stopping: no new jobs; %d running job(s) get %.0f s", len(self.running), STOP_BOUND
         )
-        self.scheduler.shutdown(wait=False)
+        # Pause first: shutting the scheduler down would cancel the running jobs at once.
+        self.scheduler.pause()
         if self.running:
-            _, pending = await asyncio.wait(self.running, timeout=STOP_BOUND)
+            _, pending = await asyncio.wait(set(self.running), timeout=STOP_BOUND)
             if pending:
                 logger.warning("stopping %d crawl(s) that did not finish in time", len(pending))
-                await self.cycle.runner.stop()
+                await self.cycle.runner.stop()  # spiders close cleanly; their pipelines flush
                 await asyncio.wait(pending, timeout=10)
+        self.scheduler.shutdown(wait=False)
         logger.info("stopped")
 
     def _reload(self) -> None:
@@ -208,6 +211,8 @@ class Daemon:
         lock = self.locks.setdefault(name, asyncio.Lock())
         async with lock:  # discovery and revisits of one source never overlap
             runs = await self.cycle.run([source], mode=mode)
+        for line in failure_lines(self.config.database, runs):
+            logger.warning(line)
         for run in runs:
             logger.info(
                 "%s: %s fetched, %s not modified, %s new, %s changed, %s errors",

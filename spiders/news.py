@@ -8,6 +8,7 @@ and every failure is logged with its URL and counted.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -24,6 +25,8 @@ from monitor import store
 from monitor.config import Source, load_config
 from monitor.items import Page
 from monitor.settings import crawler_settings
+
+fetch_log = logging.getLogger("newsmon.fetch")
 
 # Statuses an article request hands to the spider instead of treating as errors.
 ARTICLE_STATUSES = [304, 404, 410]
@@ -214,11 +217,19 @@ class NewsSpider(scrapy.Spider):
             self._count_drop("redirect_to_known_url", chain[0])
 
     def on_offsite(self, request: scrapy.Request) -> None:
-        chain = request.meta.get("redirect_urls") or [request.url]
-        self._count_error(chain[0], f"redirected off-site to {request.url}; not followed")
+        chain = request.meta.get("redirect_urls")
+        if chain:
+            self._count_error(chain[0], f"redirected off-site to {request.url}; not followed")
+        else:
+            allowed = ", ".join(self.allowed_domains)
+            self._count_error(
+                request.url,
+                f"host not in allowed_domains ({allowed}); add it to the source's allowed_domains",
+            )
 
     def _count_error(self, url: str, reason: str) -> None:
-        self.logger.warning("%s: %s", url, reason)
+        # One line per failed URL at INFO (and in crawl_errors); the per-source summary warns.
+        fetch_log.info("%s: %s: %s", self.source.name, url, reason)
         self.crawler.stats.inc_value("newsmon/errors")
         store.record_error(self.db, self.run_id, self.source.name, url, reason)
 

@@ -174,3 +174,55 @@ def test_systemd_hears_ready_then_watchdog_during_a_long_crawl_then_stopping(slo
     assert max(b - a for a, b in pairwise(watchdogs)) < 1.5
     assert any(m.startswith("STATUS=") for m in texts)
     assert "STOPPING=1" in texts[-3:] or any(m.startswith("STOPPING=1") for m in texts[-3:])
+
+
+def test_sighup_reloads_the_config_and_refuses_a_broken_one(site, tmp_path):
+    db = tmp_path / "monitor.db"
+    config = write_config(tmp_path, site, db, interval="1h")
+    proc = start(config)
+    try:
+        wait_for(lambda: crawled(db), 30)
+        good = config.read_text()
+        config.write_text(good + '\n[[rules]]\nname = "Bad Name"\n')
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        assert proc.poll() is None  # still running on the old config
+        config.write_text(good.replace('name = "edits"', 'name = "edits-renamed"'))
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "reload refused, the running config stays" in err
+    assert "At 'rules[1].name'" in err
+    assert "config reloaded: 3 source(s), 1 rule(s)" in err
+
+
+def test_status_shows_sources_tiers_and_alerts(site, tmp_path):
+    db = tmp_path / "monitor.db"
+    config = write_config(tmp_path, site, db)
+    subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), "crawl"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), "status"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"database {db}" in out
+    for source in ("zdf", "tagesschau", "world"):
+        assert f"  {source}: last run " in out
+    assert "under 1h: every 2s" in out
+    assert "alerts: " in out

@@ -7,7 +7,6 @@ import pytest
 from monitor.diff import diff_articles
 from monitor.items import Article
 from monitor.rules import (
-    REGEX_BUDGET,
     Rule,
     Segment,
     build_view,
@@ -16,6 +15,7 @@ from monitor.rules import (
     match,
     parse_rules,
 )
+from monitor.terms import REGEX_BUDGET
 
 BODY = [
     "Die Gespräche in Genf dauerten bis tief in die Nacht.",
