@@ -7,10 +7,12 @@ transaction, so a crash leaves either all of it or none.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,17 +36,45 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+class _Database(Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin.
+
+    Several connections write at once (the crawls of several sources, the dispatcher thread,
+    a `newsmon crawl` beside the daemon). A plain BEGIN reads first and upgrades later; when
+    another connection has written meanwhile, the upgrade fails at once with "database is
+    locked", busy timeout or not. BEGIN IMMEDIATE waits for the lock instead.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        self.conn.execute("COMMIT")
+
+
 def open_db(path: str | Path) -> Database:
     """Open (creating and migrating as needed) the store at `path`, in WAL mode."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = Database(path)
+        db = _Database(path)
         # Datasette and the CLI read while the daemon writes; wait instead of failing on a lock.
         db.execute("PRAGMA busy_timeout = 10000")
         db.enable_wal()
         db.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
+        if migrations.pending(db):
+            # One write transaction around the whole check: two processes opening a new file
+            # at the same moment must not both create the schema.
+            with db.atomic():
+                migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(
             f"{path}: cannot open the database ({exc}); check the path and its permissions"

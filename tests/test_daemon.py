@@ -146,10 +146,10 @@ def test_systemd_hears_ready_then_watchdog_during_a_long_crawl_then_stopping(slo
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(sock_path))
         sock.settimeout(1.0)
-        proc = start(config, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="1000000")
+        proc = start(config, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="2000000")
         messages: list[tuple[float, str]] = []
         try:
-            deadline = time.monotonic() + 40
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not crawled(db):
                 with contextlib.suppress(TimeoutError):
                     messages.append((time.monotonic(), sock.recv(4096).decode()))
@@ -170,8 +170,9 @@ def test_systemd_hears_ready_then_watchdog_during_a_long_crawl_then_stopping(slo
     ready_at = messages[0][0]
     watchdogs = [t for t, m in messages if m == "WATCHDOG=1" and t > ready_at]
     # The crawl of slow pages took seconds; the loop kept the watchdog ticking all along.
-    assert len(watchdogs) >= 4, texts
-    assert max(b - a for a, b in pairwise(watchdogs)) < 1.5
+    assert len(watchdogs) >= 3, texts
+    # Pings every second (half of WATCHDOG_USEC); systemd would act only after 2 s of silence.
+    assert max(b - a for a, b in pairwise(watchdogs)) < 2.0
     assert any(m.startswith("STATUS=") for m in texts)
     assert "STOPPING=1" in texts[-3:] or any(m.startswith("STOPPING=1") for m in texts[-3:])
 
