@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -51,7 +50,7 @@ from monitor.errors import NotifyError
 from monitor.messages import AlertContent, heading, render
 from monitor.targets import ASSET, CONSOLE, SCRUBBER, Target
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("newsmon.notify")
 
 # apprise's request for a format: Slack's is None (see _deliver).
 _BODY_FORMAT = {"text": "text", "markdown": "markdown", "html": "html", "email": "html"}
@@ -194,7 +193,9 @@ class _Round:
         if (error := _deliver(target, contents)) is not None:
             self.fail(target, ready, error)
             return
-        logger.info("Sent %d alert(s) to %s %s", len(ready), target.service, target.id)
+        # The console shows the message itself; a log line about it would only repeat it.
+        level = logging.DEBUG if target.plugin is None else logging.INFO
+        logger.log(level, "Sent %d alert(s) to %s %s", len(ready), target.service, target.id)
         with self.db.atomic():  # committed before the next send: a crash repeats only this one
             for row in ready:
                 row["delivered"].add(target.id)
@@ -255,7 +256,7 @@ def _deliver(target: Target, contents: list[AlertContent]) -> str | None:
     fmt = target.format
     title, body = render(contents, fmt)
     if target.plugin is None:
-        print(f"{title}\n{body}\n", file=sys.stdout, flush=True)
+        print(f"   alert: {title}" if target.brief else f"{title}\n{body}\n", flush=True)
         return None
     if target.plugin.title_maxlen <= 0:
         # No title field: apprise would paste the plain title into the body unescaped.

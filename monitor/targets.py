@@ -109,6 +109,7 @@ class Target:
     service: str
     tags: set[str]
     plugin: Any  # the apprise plugin instance for this one URL; None for the console
+    brief: bool = False  # console only: one line per message (the demo)
 
     def takes(self, tag: str) -> bool:
         return not self.tags or tag in self.tags or "always" in self.tags
@@ -132,6 +133,7 @@ class Target:
 
 
 CONSOLE = Target("console", "console", set(), None)
+BRIEF_CONSOLE = Target("console", "console", set(), None, brief=True)
 
 
 def _target(plugin: Any) -> Target:
