@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test lint format clean install-service bench-memory bench-latency
+.PHONY: run demo test lint format clean install-service bench-memory bench-latency bench-datasette
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench-memory: $(STAMP)
 ## make bench-latency: edit-to-alert delay over 20 scripted edits (median, 95th percentile)
 bench-latency: $(STAMP)
 	$(BIN)/python tests/bench/latency.py 20
+
+## make bench-datasette: canned queries and timeline over 1,000 articles and 10,000 changes
+bench-datasette: $(STAMP)
+	$(BIN)/python tests/bench/datasette.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -111,6 +111,10 @@ else
     run install -m 0600 "$src/config/apprise.example.yml" "$root$etc/apprise.yml"
 fi
 
+step "Datasette metadata: $etc/datasette.yml (replaced: its queries follow the schema)"
+# Canned queries, titles and facets for `newsmon serve` (see newsmon-datasette.service).
+run install -m 0644 "$src/deploy/datasette.yml" "$root$etc/datasette.yml"
+
 step "systemd units into $unitdir (replaced: local changes belong in drop-ins)"
 run install -d -m 0755 "$root$unitdir"
 for unit in "${units[@]}"; do

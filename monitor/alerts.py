@@ -135,8 +135,9 @@ def next_daily(now: datetime, at: str) -> datetime:
     return target.astimezone(UTC)
 
 
-def content_for(db: Database, alert: dict) -> AlertContent:
-    """What the dispatcher renders for one alert row."""
+def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
+    """What the dispatcher renders for one alert row; with `base_url` (where `newsmon serve`
+    is reached), a link to the article's timeline there."""
     from monitor.messages import AlertContent
 
     if alert["kind"] != "change" or alert["change_id"] is None:
@@ -165,7 +166,13 @@ def content_for(db: Database, alert: dict) -> AlertContent:
         rule=alert["rule"] or "",
         detected_at=change["detected_at"],
         lead=(version or {}).get("lead") or "",
+        timeline_url=timeline_url(base_url, article["id"]) if base_url else "",
     )
+
+
+def timeline_url(base_url: str, article_id: int) -> str:
+    """The article's timeline page of the Datasette plugin (monitor/datasette_plugin.py)."""
+    return f"{base_url.rstrip('/')}/-/newsmon/article/{int(article_id)}"
 
 
 # Crawls of several sources end at different times, each followed by a dispatch in a thread:
@@ -201,7 +208,12 @@ def dispatch_only(config: Config, targets: list) -> dict[str, int]:
 def _dispatch(db: Database, config: Config, targets: list, now: datetime | None) -> dict[str, int]:
     from monitor.notify import dispatch
 
-    report = dispatch(db, targets, lambda alert: content_for(db, alert), _settings(config), now)
+    base = config.notify.datasette_url
+
+    def content(alert: dict) -> AlertContent:
+        return content_for(db, alert, base)
+
+    report = dispatch(db, targets, content, _settings(config), now)
     return {"sent": report.sent, "failed": report.failed, "dead": report.dead, "held": report.held}
 
 

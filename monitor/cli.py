@@ -272,8 +272,9 @@ def run(ctx: click.Context) -> None:
 
 def _register() -> None:
     from monitor.alert_commands import alerts, notify, rules
+    from monitor.serve import serve
 
-    for group in (rules, notify, alerts):
+    for group in (rules, notify, alerts, serve):
         cli.add_command(group)
 
 

@@ -64,6 +64,8 @@ class NotifySettings:
     backoff: int = 30
     daily_digest_at: str = "07:00"
     quiet_hours: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Where `newsmon serve` is reached; alert messages link to the article's timeline there.
+    datasette_url: str = ""
 
 
 @dataclass
@@ -243,6 +245,7 @@ def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
         "backoff",
         "daily_digest_at",
         "quiet_hours",
+        "datasette_url",
     }
     _reject_unknown(table, known, "notify", errors)
     notify = config.notify
@@ -268,6 +271,15 @@ def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
             notify.daily_digest_at = at
         else:
             errors.append(f"At 'notify.daily_digest_at': {at!r} is not a time like \"07:00\"")
+    url = _typed(table, "datasette_url", str, "notify", errors)
+    if url:
+        if _is_http(url) and not urlsplit(url).query and not urlsplit(url).fragment:
+            notify.datasette_url = url.rstrip("/")
+        else:
+            errors.append(
+                f"At 'notify.datasette_url': {url!r} is not an http(s) base URL "
+                '(like "http://127.0.0.1:8001")'
+            )
     quiet = _typed(table, "quiet_hours", dict, "notify", errors) or {}
     for tag, window in quiet.items():
         parts = window.split("-") if isinstance(window, str) else []

@@ -46,6 +46,7 @@ class Daemon:
         self.cycle: Cycle | None = None
         self.scheduler = None
         self.last_status = "starting"
+        self.stopping = False
 
     # --- lifecycle ----------------------------------------------------------
     async def main(self) -> int:
@@ -84,6 +85,7 @@ class Daemon:
         return 0
 
     async def _shutdown(self) -> None:
+        self.stopping = True
         self.notifier.stopping()
         logger.info(
             "stopping: no new jobs; %d running job(s) get %.0f s", len(self.running), STOP_BOUND
@@ -224,7 +226,8 @@ class Daemon:
                 run["errors"],
             )
         self.last_status = self._status_line(runs)
-        self.notifier.status(self.last_status)
+        if not self.stopping:  # after STOPPING=1 systemd hears nothing but watchdog pings
+            self.notifier.status(self.last_status)
 
     async def _revisit_all(self) -> None:
         db = store.open_db(self.config.database)

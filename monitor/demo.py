@@ -79,8 +79,9 @@ def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
         f"in {time.monotonic() - started:.1f} s."
     )
     say(
-        f"\nThe database is {db_path}. Open it with:\n"
-        f"  .venv/bin/datasette {db_path}\n"
+        f"\nThe database is {db_path}. See the story change in Datasette with:\n"
+        f"  newsmon --db {db_path} serve   (then http://127.0.0.1:8001/-/newsmon/story)\n"
+        f"or plain Datasette: .venv/bin/datasette {db_path}\n"
         f"or list what was stored with:\n  newsmon --db {db_path} articles"
     )
     return 1 if bad else 0

@@ -84,6 +84,7 @@ class AlertContent:
     detected_at: str  # ISO time
     lead: str = ""  # new articles: the lead, shown briefly
     message: str = ""  # health alerts: the whole text (then diff and headline may be empty)
+    timeline_url: str = ""  # the article's timeline in Datasette, when its address is configured
 
 
 # C0/C1 controls (tab and newline survive until whitespace is folded), bidi embeddings,
@@ -215,7 +216,8 @@ def _style(fmt: str) -> _Style:
 # --- a message is blocks of lines; a line is pieces -----------------------------------
 
 # A piece: ("t", text) plain, ("b", text) bold, ("-", words) removed, ("+", words) added,
-# ("a", text, url) a link, ("u", url) a URL written out where the format needs it.
+# ("a", text, url) a link in bold, ("l", text, url) a plain link, ("u", url) a URL written
+# out where the format needs it.
 Piece = tuple[str, ...]
 
 
@@ -230,6 +232,9 @@ def _piece(style: _Style, piece: Piece) -> str:
     if kind == "a":
         url = _safe_url(piece[2])
         return style.bold.format(style.link(url, style.esc(text)) if url else style.esc(text))
+    if kind == "l":
+        url = _safe_url(piece[2])
+        return style.link(url, style.esc(text)) if url else ""
     if kind == "u":
         url = _safe_url(text)
         return style.link(url, style.esc(url)) if url and style.show_url else ""
@@ -352,6 +357,9 @@ def _block(style: _Style, alerts: list[AlertContent], budget: _Budget) -> _Block
     why += [("t", ("· " if why else "") + "rule " + ", ".join(rules))] if rules else []
     why.append(("t", ("· " if why else "") + _when(last.detected_at)))
     tail = [_line(style, why), _line(style, [("u", last.url)])]
+    # The evidence, one click away: every version and the words that changed.
+    if _safe_url(last.timeline_url):
+        tail.append(_line(style, [("l", "timeline", last.timeline_url), ("u", last.timeline_url)]))
     return _Block(head, [c for c in changes if c], [t for t in tail if t])
 
 

@@ -25,6 +25,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -360,7 +361,9 @@ def test_the_datasette_unit_serves_the_store_without_writable_executable_memory(
         assert "https://www.zdf.de/a" in body
         with urllib.request.urlopen(f"{base}/-/metadata.json") as response:
             shown = json.loads(response.read())
-        assert shown.get("title") == ("newsmon test" if with_metadata else None)
+        # Without /etc/newsmon/datasette.yml, `newsmon serve` uses deploy/datasette.yml.
+        shipped = yaml.safe_load((DEPLOY / "datasette.yml").read_text(encoding="utf-8"))
+        assert shown.get("title") == ("newsmon test" if with_metadata else shipped["title"])
         # Read-only: the SQL editor refuses to write.
         query = urllib.parse.urlencode({"sql": "delete from articles"})
         with pytest.raises(urllib.error.HTTPError):
@@ -401,6 +404,7 @@ def test_a_dry_run_names_every_step_and_changes_nothing(tmp_path):
         str(ROOT),
         "/etc/newsmon/monitor.toml",
         "/etc/newsmon/apprise.yml, mode 0600",
+        "/etc/newsmon/datasette.yml",
         "/etc/systemd/system/newsmon.service",
         "/etc/systemd/system/newsmon-datasette.service",
         "config check",
@@ -455,6 +459,7 @@ def test_an_install_into_a_staging_root_sets_up_config_secrets_and_units(tmp_pat
     assert stat.S_IMODE((etc / "apprise.yml").stat().st_mode) == 0o600
     assert (etc / "apprise.yml").read_bytes() == (ROOT / "config/apprise.example.yml").read_bytes()
     assert "still the example" in result.stdout
+    assert (etc / "datasette.yml").read_bytes() == (DEPLOY / "datasette.yml").read_bytes()
     for name in UNITS:
         installed = root / "etc/systemd/system" / name
         assert installed.read_bytes() == (DEPLOY / name).read_bytes()

@@ -1,0 +1,240 @@
+"""Charts drawn on the server as SVG: the pages work with no internet and no JavaScript.
+
+Two charts, both pure functions from plain data to an SVG string:
+
+- `changes_chart`: when one article changed, one lane per part of the article (headline,
+  lead, body, corrections, online status), one dot per change on a time axis.
+- `story_chart`: changes per outlet per day, bars grouped by day.
+
+Every label that came from data (a source name, a tooltip with a headline) goes through
+`html.escape`; the SVG elements themselves are written here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+
+# Colour per lane, and per outlet in order of appearance: distinguishable for the common
+# colour-vision deficiencies (Okabe and Ito's palette), and dark enough to read on white.
+LANE_COLORS = {
+    "headline": "#7b3294",
+    "lead": "#0072b2",
+    "body": "#009e73",
+    "correction": "#d55e00",
+    "status": "#444444",
+}
+LANES = tuple(LANE_COLORS)
+LANE_NAMES = {
+    "headline": "headline",
+    "lead": "lead",
+    "body": "body",
+    "correction": "correction",
+    "status": "online",
+}
+SOURCE_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#999999")
+
+# Which lane a change category is drawn in.
+CATEGORY_LANE = {
+    "headline": "headline",
+    "lead": "lead",
+    "body_added": "body",
+    "body_removed": "body",
+    "body_edited": "body",
+    "correction": "correction",
+    "new": "status",
+    "removed": "status",
+    "restored": "status",
+}
+
+# Candidate tick spacings for a time axis; the smallest giving at most MAX_TICKS ticks wins.
+_STEPS = [
+    timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880)
+] + [timedelta(days=d) for d in (7, 14, 28, 91, 182, 364)]
+MAX_TICKS = 8
+MIN_SPAN = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One dot on the article chart."""
+
+    at: datetime
+    lane: str  # one of LANES
+    title: str  # tooltip: what changed, when
+    words: int = 0  # words added + removed: a bigger change draws a bigger dot
+    href: str = ""  # where the dot links to, e.g. "#change-12" on the same page
+    shape: str = "dot"  # "dot", or "cross" for a takedown
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="nm-chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'font-family="system-ui, sans-serif" font-size="12">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def time_ticks(start: datetime, end: datetime) -> list[datetime]:
+    """Round times between start and end, at most MAX_TICKS of them."""
+    span = end - start
+    step = next((s for s in _STEPS if span / s <= MAX_TICKS), _STEPS[-1])
+    # Ticks fall on multiples of the step counted from midnight UTC (or from a Monday for
+    # weeks), so they read as round times.
+    epoch = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday
+    first = epoch + math.ceil((start - epoch) / step) * step
+    ticks = []
+    tick = first
+    while tick <= end:
+        ticks.append(tick)
+        tick += step
+    return ticks
+
+
+def _tick_label(tick: datetime, span: timedelta, first: bool) -> str:
+    if span >= timedelta(days=2):
+        return tick.strftime("%d %b")
+    label = tick.strftime("%H:%M")
+    # The date once, on the first tick, and again wherever a new day starts.
+    if first or (tick.hour == 0 and tick.minute == 0):
+        label = tick.strftime("%d %b ") + label
+    return label
+
+
+def changes_chart(marks: list[Mark], start: datetime, end: datetime, width: int = 900) -> str:
+    """When an article changed: a lane per part of the article, a dot per change (UTC)."""
+    if end - start < MIN_SPAN:
+        # Edits minutes apart would otherwise spread over the whole width with no round time
+        # to label: show at least MIN_SPAN, centred on what happened.
+        middle = start + (end - start) / 2
+        start, end = middle - MIN_SPAN / 2, middle + MIN_SPAN / 2
+    # A margin either side so a dot at the very start or end is drawn whole.
+    pad = (end - start) * 0.03
+    start, end = start - pad, end + pad
+    left, right, top, lane_h = 90, 20, 10, 28
+    height = top + lane_h * len(LANES) + 34
+    plot_w = width - left - right
+    span = end - start
+
+    def x(moment: datetime) -> float:
+        return left + plot_w * ((moment - start) / span)
+
+    body = []
+    for i, lane in enumerate(LANES):
+        y = top + lane_h * i + lane_h / 2
+        body.append(
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#333">'
+            f"{LANE_NAMES[lane]}</text>"
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#ddd"/>'
+        )
+    axis_y = top + lane_h * len(LANES)
+    body.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{axis_y}" y2="{axis_y}" stroke="#888"/>'
+    )
+    ticks = time_ticks(start, end)
+    for n, tick in enumerate(ticks):
+        tx = x(tick)
+        body.append(
+            f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{top}" y2="{axis_y + 4}" stroke="#eee"/>'
+            f'<text x="{tx:.1f}" y="{axis_y + 18}" text-anchor="middle" fill="#555">'
+            f"{escape(_tick_label(tick, span, n == 0))}</text>"
+        )
+    for mark in sorted(marks, key=lambda m: m.at):
+        lane = mark.lane if mark.lane in LANE_COLORS else "status"
+        cx, cy = x(mark.at), top + lane_h * LANES.index(lane) + lane_h / 2
+        color = LANE_COLORS[lane]
+        r = min(4 + math.sqrt(max(mark.words, 0)), 11)
+        if mark.shape == "cross":
+            d = 6
+            shape = (
+                f'<path d="M{cx - d:.1f} {cy - d:.1f}L{cx + d:.1f} {cy + d:.1f}'
+                f'M{cx - d:.1f} {cy + d:.1f}L{cx + d:.1f} {cy - d:.1f}" '
+                f'stroke="{color}" stroke-width="3"/>'
+            )
+        else:
+            shape = (
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{color}" '
+                f'fill-opacity="0.8" stroke="#fff"/>'
+            )
+        shape = f'<g class="nm-mark"><title>{escape(mark.title)}</title>{shape}</g>'
+        if mark.href:
+            shape = f'<a href="{escape(mark.href)}">{shape}</a>'
+        body.append(shape)
+    body.append(
+        f'<text x="{width - right}" y="{height - 2}" text-anchor="end" fill="#777" '
+        f'font-size="11">times in UTC</text>'
+    )
+    return _svg(width, height, f"When this article changed: {len(marks)} change(s)", body)
+
+
+def nice_max(value: int) -> int:
+    """A round axis maximum at or above value: 1, 2, 5, 10, 20, 50 …"""
+    if value <= 1:
+        return 1
+    magnitude = 10 ** int(math.log10(value))
+    for factor in (1, 2, 5, 10):
+        if value <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def story_chart(
+    days: list[date], sources: list[str], counts: dict[tuple[date, str], int], width: int = 900
+) -> str:
+    """Changes per outlet per day: for each day a group of bars, one per outlet."""
+    left, right, top, bottom, plot_h = 44, 16, 28, 40, 240
+    height = top + plot_h + bottom
+    plot_w = width - left - right
+    peak = nice_max(max(counts.values(), default=0))
+    colors = {s: SOURCE_COLORS[i % len(SOURCE_COLORS)] for i, s in enumerate(sources)}
+    body = []
+    # The legend above the plot: one swatch and name per outlet.
+    lx = left
+    for source in sources:
+        body.append(
+            f'<rect x="{lx}" y="6" width="12" height="12" fill="{colors[source]}"/>'
+            f'<text x="{lx + 16}" y="16" fill="#333">{escape(source)}</text>'
+        )
+        lx += 28 + 8 * len(source)
+    for i in range(5):
+        value = peak * i / 4
+        y = top + plot_h - plot_h * i / 4
+        label = f"{value:g}" if value == int(value) else ""
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{"#888" if i == 0 else "#eee"}"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{label}</text>'
+        )
+    group = plot_w / max(len(days), 1)
+    bar = max(min((group * 0.8) / max(len(sources), 1), 40), 1)
+    # Label every day when they fit, else every n-th, so labels never overlap.
+    every = max(1, math.ceil(len(days) * 48 / plot_w))
+    for d, day in enumerate(days):
+        gx = left + group * d + (group - bar * len(sources)) / 2
+        for s, source in enumerate(sources):
+            n = counts.get((day, source), 0)
+            if not n:
+                continue
+            h = plot_h * n / peak
+            tip = f"{source}, {day.isoformat()}: {n} change{'s' if n != 1 else ''}"
+            body.append(
+                f'<rect class="nm-bar" x="{gx + bar * s:.1f}" y="{top + plot_h - h:.1f}" '
+                f'width="{max(bar - 1, 1):.1f}" height="{h:.1f}" fill="{colors[source]}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
+        if d % every == 0:
+            body.append(
+                f'<text x="{left + group * d + group / 2:.1f}" y="{top + plot_h + 16}" '
+                f'text-anchor="middle" fill="#555">{day.strftime("%d %b")}</text>'
+            )
+    body.append(
+        f'<text x="{width - right}" y="{height - 4}" text-anchor="end" fill="#777" '
+        f'font-size="11">days in UTC</text>'
+    )
+    total = sum(counts.values())
+    title = f"Changes per outlet per day: {total} change(s) over {len(days)} day(s)"
+    return _svg(width, height, title, body)

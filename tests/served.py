@@ -1,0 +1,234 @@
+"""A real crawl of the sample site, served by a real `newsmon serve`: shared by the Datasette and
+browser tests.
+
+The script: the Geneva ceasefire article gets its headline reworded and then a paragraph
+appended (one article, two edits, three versions); the prisoner-exchange article gets a
+correction note; the energy-moratorium article is taken down and restored. The appended
+paragraph carries markup characters, so every page that shows it proves it escapes page text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import ROOT, SAMPLE_CONFIG, cli_runner, rows
+
+from monitor.sample_site import SampleSite, Step
+from monitor.sample_site.timeline import (
+    AUSTAUSCH,
+    GENF,
+    HEADLINE_NEW,
+    HEADLINE_OLD,
+    MORATORIUM,
+    add_correction,
+    append_paragraph,
+    restore,
+    set_field,
+    take_down,
+)
+
+APPENDED = (
+    "Am späten Abend teilte die Schweizer Vermittlung mit, die Gespräche über eine Waffenruhe "
+    'würden am Montag in Genf fortgesetzt; ein Sprecher nannte das <script>alert("Genf")</script> '
+    "& kein Durchbruch."
+)
+CORRECTION = (
+    "In einer früheren Fassung hieß es, der Austausch sei in Istanbul vereinbart worden. "
+    "Er wurde in Genf vereinbart."
+)
+STEPS = [
+    Step(
+        "headline",
+        "The Geneva article's headline is reworded.",
+        set_field(GENF, "headline", HEADLINE_OLD, HEADLINE_NEW),
+        [(GENF, "headline")],
+    ),
+    Step(
+        "append",
+        "A paragraph is appended to the same Geneva article.",
+        append_paragraph(GENF, APPENDED),
+        [(GENF, "body_added")],
+    ),
+    Step(
+        "correction",
+        "A correction note on the prisoner-exchange article.",
+        add_correction(AUSTAUSCH, CORRECTION),
+        [(AUSTAUSCH, "correction")],
+    ),
+    Step(
+        "takedown",
+        "The energy-moratorium article answers 404.",
+        take_down({MORATORIUM: 404}),
+        [(MORATORIUM, "removed")],
+    ),
+    Step(
+        "restore",
+        "The energy-moratorium article is back.",
+        restore(MORATORIUM),
+        [(MORATORIUM, "restored")],
+    ),
+]
+
+
+@dataclass
+class Served:
+    base: str  # http://127.0.0.1:<port>
+    db_path: Path
+    genf: int  # the article with a headline edit and an added paragraph
+    austausch: int
+    moratorium: int
+    crawl_output: str  # what the crawls printed, alert messages included
+
+    def get(self, path: str) -> tuple[int, dict, str]:
+        """Status, headers (lower-case names) and body of a GET."""
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=30) as response:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+                return response.status, headers, response.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            headers = {k.lower(): v for k, v in err.headers.items()}
+            return err.code, headers, err.read().decode("utf-8", "replace")
+
+    def json(self, path: str) -> object:
+        status, _headers, body = self.get(path)
+        assert status == 200, f"{path}: HTTP {status}: {body[:500]}"
+        return json.loads(body)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _article_id(db_path: Path, path: str) -> int:
+    found = rows(db_path, "select id from articles where url like ?", [f"%{path}"])
+    assert len(found) == 1, (path, found)
+    return found[0]["id"]
+
+
+def crawl_story(tmp: Path, datasette_url: str) -> tuple[Path, str]:
+    """A database filled by crawling the sample site through STEPS, one crawl per step.
+
+    The config is config/sample.toml with [notify] datasette_url set, so the alert messages
+    the crawls print (the console is the target when none is configured) carry timeline links.
+    """
+    db_path = tmp / "monitor.db"
+    config = tmp / "sample.toml"
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert "\n[notify]\n" in text
+    text = text.replace("\n[notify]\n", f'\n[notify]\ndatasette_url = "{datasette_url}"\n')
+    config.write_text(text, encoding="utf-8")
+    output = []
+    with SampleSite(steps=STEPS) as site:
+        run = cli_runner(site, db_path)
+        result = run("crawl", config=config)
+        assert result.code == 0, result.err
+        output.append(result.out)
+        for _ in STEPS:
+            site.advance()
+            result = run("crawl", "--all", config=config)
+            assert result.code == 0, result.err
+            output.append(result.out)
+    return db_path, "\n".join(output)
+
+
+@contextlib.contextmanager
+def serve(db_path: Path, port: int, *args: str) -> Iterator[subprocess.Popen]:
+    """`newsmon serve` as a user starts it, until it answers; stopped on exit."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "--db",
+            str(db_path),
+            "serve",
+            "--port",
+            str(port),
+            *args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    raise AssertionError(proc.communicate(timeout=10)[0][-3000:]) from None
+                time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def crawled_and_served(tmp: Path) -> Iterator[Served]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    db_path, output = crawl_story(tmp, base)
+    with serve(db_path, port):
+        yield Served(
+            base=base,
+            db_path=db_path,
+            genf=_article_id(db_path, GENF),
+            austausch=_article_id(db_path, AUSTAUSCH),
+            moratorium=_article_id(db_path, MORATORIUM),
+            crawl_output=output,
+        )
+
+
+class Marks(HTMLParser):
+    """The text inside <del> and <ins>, and every link, of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.deleted: list[str] = []
+        self.inserted: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("del", "ins"):
+            self.open.append(tag)
+            (self.deleted if tag == "del" else self.inserted).append("")
+        if tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+
+    def handle_endtag(self, tag):
+        if tag in ("del", "ins") and self.open:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.open:
+            target = self.deleted if self.open[-1] == "del" else self.inserted
+            target[-1] += data
+
+
+def marks(html: str) -> Marks:
+    parser = Marks()
+    parser.feed(html)
+    return parser
