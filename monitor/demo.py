@@ -78,11 +78,12 @@ def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
         f"{len(results)} cycles, {len(results) - len(bad)} as scripted, {len(bad)} not, "
         f"in {time.monotonic() - started:.1f} s."
     )
+    bin_dir = _bin_dir()
     say(
         f"\nThe database is {db_path}. See the story change in Datasette with:\n"
-        f"  newsmon --db {db_path} serve   (then http://127.0.0.1:8001/-/newsmon/story)\n"
-        f"or plain Datasette: .venv/bin/datasette {db_path}\n"
-        f"or list what was stored with:\n  newsmon --db {db_path} articles"
+        f"  {bin_dir}newsmon --db {db_path} serve   (then http://127.0.0.1:8001/-/newsmon/story)\n"
+        f"or plain Datasette: {bin_dir}datasette {db_path}\n"
+        f"or list what was stored with:\n  {bin_dir}newsmon --db {db_path} articles"
     )
     return 1 if bad else 0
 
@@ -97,3 +98,12 @@ def _printing(found: list[Outcome], printer: ChangePrinter):
 
 def _fmt(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{c} {p.rsplit('/', 1)[-1]}" for p, c in pairs) or "nothing"
+
+
+def _bin_dir() -> str:
+    """Where this interpreter's scripts are, as the user would type it (".venv/bin/")."""
+    scripts = Path(sys.executable).parent
+    try:
+        return f"{scripts.relative_to(Path.cwd())}/"
+    except ValueError:
+        return f"{scripts}/"
