@@ -22,6 +22,7 @@ demo: $(STAMP)
 
 ## make test: the test suite (real crawls over 127.0.0.1, real SQLite)
 test: $(STAMP)
+	.ci/debian-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## sudo make install-service: venv in /opt/newsmon, config in /etc/newsmon, both units enabled
