@@ -91,9 +91,7 @@ def _insert_alert(
         "created_at": iso(now),
         "not_before": iso(_not_before(db, config, rule, change["article_id"], tag, now)),
     }
-    before = db["alerts"].count
-    db["alerts"].insert(row, ignore=True)  # the unique key makes a replay a no-op
-    return db["alerts"].count - before
+    return store.insert_new(db, "alerts", row)  # the unique key makes a replay a no-op
 
 
 def _not_before(

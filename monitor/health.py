@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from sqlite_utils import Database
 
+from monitor import store
 from monitor.config import Config, Source
 from monitor.store import iso
 
@@ -144,8 +145,9 @@ def _alert(
     db: Database, config: Config, source: str, problem: str, since: str, state: str, message: str
 ) -> int:
     tag = config.notify.admin_tag
-    before = db["alerts"].count
-    db["alerts"].insert(
+    created = store.insert_new(
+        db,
+        "alerts",
         {
             "key": f"health:{source}:{problem}:{since}:{state}:{tag}",
             "kind": "health",
@@ -158,10 +160,9 @@ def _alert(
             "not_before": iso(datetime.now(UTC)),
             "matched": "[]",
         },
-        ignore=True,
     )
     if state == "start":
         logger.warning("health: %s", message)
     else:
         logger.info("health: %s", message)
-    return db["alerts"].count - before
+    return created

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 from monitor.text import normalize
 
@@ -63,3 +64,8 @@ class Page:
     request_url: str | None = None
     article_id: int | None = None
     article: Article | None = None
+
+    @cached_property
+    def raw_hash(self) -> str:
+        """sha256 of the body as fetched; computed once for the same-bytes check and the store."""
+        return hashlib.sha256(self.body).hexdigest()

@@ -7,7 +7,6 @@ numbers to `crawl_runs` when the spider closes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -54,7 +53,7 @@ class ExtractPipeline(_Stage):
         if (
             known
             and known["raw_hash"]
-            and known["raw_hash"] == _sha256(page.body)
+            and known["raw_hash"] == page.raw_hash
             and known["status"] == "live"
         ):
             self.crawler.stats.inc_value("newsmon/same_bytes")
@@ -174,7 +173,3 @@ def run_summary(stats: dict[str, Any], source: str, run_id: str, started: dateti
         "statuses": json.dumps(statuses, sort_keys=True),
         "finish_reason": stats.get("finish_reason", ""),
     }
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -8,7 +8,6 @@ transaction, so a crash leaves either all of it or none.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import sqlite3
 import zlib
@@ -244,7 +243,7 @@ def _gone(db: Database, page: Page) -> Outcome:
 def _fetched(db: Database, page: Page) -> Outcome:
     article = page.article
     assert article is not None, "the extract pipeline runs before the store"
-    raw_hash = hashlib.sha256(page.body).hexdigest()
+    raw_hash = page.raw_hash
     row = _known(db, page)
     key = article_key(page)
     if row is None:
@@ -480,6 +479,12 @@ def version_article(row: dict) -> Article:
 
 def raw_html(row: dict) -> bytes:
     return zlib.decompress(row["raw_html"]) if row.get("raw_html") else b""
+
+
+def insert_new(db: Database, table: str, row: dict) -> int:
+    """Insert unless a unique key already holds the row; 1 when inserted, 0 when it was there."""
+    db[table].insert(row, ignore=True)
+    return db.execute("select changes()").fetchone()[0]
 
 
 def record_error(db: Database, run_id: str, source: str, url: str, reason: str) -> None:
