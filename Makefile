@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test lint format clean install-service bench-memory bench-latency bench-datasette
+.PHONY: run demo test lint format clean install-service bench bench-memory bench-latency bench-datasette
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP)
 ## sudo make install-service: venv in /opt/newsmon, config in /etc/newsmon, both units enabled
 install-service:
 	deploy/install.sh
+
+## make bench: speed against a plain trafilatura loop, 1,000 generated articles (tests/output/bench.json)
+bench: $(STAMP)
+	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
 
 ## make bench-memory: resident memory over 300 daemon cycles, CPU per idle cycle
 bench-memory: $(STAMP)

@@ -174,7 +174,8 @@ def timeline_url(base_url: str, article_id: int) -> str:
 
 
 # Crawls of several sources end at different times, each followed by a dispatch in a thread:
-# one dispatcher at a time, or two could send the same pending alert.
+# one dispatcher at a time, or two could send the same pending alert. Other processes (a
+# `newsmon crawl` beside the daemon) are kept out by the outbox's lease (monitor.lease).
 _DISPATCHING = threading.Lock()
 
 

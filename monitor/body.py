@@ -40,7 +40,8 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", normalize(text).casefold()))
 
 
-def _trigrams(text: str) -> set[tuple[str, ...]]:
+def trigrams(text: str) -> set[tuple[str, ...]]:
+    """The word triples of a text: a cheap fingerprint of a sentence for finding it elsewhere."""
     words = re.findall(r"\w+", normalize(text).casefold())
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
 
@@ -228,13 +229,13 @@ def rescue(root: html.HtmlElement, body: list[str], article_body: str) -> list[s
     found = sum(len(p) for p in body)
     if len(article_body) < 1.5 * found + 200:
         return body
-    known = _trigrams(article_body)
+    known = trigrams(article_body)
     rescued = []
     for el in root.iter("p", "h2", "h3", "h4", "li", "blockquote"):
         if any(a.tag in ("p", "li", "blockquote") for a in el.iterancestors()):
             continue
         text = normalize(el.text_content())
-        grams = _trigrams(text) or {tuple(re.findall(r"\w+", text.casefold()))}
+        grams = trigrams(text) or {tuple(re.findall(r"\w+", text.casefold()))}
         # Most of its word triples, not all: articleBody may inline link targets or differ a little.
         in_article_body = len(grams & known) >= 0.6 * len(grams)
         if len(text.split()) >= 2 and in_article_body and not noiselib.is_noise(text):
@@ -242,6 +243,39 @@ def rescue(root: html.HtmlElement, body: list[str], article_body: str) -> list[s
     if sum(len(p) for p in rescued) <= found:
         return body
     return dedupe(rescued, min_len=40)
+
+
+def restore_headings(root: html.HtmlElement, body: list[str], titles: list[str]) -> list[str]:
+    """Put back the subheadings the content extractor dropped between two paragraphs it kept.
+
+    Without `<article>` or `<main>` around the text, trafilatura falls back to
+    collecting paragraphs and loses the `<h2>`s between them.
+    """
+    headings = [
+        h
+        for h in root.iter("h2", "h3", "h4")
+        if h.getprevious() is not None and h.getnext() is not None
+    ]
+    if not headings:
+        return body
+
+    def key(text: str) -> str:  # squash() without normalize(): this runs on every paragraph
+        return _NOT_WORD.sub("", text.casefold())[:200]
+
+    where = {key(p): i for i, p in enumerate(body)}
+    skip = {key(t) for t in titles}
+    found = []
+    for heading in headings:
+        i = where.get(key(heading.getprevious().text_content()))
+        if i is None or where.get(key(heading.getnext().text_content())) != i + 1:
+            continue
+        text = normalize(heading.text_content())
+        new = key(text) not in where and key(text) not in skip
+        if text and new and len(text.split()) <= 15 and not noiselib.is_noise(text):
+            found.append((i + 1, text))
+    for i, text in reversed(found):
+        body.insert(i, text)
+    return body
 
 
 def lead(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -73,16 +74,19 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     """Run one crawl cycle now over all enabled sources, or the named ones.
 
     Prints each change as it is found and a summary per source at the end.
-    Exits 1 when a source could not be reached at all.
+    Exits 1 when a source could not be reached at all, or a page could not be stored.
 
     Example: newsmon crawl zdf tagesschau
     """
     from monitor.crawl import Cycle, configure_logging, run_on_reactor
+    from monitor.recovery import HideFaultTracebacks
     from monitor.report import ChangePrinter, Progress, failure_lines, summary_table
 
     config = _config(ctx)
     chosen = [config.source(name) for name in sources] or [s for s in config.sources if s.enabled]
     configure_logging(verbose)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(HideFaultTracebacks())  # said in one line at the end
     printer = ChangePrinter(color=sys.stdout.isatty())
     progress = Progress(enabled=sys.stderr.isatty() and not verbose)
 
@@ -102,8 +106,12 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
         click.echo("alerts: " + ", ".join(f"{k} {v}" for k, v in cycle_alerts.items()))
     for line in failure_lines(config.database, runs):
         click.echo(f"Error: {line}", err=True)
+    from monitor.store import FAULTS
+
+    if FAULTS.last is not None:  # pages fetched but not stored: Scrapy only logged it
+        click.echo(f"Error: {FAULTS.count} write(s) failed; the last: {FAULTS.last}", err=True)
     unreachable = [r for r in runs if r["errors"] and not r["responses"]]
-    sys.exit(1 if unreachable or len(runs) < len(chosen) else 0)
+    sys.exit(1 if unreachable or FAULTS.last or len(runs) < len(chosen) else 0)
 
 
 @cli.command()

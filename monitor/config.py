@@ -7,6 +7,7 @@ check` shows everything to fix.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -30,10 +31,13 @@ class Source:
     feeds: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    # Live blogs: streams polled on every discovery run, each new entry an event of its own.
+    live_blogs: list[str] = field(default_factory=list)
     link_pattern: str = ""
     allowed_domains: list[str] = field(default_factory=list)
     interval: int = 600
-    relevance: list[str] = field(default_factory=list)
+    # Terms a new article must mention to be kept, or "rules": kept when any rule matches it.
+    relevance: list[str] | str = field(default_factory=list)
     enabled: bool = True
 
     def is_article_url(self, url: str) -> bool:
@@ -169,16 +173,20 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
 
     config.rules = parse_rules(raw.get("rules", []), errors, "rules")
     known_sources = {s.name for s in config.sources}
-    for i, rule in enumerate(config.rules):
-        for name in set(rule.sources) - known_sources:
-            errors.append(f"At 'rules[{i}].sources': no source named {name!r}")
+    for rule in config.rules:
+        origin = rule.origin  # "rules[2]", set by parse_rules
+        for name in sorted(set(rule.sources) - known_sources):
+            known = ", ".join(sorted(known_sources)) or "none"
+            errors.append(f"At '{origin}.sources': no source named {name!r} (known: {known})")
+        # A rule that fails at run time (a regex out of time) is reported with its place.
+        rule.origin = f"{path}: {origin}"
     _parse_notify(_table(raw, "notify", errors), config, errors)
     _parse_health(_table(raw, "health", errors), config, errors)
     _parse_retention(_table(raw, "retention", errors), config, errors)
     config.revisit = parse_revisit(raw.get("revisit", {}), errors, "revisit")
 
     if errors:
-        listing = "\n".join(f"  {e}" for e in errors)
+        listing = "\n".join(f"  {secret_free(_suggest(e))}" for e in errors)
         raise ConfigError(f"{path}: {len(errors)} problem(s):\n{listing}")
     return config
 
@@ -196,12 +204,15 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         errors.append(f"At '{where}.name': {name!r} must be lowercase letters, digits, - or _")
     source = Source(name=name)
-    for key in ("feeds", "sitemaps", "sections", "allowed_domains", "relevance"):
+    for key in ("feeds", "sitemaps", "sections", "live_blogs", "allowed_domains", "relevance"):
+        if key == "relevance" and entry.get(key) == "rules":
+            source.relevance = "rules"
+            continue
         values = _typed(entry, key, list, where, errors) or []
         for j, value in enumerate(values):
             if not isinstance(value, str):
                 errors.append(f"At '{where}.{key}[{j}]': must be a string")
-            elif key in ("feeds", "sitemaps", "sections") and not _is_http(value):
+            elif key in ("feeds", "sitemaps", "sections", "live_blogs") and not _is_http(value):
                 errors.append(f"At '{where}.{key}[{j}]': {value!r} is not an http(s) URL")
         setattr(source, key, [v for v in values if isinstance(v, str)])
     spider = _typed(entry, "spider", str, where, errors)
@@ -222,15 +233,14 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
         source.interval = _duration(entry["interval"], f"{where}.interval", errors) or 600
     enabled = _typed(entry, "enabled", bool, where, errors)
     source.enabled = True if enabled is None else enabled
-    if not (source.feeds or source.sitemaps or source.sections):
+    listings = source.feeds + source.sitemaps + source.sections + source.live_blogs
+    if not listings:
         errors.append(
-            f"At '{where}': source {name!r} needs at least one of feeds, sitemaps, sections"
+            f"At '{where}': source {name!r} needs at least one of feeds, sitemaps, sections, "
+            "live_blogs"
         )
     if not source.allowed_domains:
-        source.allowed_domains = sorted(
-            {urlsplit(u).hostname or "" for u in source.feeds + source.sitemaps + source.sections}
-            - {""}
-        )
+        source.allowed_domains = sorted({urlsplit(u).hostname or "" for u in listings} - {""})
     return source
 
 
@@ -252,7 +262,12 @@ def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
     path = _typed(table, "apprise_config", str, "notify", errors)
     if path:
         notify.apprise_config = Path(path)
-        if not notify.apprise_config.is_file():
+        if notify.apprise_config.is_dir():
+            errors.append(
+                f"At 'notify.apprise_config': {path!r} is a directory; name the apprise YAML "
+                "file in it (see config/apprise.example.yml)"
+            )
+        elif not notify.apprise_config.is_file():
             errors.append(
                 f"At 'notify.apprise_config': no such file {path!r} "
                 "(copy config/apprise.example.yml)"
@@ -369,6 +384,44 @@ def _reject_unknown(table: dict, known: set[str], where: str, errors: list[str])
     for key in table.keys() - known:
         path = f"{where}.{key}" if where else key
         errors.append(f"At '{path}': unknown key (known: {', '.join(sorted(known))})")
+
+
+# "At 'sources[0].feds': unknown key (known: …)": the key, then the list of known ones.
+_UNKNOWN = re.compile(
+    r"^(At '(?:[^']*\.)?([^'.\[]+)(?:\[\d+\])*': unknown key) (\(known: ([^)]*)\))"
+)
+
+
+def _suggest(error: str) -> str:
+    """An unknown-key error with the closest known key, when one is close: a typo is the
+    likeliest cause. Done here, on the text, so every table's check gets it (rules and
+    revisit parse their own tables)."""
+    found = _UNKNOWN.match(error)
+    if not found:
+        return error
+    close = difflib.get_close_matches(found.group(2), found.group(4).split(", "), n=1, cutoff=0.6)
+    if not close:
+        return error
+    return f"{found.group(1)}; did you mean {close[0]!r}? {found.group(3)}" + error[found.end() :]
+
+
+# Any URL in a message: notification URLs (mailto://user:pass@…, slack://T…/B…/token) carry
+# secrets, and one pasted into the wrong key must not be echoed by the error about it.
+_URL_IN_TEXT = re.compile(r"\b([a-z][a-z0-9+.-]*)://[^\s'\"]*", re.IGNORECASE)
+_PASSWORD = re.compile(r"(//[^/@\s:]*):[^/@\s]*@")
+_QUERY_VALUE = re.compile(r"([?&][^=&#\s]*=)[^&#\s]*")
+
+
+def secret_free(text: str) -> str:
+    """`text` with every URL that could hold a secret cut back: a non-web URL to its scheme,
+    a web URL's password and query values masked. Its host and path stay, to find the typo."""
+
+    def masked(found: re.Match[str]) -> str:
+        if found.group(1).lower() not in ("http", "https"):
+            return f"{found.group(1)}://…"
+        return _QUERY_VALUE.sub(r"\1****", _PASSWORD.sub(r"\1:****@", found.group(0)))
+
+    return _URL_IN_TEXT.sub(masked, text)
 
 
 def _expand_env(value: Any) -> Any:

@@ -16,13 +16,15 @@ import logging
 import os
 import random
 import signal
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor import store
+from monitor import recovery, store
 from monitor.config import Config, Source, load_config
 from monitor.crawl import Cycle, configure_logging, run_on_reactor
-from monitor.errors import NewsmonError
+from monitor.errors import NewsmonError, StoreError
+from monitor.health import backoff_message, pacing
 from monitor.report import failure_lines
 from monitor.sdnotify import Notifier
 
@@ -47,6 +49,12 @@ class Daemon:
         self.scheduler = None
         self.last_status = "starting"
         self.stopping = False
+        # Sources that keep failing: no crawl (discovery or revisit) before this time.
+        self.backoff_until: dict[str, datetime] = {}
+        # Sources whose listing validators a crawl that lost writes (or died) may have stored:
+        # forgotten before their next crawl (monitor.recovery). None: all of them.
+        self.unconfirmed: dict[str, str | None] = {}
+        self.faults = recovery.FaultReporter(self._fault_status)
 
     # --- lifecycle ----------------------------------------------------------
     async def main(self) -> int:
@@ -65,6 +73,12 @@ class Daemon:
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         )
+        try:
+            store.open_db(self.config.database).close()
+        except store.DatabaseFault as exc:
+            # Read-only, full, locked: wait for it (the jobs say so and try again) rather than
+            # exit and be restarted in a loop. A path that can never work stops us here.
+            self.faults.failed("start-up", exc)
         self._schedule()
         self.scheduler.start()
         watchdog = loop.create_task(self._watchdog())
@@ -72,8 +86,12 @@ class Daemon:
         logger.info(
             "newsmon running: %d source(s), database %s", len(self._enabled()), self.config.database
         )
-        # Leftovers from before a restart: changes not yet evaluated, alerts not yet sent.
-        self._spawn(self._dispatch(evaluate=True))
+        # A crawl the last process did not finish may have stored listing validators for
+        # articles it never stored: each listing is fetched in full once. Then the leftovers:
+        # changes not evaluated, alerts not sent.
+        self.unconfirmed = {source.name: None for source in self._enabled()}
+        self._spawn(self._job(self._forget_listings))
+        self._spawn(self._job(self._dispatch, True))
         while True:
             token = await self.tokens.get()
             if token == "reload":
@@ -171,8 +189,12 @@ class Daemon:
         return max(1, min(REVISIT_EVERY, fastest // 4))
 
     def _first_run(self, source: Source, now: datetime) -> datetime:
-        """After a restart keep each source's rhythm; overdue ones start soon, spread."""
-        db = store.open_db(self.config.database)
+        """After a restart keep each source's rhythm (a failing source's longer one too);
+        overdue ones start soon, spread."""
+        try:
+            db = store.open_db(self.config.database)
+        except store.DatabaseFault:  # reported at start-up; the first crawl finds out again
+            return now + timedelta(seconds=random.uniform(0, min(FIRST_SPREAD, source.interval)))
         try:
             rows = list(
                 db.query(
@@ -180,11 +202,12 @@ class Daemon:
                     [source.name],
                 )
             )
+            delay, _ = pacing(db, source)
         finally:
             db.close()
         last = rows[0]["last"] if rows else None
         if last:
-            due = datetime.fromisoformat(last) + timedelta(seconds=source.interval)
+            due = datetime.fromisoformat(last) + timedelta(seconds=delay)
             if due > now:
                 return due
         return now + timedelta(seconds=random.uniform(0, min(FIRST_SPREAD, source.interval)))
@@ -194,12 +217,44 @@ class Daemon:
         self.running.add(task)
         try:
             await action(*args)
+        except (StoreError, sqlite3.Error) as exc:
+            found = exc if isinstance(exc, StoreError) else store.fault(self._db_path(), exc)
+            if found is None:  # not the storage's fault: a bug, with its traceback
+                logger.exception("job %s failed; the schedule goes on", _job_name(action, args))
+            else:  # the file, what and what to do; the next run of the job tries again
+                self.faults.failed(_job_name(action, args), found)
         except Exception:
-            logger.exception(
-                "job %s failed; the schedule goes on", getattr(action, "__name__", action)
-            )
+            logger.exception("job %s failed; the schedule goes on", _job_name(action, args))
+        else:
+            if action in (self._crawl, self._dispatch):  # jobs that write: the store works
+                self.faults.worked(self._db_path())
         finally:
             self.running.discard(task)
+
+    def _db_path(self) -> Path:
+        return Path(self.config.database)
+
+    def _fault_status(self, text: str) -> None:
+        if not self.stopping:
+            self.notifier.status(text)
+
+    async def _forget_listings(self) -> None:
+        """Forget the listing validators of crawls that lost writes (see monitor.recovery);
+        kept for the next try while the database fails."""
+        if not self.unconfirmed:
+            return
+        db = store.open_db(self.config.database)
+        try:
+            forgotten = recovery.forget_listings(db, self.unconfirmed)
+        finally:
+            db.close()
+        self.unconfirmed.clear()  # one step of the loop: no crawl added any meanwhile
+        if forgotten:
+            logger.info(
+                "%d listing(s) will be fetched in full once: a crawl that did not finish may "
+                "have read them",
+                forgotten,
+            )
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -212,7 +267,19 @@ class Daemon:
             return
         lock = self.locks.setdefault(name, asyncio.Lock())
         async with lock:  # discovery and revisits of one source never overlap
-            runs = await self.cycle.run([source], mode=mode)
+            await self._forget_listings()
+            began, faults = store.now(), store.FAULTS.count
+            try:
+                runs = await self.cycle.run([source], mode=mode)
+            except BaseException:
+                self.unconfirmed.setdefault(name, began)
+                raise
+            # A storage fault inside Scrapy's pipelines does not reach here as an exception:
+            # the fault log tells whether this crawl lost writes.
+            lost = store.FAULTS.last if store.FAULTS.count > faults else None
+            if lost is not None:
+                self.unconfirmed.setdefault(name, began)
+        self._pace(source)
         for line in failure_lines(self.config.database, runs):
             logger.warning(line)
         for run in runs:
@@ -226,8 +293,35 @@ class Daemon:
                 run["errors"],
             )
         self.last_status = self._status_line(runs)
+        if lost is not None:
+            raise lost  # reported by _job, once: the file, what, what to do
         if not self.stopping:  # after STOPPING=1 systemd hears nothing but watchdog pings
             self.notifier.status(self.last_status)
+
+    def _pace(self, source: Source) -> None:
+        """After a crawl: a source failing crawl after crawl is tried less and less often
+        (monitor.health.crawl_delay); the first crawl that works restores its interval."""
+        import sqlite3
+
+        from monitor.errors import StoreError
+
+        try:
+            db = store.open_db(self.config.database)
+            try:
+                delay, streak = pacing(db, source)
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error):
+            return  # the storage fails: the job reports that; the usual schedule stays
+        if delay <= source.interval:
+            self.backoff_until.pop(source.name, None)
+            return
+        until = datetime.now(UTC) + timedelta(seconds=delay)
+        self.backoff_until[source.name] = until
+        job = self.scheduler.get_job(f"discover:{source.name}") if self.scheduler else None
+        if job is not None:
+            job.modify(next_run_time=until)
+        logger.warning(backoff_message(source.name, streak, delay))
 
     async def _revisit_all(self) -> None:
         db = store.open_db(self.config.database)
@@ -242,10 +336,12 @@ class Daemon:
             }
         finally:
             db.close()
+        now = datetime.now(UTC)
         for source in self._enabled():
             if (
                 source.name in due
                 and not self.locks.setdefault(source.name, asyncio.Lock()).locked()
+                and self.backoff_until.get(source.name, now) <= now
             ):
                 await self._crawl(source.name, "revisit")
 
@@ -282,9 +378,19 @@ class Daemon:
 def run_daemon(config: Config, db_override: Path | None = None) -> int:
     """Run until SIGTERM/SIGINT; return the process exit code."""
     configure_logging()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(recovery.HideFaultTracebacks())  # _job says them in one line
     if not any(s.enabled for s in config.sources):
         logger.error("%s: no enabled sources; nothing to do", config.path)
         return 2
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     daemon = Daemon(config, db_override)
     return run_on_reactor(daemon.main, signals=False) or 0
+
+
+def _job_name(action, args: tuple) -> str:
+    """A job as the log names it: "crawl of zdf (all)", "dispatch"."""
+    name = getattr(action, "__name__", str(action)).lstrip("_")
+    if name == "crawl" and args:
+        return f"crawl of {args[0]} ({args[1]})" if len(args) > 1 else f"crawl of {args[0]}"
+    return name.replace("_", " ")

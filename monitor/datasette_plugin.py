@@ -5,6 +5,12 @@ is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It a
 
 - cells: `changes.ops` as a readable diff (<del>/<ins>, unchanged text shortened), and
   `versions.raw_html` as its size with a link to the page as plain text, never the blob;
+- `.json` of newsmon's database (tables, rows, queries, every `_shape`): a BLOB cell is
+  `{"$blob": <download URL>, "bytes": <size>}` instead of Datasette's base64 of it, the
+  way Datasette's CSV already gives the download URL. A stored page is 10-100 kB
+  compressed; a page of 100 versions must not become megabytes of base64. Whoever wants
+  the page asks for it: that `.blob` URL (the stored zlib bytes), or
+  `/-/newsmon/raw/<version id>` (the page as plain text);
   a `timeline` column of a canned query, an article's headline and every `article_id`
   link to the article's timeline;
 - `/-/newsmon/article/<id>`: every version of one article in order, the change between
@@ -21,13 +27,19 @@ database (default: the first attached one with `changes` and `versions` tables),
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
-from datasette.utils import StartupError
+from datasette.utils import (
+    StartupError,
+    call_with_supported_arguments,
+    path_from_row_pks,
+    path_with_format,
+)
 from datasette.utils.asgi import NotFound, Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup, escape
@@ -137,6 +149,73 @@ def asgi_wrapper(datasette: Any) -> Any:
 
 
 @hookimpl
+def register_output_renderer(datasette: Any) -> dict[str, Any]:
+    # Registered after Datasette's own renderers, so this one answers .json; it hands every
+    # request to the renderer it replaces, after swapping newsmon's BLOB cells for links.
+    builtin = datasette.renderers["json"][0]
+
+    async def render_json(
+        datasette: Any,
+        columns: list[str],
+        rows: list[Any],
+        sql: str | None,
+        query_name: str | None,
+        database: str,
+        table: str | None,
+        request: Any,
+        view_name: str,
+        args: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        if "rows" in data and await _is_newsmon(datasette, database):
+            data["rows"] = [_blobs_as_links(datasette, request, database, data, r) for r in rows]
+        return call_with_supported_arguments(
+            builtin,
+            datasette=datasette,
+            columns=columns,
+            rows=data.get("rows") or [],
+            sql=sql,
+            query_name=query_name,
+            database=database,
+            table=table,
+            request=request,
+            view_name=view_name,
+            args=args,
+            data=data,
+        )
+
+    return {"extension": "json", "render": render_json, "can_render": lambda: True}
+
+
+def _blobs_as_links(datasette: Any, request: Any, database: str, data: dict, row: Any) -> Any:
+    """A row with each BLOB cell as its download link and size, as Datasette's CSV has it."""
+    values = list(row)
+    if not any(isinstance(v, bytes) for v in values):
+        return row
+    out = []
+    for column, value in zip(data.get("columns") or [], values, strict=False):
+        if not isinstance(value, bytes):
+            out.append(value)
+            continue
+        if data.get("table"):
+            pks = data.get("primary_keys") or []
+            key = path_from_row_pks(row, pks, not pks)
+            path = datasette.urls.row_blob(database, data["table"], key, column)
+        else:  # a query: the link names the value by its hash, as Datasette's own do
+            extra = {"_blob_column": column, "_blob_hash": hashlib.sha256(value).hexdigest()}
+            path = path_with_format(
+                request=request, format="blob", extra_qs=extra, replace_format="json"
+            )
+        out.append({"$blob": datasette.absolute_url(request, path), "bytes": len(value)})
+    return out
+
+
+async def _is_newsmon(datasette: Any, name: str) -> bool:
+    found = await _find_database(datasette)
+    return found is not None and found.name == name
+
+
+@hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     return [
         (rf"^{PREFIX}/article/(?P<article_id>[0-9]{{1,18}})$", article_page),
@@ -219,19 +298,22 @@ def _raw_cell(row: Any, value: bytes, table: str | None, datasette: Any) -> Mark
 # --- pages ----------------------------------------------------------------------------------
 
 
+async def _find_database(datasette: Any) -> Any:
+    """newsmon's database: the one the settings name, else the first with its tables."""
+    name = (datasette.plugin_config("newsmon") or {}).get("database")
+    if name:
+        return datasette.databases.get(name)
+    for db in datasette.databases.values():
+        if db.is_memory or db.name == "_internal":
+            continue
+        if await db.table_exists("changes") and await db.table_exists("versions"):
+            return db
+    return None
+
+
 async def _database(datasette: Any, request: Any) -> Any:
     """newsmon's database, after checking the actor may see it."""
-    name = (datasette.plugin_config("newsmon") or {}).get("database")
-    found = None
-    if name:
-        found = datasette.databases.get(name)
-    else:
-        for db in datasette.databases.values():
-            if db.is_memory or db.name == "_internal":
-                continue
-            if await db.table_exists("changes") and await db.table_exists("versions"):
-                found = db
-                break
+    found = await _find_database(datasette)
     if found is None:
         raise NotFound("No newsmon database is attached (one with changes and versions tables).")
     await datasette.ensure_permissions(

@@ -68,11 +68,27 @@ def decode_html(data: bytes, encoding: str | None = None) -> str:
     if len(_NON_ASCII.findall(text)) - broken >= 10 * broken:
         return text  # UTF-8 with a few broken bytes: reading it as cp1252 would garble every umlaut
     match = _META_CHARSET.search(data[:4096])
-    for name in (encoding, match.group(1).decode("ascii") if match else None):
-        codec = _codec(name)
-        if codec and codec != "utf-8":
+    declared = [_codec(encoding), _codec(match.group(1).decode("ascii") if match else None)]
+    if declared[0] == "cp1252" and declared[1]:
+        declared.reverse()  # latin-1 is many servers' default header; the page's own meta knows
+    for codec in declared:
+        if codec and codec != "utf-8" and not _misread_cyrillic(data, codec):
             return data.decode(codec, "replace")
+    if _misread_cyrillic(data, "cp1252"):
+        return data.decode("cp1251", "replace")
     return data.decode("cp1252", "replace")
+
+
+def _misread_cyrillic(data: bytes, codec: str) -> bool:
+    """Whether `data` read as a Western codec turns into accented-letter soup that cp1251 reads
+    as Cyrillic: a Russian page declared (or defaulting to) Latin-1. German text has a few
+    umlauts among many ASCII letters; Cyrillic in cp1251 is almost all high bytes."""
+    if codec not in ("cp1252", "iso8859-15"):
+        return False
+    text = data.decode(codec, "replace")
+    high = sum(1 for ch in text if "\u00c0" <= ch <= "\u00ff")
+    letters = sum(1 for ch in text if ch.isalpha())
+    return letters > 0 and high > 0.3 * letters
 
 
 def _codec(name: str | None) -> str | None:
@@ -121,7 +137,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     meta = pagemeta.read(root, url)
     h1, kicker, headline = _headline(root, meta)
     noise = prune(root, keep=h1)
-    titles = [t for t in (headline, kicker, meta.headline, meta.title) if t]
+    titles = [t for t in (headline, kicker, meta.headline, meta.title, *meta.other_headlines) if t]
     if h1 is not None:
         titles.append(normalize(h1.text_content()))
     if kicker:
@@ -132,6 +148,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     noise += more_noise
     if meta.article_body:
         body = bodylib.rescue(root, body, meta.article_body)
+    body = bodylib.restore_headings(root, body, titles)
     lead, body = bodylib.lead(root, h1, body, meta.descriptions, noise)
     words = sum(len(p.split()) for p in [lead, *body])
     if not words:

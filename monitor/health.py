@@ -85,9 +85,11 @@ def problems(db: Database, config: Config, source: Source, now: datetime) -> dic
     if not runs:
         return found
     latest = runs[0]
-    if len(runs) >= limit and all(_failed(r) for r in runs):
+    streak = failure_streak(db, source.name)
+    if streak >= limit:
         reason = _last_error(db, source.name)
-        found["failing"] = f"{limit} crawls in a row failed (last error: {reason})"
+        runs_failed = f"{streak} crawls in a row failed" if streak > 1 else "the last crawl failed"
+        found["failing"] = f"{runs_failed} (last error: {reason})"
     statuses = json.loads(latest["statuses"] or "{}")
     blocked = {code: n for code, n in statuses.items() if code in ("403", "429")}
     if blocked:
@@ -111,6 +113,55 @@ def problems(db: Database, config: Config, source: Source, now: datetime) -> dic
 
 def _failed(run: dict) -> bool:
     return bool(run["errors"]) and run["fetched"] + run["not_modified"] == 0
+
+
+# --- pacing: a source that keeps failing is tried less often, not hammered ----------------------
+
+BACKOFF_FACTOR_MAX = 8  # a failing source waits at most 8 intervals...
+BACKOFF_SECONDS_MAX = 6 * 3600  # ...and at most 6 hours (never less than its interval)
+
+
+def failure_streak(db: Database, source: str, look_back: int = 50) -> int:
+    """How many of the source's latest crawls failed in a row. A crawl that had nothing to
+    do (no request, no error: nothing was due) is no evidence either way and is skipped."""
+    streak = 0
+    for run in db["crawl_runs"].rows_where(
+        "source = ?", [source], order_by="id desc", limit=look_back
+    ):
+        if not run["errors"] and not run["requests"]:
+            continue
+        if not _failed(run):
+            break
+        streak += 1
+    return streak
+
+
+def crawl_delay(interval: int, streak: int) -> int:
+    """Seconds from a crawl to the source's next one: its interval while it works or failed
+    once (one failure can be a blip), then doubled with each further failure in a row, up to
+    8 intervals or 6 hours. The first crawl that works brings the interval back."""
+    if streak <= 1:
+        return interval
+    cap = max(interval, min(BACKOFF_FACTOR_MAX * interval, BACKOFF_SECONDS_MAX))
+    return min(cap, interval * 2 ** (streak - 1))
+
+
+def pacing(db: Database, source: Source) -> tuple[int, int]:
+    """(seconds until the source's next crawl, its failed crawls in a row)."""
+    streak = failure_streak(db, source.name)
+    return crawl_delay(source.interval, streak), streak
+
+
+def backoff_message(source: str, streak: int, delay: int) -> str:
+    return f"{source}: failing {streak} crawls in a row; next try in {_span(delay)}"
+
+
+def _span(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _last_error(db: Database, source: str) -> str:

@@ -10,6 +10,21 @@ from monitor.text import normalize
 
 
 @dataclass
+class Entry:
+    """One entry of a live blog: an event with its own key and time."""
+
+    key: str  # stable across edits: the page's id for it, else a hash of its time and title
+    published: str | None = None
+    headline: str = ""
+    text: str = ""
+
+    def line(self) -> str:
+        """The entry as one paragraph of the blog's stored text."""
+        when = (self.published or "")[11:16]
+        return " · ".join(p for p in (when, self.headline, self.text) if p)
+
+
+@dataclass
 class Article:
     """One cleaned rendering of an article page.
 
@@ -31,12 +46,25 @@ class Article:
     language: str | None = None
     site_name: str = ""
     noise: list[str] = field(default_factory=list)
+    # Set for a live blog: its entries in the order they happened (the body is made of them).
+    entries: list[Entry] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         """A hash of the content only, stable under whitespace, quote, dash and Unicode form."""
-        parts = [self.headline, self.kicker, self.lead, *self.body]
+        sealed = self.__dict__.get("_fingerprint")
+        if sealed is not None:
+            return sealed
+        # Blank paragraphs are not content: the diff ignores them, so must the fingerprint.
+        parts = [self.headline, self.kicker, self.lead, *(p for p in self.body if normalize(p))]
         joined = "\x1f".join(normalize(p) for p in parts)
         return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+    def seal(self) -> Article:
+        """Remember the fingerprint of this finished article (computed in the worker that
+        extracted it, so the main process does not hash the text again). Edit no field after."""
+        self.__dict__["_fingerprint"] = None
+        self.__dict__["_fingerprint"] = self.fingerprint()
+        return self
 
     def paragraphs(self) -> list[str]:
         """Lead and body as one list, the way a reader sees the text."""
@@ -64,6 +92,8 @@ class Page:
     request_url: str | None = None
     article_id: int | None = None
     article: Article | None = None
+    live: bool = False  # listed under a source's live_blogs: read it as a stream
+    packed: bytes | None = field(default=None, repr=False)  # the body zlib-compressed, for storing
 
     @cached_property
     def raw_hash(self) -> str:

@@ -17,11 +17,15 @@ Formats, one per kind of target:
 
 Escaping is the security boundary: everything that came from a page (headline,
 lead, diff words, URL) or from the config goes through one `_esc` per format and
-arrives as inert text. First, in every format, control characters and bidi
-overrides (U+202A–U+202E, U+2066–U+2069, and the LRM/RLM/ALM marks) are removed,
-whitespace is folded and long fields are capped, so a page cannot break lines,
-reverse text or flood a channel. Then per format:
+arrives as inert text. First, in every format, control characters, bidi
+overrides (U+202A–U+202E, U+2066–U+2069, and the LRM/RLM/ALM marks) and invisible
+characters that carry no meaning in news text (zero-width space, word joiner, BOM,
+Unicode tag characters, which can smuggle unseen text) are removed, whitespace is
+folded and long fields and word runs are capped, so a page cannot break lines,
+reverse text, hide text or flood a channel. Then per format:
 
+- text: as it is, but `@channel`/`@here`/`@everyone` get a word joiner (below): a
+  plain-text target may be a chat that pings on them.
 - html/email: `html.escape` (quotes too); links only for http(s) URLs.
 - markdown: a backslash before every character CommonMark could read as markup.
 - slack: `&`, `<` and `>` become entities, so `<!channel>`, `<@U123>` and
@@ -59,6 +63,8 @@ LABELS = {
     "removed": "taken down",
     "restored": "back online",
     "reordered": "paragraphs reordered",
+    "entry": "new live-blog entry",
+    "entry_edited": "live-blog entry edited",
     "health": "source health",
 }
 
@@ -67,6 +73,7 @@ HEADLINE_LIMIT = 300
 MESSAGE_LIMIT = 1000  # health text
 DIFF_BUDGET = 1500  # characters of changes shown in one message, as a person reads them
 RUN_WORDS = 40  # a whole added or removed paragraph shows its first words
+RUN_CHARS = 400  # …and at most this many characters of them: a "word" can be a megabyte
 LEAD_WORDS = 40
 
 
@@ -89,14 +96,21 @@ class AlertContent:
 
 # C0/C1 controls (tab and newline survive until whitespace is folded), bidi embeddings,
 # overrides and isolates, and the invisible direction marks.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Zero-width joiner and non-joiner stay: emoji and several scripts need them.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 _SPACES = re.compile(r"[^\S\n]+")
+_BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1f\x85\u2028\u2029]")
 
 
 def clean(text: str | None, limit: int | None = None, lines: bool = False) -> str:
     """Page text made safe to show: no controls or bidi tricks, folded whitespace, capped."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text or ""))
-    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    # Controls that break lines (CR, VT, FF, the file/group/record separators, NEL, U+2028/9)
+    # become line breaks first: deleted, they would glue the words either side together.
+    text = _BREAKS.sub("\n", unicodedata.normalize("NFC", text or ""))
+    text = _INVISIBLE.sub("", text)
     if lines:
         text = "\n".join(s for s in (_SPACES.sub(" ", ln).strip() for ln in text.split("\n")) if s)
     else:
@@ -124,6 +138,10 @@ _MD_URL = "()<> \\"  # characters that would end or break a Markdown link destin
 def _slack_esc(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MENTION.sub("@\u2060", text.translate(_SLACK_LOOKALIKES))
+
+
+def _text_esc(text: str) -> str:
+    return _MENTION.sub("@\u2060", text)
 
 
 def _md_esc(text: str) -> str:
@@ -179,7 +197,7 @@ class _Style:
     limit: int = 20000  # whole body; Slack rejects a section over 3,000 characters
 
 
-_TEXT = _Style(str, "[-{}-]", "{{+{}+}}", show_url=True)
+_TEXT = _Style(_text_esc, "[-{}-]", "{{+{}+}}", show_url=True)
 _DEL, _INS = '<del style="color:#a00">{}</del>', '<ins style="color:#070">{}</ins>'
 _HTML = _Style(_html_esc, _DEL, _INS, "<b>{}</b>", _html_link, block=_html_block, sep="\n")
 STYLES = {
@@ -222,7 +240,9 @@ Piece = tuple[str, ...]
 
 
 def _piece(style: _Style, piece: Piece) -> str:
-    kind, text = piece[0], piece[1]
+    # Every piece is cleaned here, whatever its source: diff words are only `normalize`d,
+    # which keeps direction marks (U+200E/U+200F) and invisible tag characters.
+    kind, text = piece[0], clean(piece[1])
     if kind == "b":
         return style.bold.format(style.esc(text))
     if kind == "-":
@@ -246,8 +266,12 @@ def _line(style: _Style, pieces: list[Piece]) -> str:
 
 
 def _words(text: str, n: int) -> str:
-    words = text.split()
-    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+    words = text.split(maxsplit=n)
+    return _cap(" ".join(words[:n]) + (" …" if len(words) > n else ""))
+
+
+def _cap(text: str, limit: int = RUN_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _runs(op: Op) -> list[Piece]:
@@ -259,15 +283,16 @@ def _runs(op: Op) -> list[Piece]:
         if run.op in "-+":
             out.append((run.op, _words(run.text, RUN_WORDS)))
         elif len(words) <= CONTEXT_WORDS:
-            out.append(("t", run.text))
+            out.append(("t", _cap(run.text)))
         elif k == 0:
-            out.append(("t", "… " + " ".join(words[-CONTEXT_WORDS:])))
+            out.append(("t", "… " + _cap(" ".join(words[-CONTEXT_WORDS:]))))
         elif k == last:
-            out.append(("t", " ".join(words[:CONTEXT_WORDS]) + " …"))
+            out.append(("t", _cap(" ".join(words[:CONTEXT_WORDS])) + " …"))
         elif len(words) > 2 * CONTEXT_WORDS:
-            out.append(("t", " ".join([*words[:CONTEXT_WORDS], "…", *words[-CONTEXT_WORDS:]])))
+            head, tail = " ".join(words[:CONTEXT_WORDS]), " ".join(words[-CONTEXT_WORDS:])
+            out.append(("t", f"{_cap(head)} … {_cap(tail)}"))
         else:
-            out.append(("t", run.text))
+            out.append(("t", _cap(run.text)))
     return out
 
 
@@ -385,7 +410,8 @@ def _title(groups: list[list[AlertContent]], count: int) -> str:
         alerts = groups[0]
         what = label([c for a in alerts for c in a.categories])
         about = alerts[-1].headline or alerts[-1].message.split("\n", 1)[0]
-        title = f"{alerts[0].source}: {what}" + (f" – {clean(about)}" if clean(about) else "")
+        about = clean(about, TITLE_LIMIT)
+        title = f"{alerts[0].source}: {what}" + (f" – {about}" if about else "")
     else:
         sources = ", ".join(dict.fromkeys(a.source for g in groups for a in g))
         title = f"newsmon: {count} alerts on {len(groups)} stories ({sources})"

@@ -177,3 +177,38 @@ def m002_alerts(db: Database) -> None:
         pk="id",
     )
     db["source_health"].create_index(["source", "problem", "cleared_at"])
+
+
+@migrations()
+def m003_live_blogs(db: Database) -> None:
+    # A live blog is one articles row (kind "liveblog") whose entries are events of their own.
+    db["articles"].add_column("kind", str, not_null_default="article")
+    db["entries"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "key": str,  # the page's id for the entry, else a hash of its time and title
+            "published": str,  # the entry's own time, as the page gives it
+            "headline": str,
+            "text": str,
+            "first_seen": str,
+            "last_seen": str,
+            "change_id": int,  # the change that reported it (null: there on the first visit)
+            "edits": int,
+        },
+        pk="id",
+        defaults={"edits": 0},
+        foreign_keys=[("article_id", "articles", "id"), ("change_id", "changes", "id")],
+    )
+    db["entries"].create_index(["article_id", "key"], unique=True)
+    db["entries"].create_index(["change_id"])
+
+
+@migrations()
+def m004_dispatch_lease(db: Database) -> None:
+    # Who may send from the outbox right now: one row per outbox, held by one process at a time
+    # (monitor.notify.Lease), so a `newsmon crawl` beside the daemon never sends an alert twice.
+    db["dispatch_lease"].create(
+        {"name": str, "owner": str, "host": str, "pid": int, "since": str, "until": str},
+        pk="name",
+    )

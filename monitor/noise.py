@@ -74,10 +74,21 @@ _LINE_PATTERNS = [
     r"^mehr (zu[mr]?|über) \S+( \S+){0,3}$",
     # newsletter and app promos: the channel and a call to act, in one short line
     r"^(?=.{0,400}$)(?=.*\b(newsletter|whats-?app|push-?(mitteilung|nachricht)|push alerts)).*"
-    r"\b(abonn|anmeld|sign(ing)? ?up|subscri|folg|follow|postfach|inbox|kanal|channel|hier|here)",
+    r"\b(abonn|anmeld|sign(ing)? ?up|subscri|folg|follow|join|beitreten|postfach|inbox|kanal"
+    r"|channel|hier|here)",
     r"^(folg(en sie|e|st du)|follow)\b.{0,120}\b(twitter|x|facebook|instagram|tiktok|threads"
     r"|bluesky|mastodon|linkedin|youtube|whats-?app|telegram|google news)\b.{0,80}$",
     r"^got a story\b.{0,200}$",
+    r"^for more (stories|news|articles) like this\b.{0,80}$",
+    r"^this (site|form|page) is protected by recaptcha\b.{0,200}$",
+    # the placeholder link an embed leaves behind: "Link zum YouTube-Inhalt", "Link to the post"
+    r"^link (zu[mr]|to( the)?)\s+\S{0,40}[- ]?(inhalt|beitrag|post|video|tweet|content)$",
+    # credit lines under the text: "Reporting by …; Editing by …", "… contributed to this report."
+    r"^(with |additional )?(reporting|writing|editing) by\b[^.!?]{0,300}$",
+    r"^.{0,300}\bcontributed (reporting )?to this (report|story|article)\.?$",
+    r"^(our|editorial) standards\s*:.{0,100}$",
+    # an editor's initials or agency codes on a line of their own: "(dmk)", "(dpa/jbo)"
+    r"^(?-i:\([a-zäöü]{2,6}(\s*[/,]\s*[a-zäöü]{2,6}){0,3}\))$",
     r"^(click here|klicken sie hier|hier klicken)\b.{0,200}$",
     # share bars and reader widgets
     r"^(teilen|share|merken|drucken|print|e-?mail|kommentare|comments?|link kopieren|copy link"
@@ -103,3 +114,14 @@ def is_noise(text: str) -> bool:
     if len(text) > 600:
         return False  # every other pattern describes a short line
     return _LINE.match(text) is not None or TEASER_LINE.search(text) is not None
+
+
+# A button or link label asking the reader to subscribe, join a channel or pay.
+_CALL = re.compile(
+    r"\b(abonnieren|subscribe|sign ?up|join|beitreten|spenden|donate)\b", re.IGNORECASE
+)
+
+
+def is_call_to_act(label: str) -> bool:
+    """True for the label of a promo's button: "Jetzt abonnieren", "Join us on WhatsApp"."""
+    return len(label) <= 60 and bool(_CALL.search(label) or _APPEAL.search(label))

@@ -22,9 +22,14 @@ and a failed message's error pass through the targets' scrubber.
 Durability: each state change is committed before the next send, so a crash
 repeats at most the one send in flight (accepted by the target, its id not yet
 written: the next round sends it to that target once more). Nothing is lost: an
-alert stays pending until every target of its tag has it. Run one dispatcher
-per database. `dispatch` blocks on the network and on apprise's per-service
-throttle (seconds between mails), so a daemon runs it off its event loop.
+alert stays pending until every target of its tag has it. `dispatch` blocks on
+the network and on apprise's per-service throttle (seconds between mails), so a
+daemon runs it off its event loop.
+
+One dispatcher per database: a round first takes the outbox's lease
+(monitor.lease), so a `newsmon crawl` run by hand beside the daemon never sends
+what the daemon is sending. A round that finds the lease taken sends nothing and
+reports who holds it; the holder sends those alerts.
 
 A module of its own because the outbox's rules (order, retries, quiet hours,
 durability) are one concept, apart from where the targets come from.
@@ -47,6 +52,7 @@ from sqlite_utils import Database
 
 from monitor.diff import Diff, Op, word_diff
 from monitor.errors import NotifyError
+from monitor.lease import Lease, LeaseLost
 from monitor.messages import AlertContent, heading, render
 from monitor.targets import ASSET, CONSOLE, SCRUBBER, Target
 
@@ -85,6 +91,7 @@ class DispatchReport:
     failed: int = 0  # alerts with a failed send this round, to be retried
     dead: int = 0  # alerts given up this round
     held: int = 0  # pending alerts not sent this round: not due, quiet hours, or queued behind
+    busy: str = ""  # another dispatcher held the outbox's lease (who): nothing was sent
 
 
 def _iso(when: datetime) -> str:
@@ -121,7 +128,29 @@ def dispatch(
     now: datetime | None = None,
 ) -> DispatchReport:
     """Send what is due in the outbox; see the module docstring for the rules."""
-    run = _Round(db, content_for, settings, (now or datetime.now(UTC)).astimezone(UTC))
+    lease = Lease(db)
+    if holder := lease.acquire():
+        logger.info("Outbox busy: %s sends; its alerts wait for it", holder)
+        pending = db.execute("select count(*) from alerts where status = 'pending'").fetchone()
+        return DispatchReport(held=pending[0], busy=holder)
+    try:
+        return _dispatch(db, targets, content_for, settings, now, lease)
+    except LeaseLost as exc:
+        logger.warning("Dispatch stopped: %s", exc)
+        return DispatchReport(busy=str(exc))
+    finally:
+        lease.release()
+
+
+def _dispatch(
+    db: Database,
+    targets: list[Target],
+    content_for: Callable[[dict], AlertContent],
+    settings: DispatchSettings,
+    now: datetime | None,
+    lease: Lease,
+) -> DispatchReport:
+    run = _Round(db, content_for, settings, (now or datetime.now(UTC)).astimezone(UTC), lease)
     rows = list(db.query("select * from alerts where status = 'pending' order by id"))
     by_tag: dict[str, list[dict]] = {}
     for row in rows:
@@ -152,6 +181,7 @@ class _Round:
     content_for: Callable[[dict], AlertContent]
     settings: DispatchSettings
     now: datetime
+    lease: Lease
     report: DispatchReport = field(default_factory=DispatchReport)
     touched: set[int] = field(default_factory=set)  # alerts planned or settled this round
     failed: set[int] = field(default_factory=set)  # alerts that already lost an attempt
@@ -190,6 +220,7 @@ class _Round:
                 self.fail(target, [row], f"cannot build the message ({name}: {text})")
         if not ready:
             return
+        self.lease.renew()  # a send may take a while: the lease must outlast it
         if (error := _deliver(target, contents)) is not None:
             self.fail(target, ready, error)
             return

@@ -64,6 +64,7 @@ class PageMeta:
     article: dict = field(default_factory=dict)  # the JSON-LD article node, or {}
     meta: dict[str, str] = field(default_factory=dict)  # lowercased name/property → content
     headline: str = ""  # JSON-LD headline
+    other_headlines: list[str] = field(default_factory=list)  # JSON-LD alternativeHeadline
     title: str = ""  # og:title, else <title>
     descriptions: list[str] = field(default_factory=list)
     article_body: str = ""  # JSON-LD articleBody
@@ -88,6 +89,10 @@ def read(root: html.HtmlElement, url: str) -> PageMeta:
     pm.article = _article_node(list(_json_ld_nodes(root)), url)
     art = pm.article
     pm.headline = _clean(art.get("headline"))
+    alternative = art.get("alternativeHeadline")
+    for value in alternative if isinstance(alternative, list) else [alternative]:
+        if _clean(value):
+            pm.other_headlines.append(_clean(value))
     title_el = root.find(".//title")
     pm.title = _clean(pm.meta.get("og:title")) or _clean(
         title_el.text_content() if title_el is not None else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +18,10 @@ from scrapy.exceptions import DropItem
 
 from monitor import store
 from monitor.errors import ExtractionError
-from monitor.items import Page
+from monitor.items import Article, Page
+from monitor.rules import build_view, match
 from monitor.text import normalize
-from monitor.workers import extract_async
+from monitor.workers import prepare, run_async
 
 logger = logging.getLogger("newsmon.pipelines")
 
@@ -58,8 +60,12 @@ class ExtractPipeline(_Stage):
         ):
             self.crawler.stats.inc_value("newsmon/same_bytes")
             return page
+        if known and page.article_id is None:
+            page.article_id = known["id"]  # found once here; the later stages need not look again
         try:
-            page.article = await extract_async(page.body, page.url, page.encoding)
+            page.article, page.packed = await run_async(
+                prepare, page.body, page.url, page.encoding, page.live
+            )
         except ExtractionError as exc:
             raise self.drop("extract_failed", page, str(exc)) from None
         except Exception as exc:  # a crashed worker must not turn into a silent loss
@@ -69,7 +75,8 @@ class ExtractPipeline(_Stage):
 
 
 class RelevancePipeline(_Stage):
-    """A source's optional topic filter: new articles that mention none of its terms are dropped."""
+    """A source's optional topic filter: a new article that mentions none of its terms (or, with
+    `relevance = "rules"`, that no rule would match) is dropped."""
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
@@ -79,14 +86,25 @@ class RelevancePipeline(_Stage):
         terms = self.spider.source.relevance
         if not terms or page.article is None or page.article_id is not None:
             return page
+        keep = self._by_rules if terms == "rules" else self._by_terms
+        if not keep(page.article, terms):
+            raise self.drop("off_topic", page)
+        return page
+
+    def _by_terms(self, article: Article, terms: list[str]) -> bool:
         if self._pattern is None:
             alternatives = "|".join(re.escape(normalize(t).casefold()) for t in terms)
             self._pattern = re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
-        article = page.article
         text = normalize(" ".join([article.kicker, article.headline, article.lead, *article.body]))
-        if not self._pattern.search(text.casefold()):
-            raise self.drop("off_topic", page)
-        return page
+        return self._pattern.search(text.casefold()) is not None
+
+    def _by_rules(self, article: Article, _: str) -> bool:
+        """Whether any rule's terms match the article as a whole, whatever events it listens to
+        (the corrections rule must see the articles it will later watch). A rule without terms
+        names no topic and keeps nothing by itself."""
+        rules = [r for r in self.crawler.settings.get("NEWSMON_RULES") or [] if r.any or r.all]
+        view = build_view(self.spider.source.name, ["new"], article, None, words_changed=10**6)
+        return any(match(replace(rule, events=["new"]), view) for rule in rules)
 
 
 class StorePipeline(_Stage):
@@ -97,19 +115,21 @@ class StorePipeline(_Stage):
         self.started = datetime.now(UTC)
 
     def process_item(self, page: Page) -> Page:
-        if page.article is not None:
+        if page.article is not None and page.article_id is not None:
             self._refuse_suspect_short(page)
-        outcome = store.record_page(self.spider.db, page)
+        db = self.spider.db
         revisit = self.crawler.settings.get("NEWSMON_REVISIT")
-        if outcome.article_id is not None and revisit is not None:
-            store.schedule_next(self.spider.db, outcome.article_id, revisit)
+        with db.atomic():  # the page and its next check: one commit, not two
+            outcome = store.record_page(db, page)
+            if outcome.article_id is not None and revisit is not None:
+                store.schedule_next(db, outcome.article_id, revisit)
         stats = self.crawler.stats
         stats.inc_value(f"newsmon/{outcome.kind}")
         if outcome.change_id is not None:
             logger.info("%s %s: %s", outcome.kind, outcome.url, ", ".join(outcome.categories))
             # The CLI and the demo print changes as they are found.
             self.crawler.signals.send_catch_log(signal=change_found, outcome=outcome)
-        page.body = b""  # the raw page is stored; do not keep it in memory or in item logs
+        page.body = page.packed = b""  # stored; do not keep it in memory or in item logs
         return page
 
     def _refuse_suspect_short(self, page: Page) -> None:
@@ -143,13 +163,16 @@ def run_summary(stats: dict[str, Any], source: str, run_id: str, started: dateti
         for k, v in stats.items()
         if k.startswith("newsmon/dropped/")
     }
-    for key, reason in (
-        ("robotstxt/forbidden", "robots_txt"),
-        ("offsite/filtered", "offsite"),
-        ("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", "ignored"),
+    # Requests the robots.txt middleware refuses are also counted as IgnoreRequest exceptions;
+    # "ignored" keeps only the other ones, so no request is counted twice.
+    ignored = stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)
+    for reason, count in (
+        ("robots_txt", stats.get("robotstxt/forbidden", 0)),
+        ("offsite", stats.get("offsite/filtered", 0)),
+        ("ignored", ignored - stats.get("robotstxt/forbidden", 0)),
     ):
-        if stats.get(key):
-            dropped[reason] = dropped.get(reason, 0) + stats[key]
+        if count > 0:
+            dropped[reason] = dropped.get(reason, 0) + count
     return {
         "run_id": run_id,
         "source": source,

@@ -2,15 +2,17 @@
 
 `prune()` removes boxes whose *shape* says they are not the article: embedded
 video teasers (a `DD.MM.YYYY | m:ss min` line), pictures with their captions,
-consent placeholders for embeds, teaser cards that link elsewhere, lists of
-links, asides of links, share bars, and site chrome. It builds on elements,
-roles, data-testid values and link density, never on generated CSS class
-names (ZDF's change with every deploy).
+consent placeholders for embeds, pull quotes that repeat the text, polls and
+sign-up forms, promo boxes around a call to subscribe, teaser cards that link
+elsewhere, lists of links with their titles, asides of links, share bars, and
+site chrome. It builds on elements, roles, form fields, data-testid (and
+similar naming) values and link density, never on generated CSS class names
+(ZDF's change with every deploy).
 
 It also repairs what would garble the text: quote boxes (`<figure>` around a
-`<blockquote>`) become plain paragraphs, because they are article text; a
-drop cap is glued back to its word; empty spacer elements between sentences
-become line breaks.
+`<blockquote>`) said only once become plain paragraphs, because they are
+article text; a drop cap is glued back to its word; empty spacer elements
+between sentences or styled runs become line breaks.
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ import re
 
 from lxml import etree, html
 
-from monitor.noise import MEDIA_LINE, is_noise
+from monitor.body import trigrams
+from monitor.noise import MEDIA_LINE, is_call_to_act, is_noise
 from monitor.text import normalize
 
-# data-testid / data-component values that name a box around the text. People
-# write these, unlike hashed class names, so they survive deploys.
+# data-testid / data-component (and the like) values that name a box around the text.
+# People write these, unlike hashed class names, so they survive deploys.
 _NOISE_TESTID = re.compile(
     r"teaser|related|recommend|share|social|topic-?tags|newsletter|promo|paywall|comment"
-    r"|breadcrumb|navigation|footer|advert|\bads?\b|banner|outbrain|taboola",
+    r"|breadcrumb|navigation|footer|advert|\bads?\b|banner|outbrain|taboola|sign-?up"
+    r"|more-?(topic|stories|news|from)|read-?more",
     re.IGNORECASE,
 )
+_NAMING_ATTRS = ("data-testid", "data-component", "data-module", "data-aqa", "data-track-module")
 # Site chrome: removed without a trace in `Article.noise`.
 _CHROME_ROLES = {"navigation", "contentinfo", "dialog", "search", "menu", "menubar", "banner"}
 _CHROME_TAGS = ("nav", "footer", "dialog", "select", "template", "form")
@@ -49,6 +54,7 @@ _TEXT_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "a"
 _MEDIA_HINT = re.compile(r"\d:\d\d|verfügbar", re.IGNORECASE)  # cheap test before MEDIA_LINE
 _BOX_LIMIT = 700  # characters: a teaser or consent box is short; article sections are not
 _CAPTION_LIMIT = 300  # characters: a caption with its credit line
+_LABEL_LIMIT = 150  # characters: what may stand beside a list of links in its box (a title)
 
 
 def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[str]:
@@ -76,13 +82,21 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
 
     for el in list(root.iter(*_SILENT_TAGS)):
         _remove_keep_tail(el)
+    for el in _pull_quotes(root):
+        drop(el)
     _repair(root)
+    for el in _widget_boxes(root, protected):
+        drop(el)  # a poll or a sign-up form, with its title
     for el in list(root.iter(*_CHROME_TAGS)):
         drop(el, record=False)
     for el in list(root.iter("figure", "figcaption")):
         drop(el)
     for el in _media_boxes(root, protected):
         drop(el)
+    for el in list(root.iter("button", "a")):
+        label = el.text_content()
+        if len(label) < 200 and is_call_to_act(normalize(label)) and _stands_alone(el):
+            drop(_small_box(el, protected, _BOX_LIMIT))  # "Jetzt abonnieren" and its pitch
     for el in list(root.iter("button")):
         box = _consent_box(el, protected)
         if box is None:
@@ -93,7 +107,7 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
     stack = [root]
     while stack:
         el = stack.pop()
-        testid = el.get("data-testid") or el.get("data-component") or ""
+        testid = " ".join(filter(None, map(el.get, _NAMING_ATTRS))) if el.attrib else ""
         dropped = False
         if (el.get("role") or "").lower() in _CHROME_ROLES:
             dropped = drop(el, record=False)
@@ -108,10 +122,12 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
             dropped = drop(el)  # a teaser card for another article
         elif el.tag in ("ul", "ol") and _is_link_list(el):
             # Without <main>/<article> to tell them apart, link lists are mostly site menus.
-            label = el.getprevious()
+            label, box = el.getprevious(), el.getparent()
             if label is not None and _is_label(label):
                 drop(label, record=has_region)  # "Auf dieser Seite:", "Mehr zum Thema"
             dropped = drop(el, record=has_region)
+            if dropped and _is_title_box(box, protected):
+                drop(box, record=has_region)  # the box held the links and their title
         elif el.tag in _LINE_TAGS and _is_noise_line(el):
             dropped = drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
         if not dropped:
@@ -222,10 +238,20 @@ def _spacer_to_break(el: html.HtmlElement) -> None:
     prev = el.getprevious()
     before = (prev.tail if prev is not None else el.getparent().text) or ""
     after = el.tail or ""
-    if re.search(r"[.!?\"“”)]$", before) and re.match(r"[A-ZÄÖÜ\"“„]", after):
+    # Between two styled runs ("<b>Heading</b><span></span><i>Text</i>") any word may end the first.
+    runs = prev is not None and not before and not after
+    if runs:
+        before = prev.text_content()
+        after = next((t for t in (_text_after(sib) for sib in el.itersiblings()) if t), "")
+    sentence_end = re.search(r"[.!?\"“”)]$", before) or (runs and re.search(r"\w$", before))
+    if sentence_end and re.match(r"[A-ZÄÖÜ\"“„]", after):
         br = html.Element("br")
-        br.tail = el.tail
+        br.tail = f" {el.tail or ''}"  # a space too: an extractor may drop a break in loose text
         el.getparent().replace(el, br)
+
+
+def _text_after(el: html.HtmlElement) -> str:
+    return el.text_content() + (el.tail or "") if isinstance(el.tag, str) else el.tail or ""
 
 
 # --- boxes -----------------------------------------------------------------------------------
@@ -296,9 +322,96 @@ def _caption_box(img: html.HtmlElement, protected: set) -> html.HtmlElement | No
         if not text:
             continue
         if parent.tag in _TEXT_BLOCKS:
-            return None
+            return parent if parent.tag == "p" and _is_picture_paragraph(parent) else None
         return parent if len(text) <= _CAPTION_LIMIT else None
     return None
+
+
+def _is_picture_paragraph(p: html.HtmlElement) -> bool:
+    """`<p><img><br><em>Caption</em></p>`: a picture set in a paragraph, its caption one styled run.
+
+    An icon in a sentence leaves loose words in the paragraph; a caption has none.
+    """
+    if _text_len(p) > _CAPTION_LIMIT:
+        return False
+    loose = (p.text or "") + "".join(c.tail or "" for c in p)
+    runs = [c for c in p if isinstance(c.tag, str) and c.text_content().strip()]
+    return (
+        not any(ch.isalnum() for ch in loose)
+        and len(runs) == 1
+        and runs[0].tag in ("em", "i", "small")
+        and next(runs[0].iter("img"), None) is None
+    )
+
+
+def _small_box(el: html.HtmlElement, protected: set, limit: int) -> html.HtmlElement:
+    """The widest ancestor of `el` (or `el`) whose text stays within `limit` characters."""
+    box = el
+    for parent in el.iterancestors():
+        if parent in protected or parent.tag in ("body", "main", "article"):
+            break
+        if _text_len(parent) > limit:
+            break
+        box = parent
+    return box
+
+
+def _stands_alone(el: html.HtmlElement) -> bool:
+    """A button, or a link on a line of its own rather than inside a sentence."""
+    if el.tag == "button":
+        return True
+    words = _text_len(el)
+    parent = el.getparent()
+    while parent is not None and parent.tag not in ("body", "main") and _text_len(parent) == words:
+        parent = parent.getparent()  # a wrapper around the link alone, or its own paragraph
+    if parent is None or parent.tag in _TEXT_BLOCKS:
+        return False
+    loose = (parent.text or "") + "".join(sib.tail or "" for sib in parent)
+    return not any(ch.isalnum() for ch in loose)
+
+
+def _widget_boxes(root: html.HtmlElement, protected: set) -> list[html.HtmlElement]:
+    """Polls (a group of radio buttons) and sign-up forms (an e-mail field), each with its title."""
+    starts = [
+        form
+        for form in root.iter("form")
+        for field in form.iter("input")
+        if (field.get("type") or "").lower() == "email"
+        or "mail" in f"{field.get('name')} {field.get('placeholder')}".lower()
+    ]
+    groups: dict[str, list[html.HtmlElement]] = {}
+    for field in root.iter("input"):
+        if (field.get("type") or "").lower() == "radio" and field.get("name"):
+            groups.setdefault(field.get("name"), []).append(field)
+    for fields in groups.values():
+        if len(fields) >= 2:
+            around_last = set(fields[-1].iterancestors())
+            common = next((a for a in fields[0].iterancestors() if a in around_last), None)
+            if common is not None:
+                starts.append(common)
+    return [_small_box(el, protected, _BOX_LIMIT) for el in dict.fromkeys(starts)]
+
+
+def _pull_quotes(root: html.HtmlElement) -> list[html.HtmlElement]:
+    """Quote boxes that repeat words of the text around them: layout that says a sentence twice.
+
+    Most of the quote's word triples (and its speaker's) stand in the paragraphs
+    outside the box. A quote box said only once is article text and stays.
+    """
+    quotes = list(root.iter("blockquote"))
+    if not quotes:
+        return []
+    known: set[tuple[str, ...]] = set()
+    for p in root.iter("p"):
+        if not any(a.tag in ("blockquote", "figure") for a in p.iterancestors()):
+            known |= trigrams(p.text_content())
+    boxes = []
+    for quote in quotes:
+        box = quote.getparent() if quote.getparent().tag == "figure" else quote
+        grams = [g for line in _block_texts(box) for g in trigrams(line)]
+        if len(grams) >= 4 and sum(g in known for g in grams) >= 0.6 * len(grams):
+            boxes.append(box)
+    return boxes
 
 
 def _consent_box(button: html.HtmlElement, protected: set) -> html.HtmlElement | None:
@@ -348,6 +461,15 @@ def _is_noise_line(el: html.HtmlElement) -> bool:
     return bool(text) and any(ch.isalnum() for ch in text) and is_noise(text)
 
 
+def _is_title_box(box: html.HtmlElement, protected: set) -> bool:
+    """What is left of a box after its list of links went: a title, a question, nothing more."""
+    if box is None or box in protected or box.tag in ("html", "body", "main", "article"):
+        return False
+    if box.tag in _TEXT_BLOCKS:
+        return False
+    return _text_len(box) <= _LABEL_LIMIT
+
+
 def _is_label(el: html.HtmlElement) -> bool:
     """A heading, or a few words ending in a colon, that introduces what follows it."""
     text = normalize(el.text_content())
@@ -357,8 +479,18 @@ def _is_label(el: html.HtmlElement) -> bool:
 
 
 def _is_link_list(el: html.HtmlElement) -> bool:
-    """A list whose items are links (related articles, section menus), not prose bullets."""
+    """A list whose items are links (related articles, section menus), not prose bullets.
+
+    A bold label before an item's link ("Neue Allianz? <a>…</a>") counts with the link.
+    """
     if sum(1 for li in el if li.tag == "li") < 2:
         return False
     total = _text_len(el)
-    return total > 0 and _link_text_len(el) / total > 0.8
+    linked = _link_text_len(el)
+    for li in el.iter("li"):
+        if next(li.iter("a"), None) is not None:
+            for label in li.iter("b", "strong"):
+                in_link = any(a.tag == "a" for a in label.iterancestors())
+                if not in_link and len(label.text_content().split()) <= 5:
+                    linked += _text_len(label)
+    return total > 0 and linked / total > 0.8

@@ -27,6 +27,8 @@ class ChangePrinter:
             code = _COLORS.get(outcome.categories[0], "33")
             label = f"\033[{code}m{label}\033[0m"
         print(f"[{label}] {outcome.headline}\n    {outcome.url}", file=self.out, flush=True)
+        for line in outcome.entries:
+            print(f"    + {line}", file=self.out, flush=True)
         if self.diffs and outcome.diff is not None and not outcome.diff.is_empty():
             text = render_terminal(outcome.diff, color=self.color)
             print("    " + text.replace("\n", "\n    "), file=self.out, flush=True)

@@ -9,6 +9,10 @@ and Grunen; "Gruenen" finds Grünen, not Grunen). Regular expressions run on
 the original text, always case-insensitively; their word boundaries are theirs.
 How terms compile and find text is `monitor.terms`.
 
+A regex term that runs out of time on a change (`monitor.terms.REGEX_TIMEOUT`) counts as
+not found there; `match` logs a warning naming the rule, where it is written and the
+article, keeps the text in `ChangeView.problems`, and every other rule goes on as usual.
+
 On a change a rule reads only what changed (`build_view`): a changed headline
 or kicker whole, added paragraphs whole, and in an edited lead or paragraph
 only matches that touch an inserted word; removed text never matches. On a
@@ -18,17 +22,20 @@ new article, a takedown or a return, it reads the whole article.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from monitor.diff import Diff, WordOp
 from monitor.items import Article
-from monitor.terms import FoldedText, Hit, compile_term
+from monitor.terms import REGEX_TIMEOUT, FoldedText, Hit, compile_term
 from monitor.text import normalize
 
+logger = logging.getLogger("newsmon.rules")
+
 FIELDS = ("headline", "lead", "body")
-EVENTS = ("changed", "correction", "headline", "new", "removed")
+EVENTS = ("changed", "correction", "entry", "headline", "new", "removed")
 DIGESTS = ("immediate", "hourly", "daily")
 # Events judged on the whole article: there is no "before" to compare with.
 WHOLE_ARTICLE_EVENTS = frozenset({"new", "removed"})
@@ -38,6 +45,8 @@ WHOLE_ARTICLE_EVENTS = frozenset({"new", "removed"})
 _EVENTS_OF = {"new": {"new"}, "removed": {"removed"}, "restored": {"removed"}}
 _EVENTS_OF |= {"headline": {"headline", "changed"}, "correction": {"correction", "changed"}}
 _EVENTS_OF |= {c: {"changed"} for c in ("lead", "body_added", "body_removed", "body_edited")}
+# A new live-blog entry is an "entry" event; an edited entry is an edit like any other.
+_EVENTS_OF |= {"entry": {"entry"}, "entry_edited": {"changed"}}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*")
@@ -53,7 +62,7 @@ class Rule:
     all: list[str] = dataclasses.field(default_factory=list)
     none: list[str] = dataclasses.field(default_factory=list)
     fields: list[str] = dataclasses.field(default_factory=lambda: list(FIELDS))
-    events: list[str] = dataclasses.field(default_factory=lambda: ["new", "changed"])
+    events: list[str] = dataclasses.field(default_factory=lambda: ["new", "changed", "entry"])
     sources: list[str] = dataclasses.field(default_factory=list)
     substring: bool = False
     min_words: int = 0
@@ -84,6 +93,8 @@ class ChangeView:
     segments: list[Segment]
     article: Article
     changed_fields: set[str] = dataclasses.field(default_factory=set)
+    # What went wrong while rules read this change (a regex that ran out of time), one line each.
+    problems: list[str] = dataclasses.field(default_factory=list)
     # Folded text and term hits, built once per view and shared by every rule.
     _texts: dict[bool, FoldedText] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
@@ -110,6 +121,10 @@ def parse_rules(raw: Any, errors: list[str], where: str = "rules") -> list[Rule]
     for i, entry in enumerate(raw):
         before = len(errors)
         rule = _parse_rule(entry, f"{where}[{i}]", errors)
+        if rule is not None:
+            # Where it is written, for reports ("config/monitor.toml: rules[2]" once the config
+            # adds its path); an attribute, not a field, because every field is a config key.
+            rule.origin = f"{where}[{i}]"  # type: ignore[attr-defined]
         if rule is not None and rule.name in seen:
             errors.append(f"At '{where}[{i}].name': duplicate rule name {rule.name!r}")
         if rule is not None and len(errors) == before:
@@ -251,7 +266,33 @@ def _text(view: ChangeView, whole: bool) -> FoldedText:
 
 
 def match(rule: Rule, view: ChangeView) -> Match | None:
-    """Whether `rule` fires on `view`, and why; None when it does not."""
+    """Whether `rule` fires on `view`, and why; None when it does not. A regex term that ran
+    out of time counts as not found, and is reported (see the module docstring)."""
+    found = _match(rule, view)
+    _report_timeouts(rule, view)
+    return found
+
+
+def _report_timeouts(rule: Rule, view: ChangeView) -> None:
+    terms = {*rule.any, *rule.all, *rule.none}
+    for text in view._texts.values():
+        for term in text.timed_out:
+            if term.text not in terms:
+                continue
+            origin = getattr(rule, "origin", "")
+            where = f" ({origin})" if origin else ""
+            page = view.article.url or f"an article of {view.source}"
+            problem = (
+                f"rule {rule.name!r}{where}: regular expression {term.text} gave up after "
+                f"{REGEX_TIMEOUT:g} s on {page} and counted as not found there; simplify it "
+                "(`newsmon rules test` tries it on stored changes)"
+            )
+            if problem not in view.problems:  # once per rule and change, however many texts
+                view.problems.append(problem)
+                logger.warning("%s", problem)
+
+
+def _match(rule: Rule, view: ChangeView) -> Match | None:
     fired = view.events & set(rule.events)
     if not fired or (rule.sources and view.source not in rule.sources):
         return None

@@ -34,20 +34,33 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Scrapy's robots.txt middleware lets through requests that waited for robots.txt to download,
-# and its offsite filter drops redirects to other hosts without telling the spider (see
-# monitor/middlewares.py).
+# its offsite filter drops redirects to other hosts without telling the spider, its redirects
+# to ftp:/file:/javascript: read as HTTP errors, and its retries neither wait nor honour
+# Retry-After (see monitor/middlewares.py).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "monitor.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "monitor.middlewares.OffsiteMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "monitor.middlewares.RetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "monitor.middlewares.RedirectMiddleware": 600,
 }
+# A feed or sitemap of thousands of entries must not become thousands of requests.
+SPIDER_MIDDLEWARES = {"monitor.middlewares.ListingLimitMiddleware": 950}
+NEWSMON_MAX_LINKS_PER_LISTING = 1000  # article links followed per listing (0: no limit)
 
 # --- Failure handling -------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retry n waits NEWSMON_RETRY_BACKOFF * 2**(n-1) s (at most ..._MAX); a Retry-After is honoured
+# for the whole host up to NEWSMON_RETRY_AFTER_MAX s, beyond that the host waits for the next crawl.
+NEWSMON_RETRY_BACKOFF = 1.0
+NEWSMON_RETRY_BACKOFF_MAX = 30.0
+NEWSMON_RETRY_AFTER_MAX = 60.0
 REDIRECT_MAX_TIMES = 5
 # A truncated body is an error, not a shorter article.
 DOWNLOAD_FAIL_ON_DATALOSS = True
@@ -94,6 +107,7 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         NEWSMON_CONFIG_APPLIED=True,
         NEWSMON_SHORT_RATIO=config.health.short_ratio,
         NEWSMON_REVISIT=config.revisit,
+        NEWSMON_RULES=config.rules,  # a source with relevance = "rules" keeps what they match
     )
     settings.update(overrides)
     return settings

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,8 +23,9 @@ from sqlite_utils import Database
 
 from monitor.diff import Diff, diff_articles
 from monitor.errors import StoreError
-from monitor.items import Article, Page
+from monitor.items import Article, Entry, Page
 from monitor.migrations import migrations
+from monitor.text import normalize
 from monitor.urls import normalize_url
 
 
@@ -35,6 +38,104 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+BUSY_TIMEOUT_MS = 10000  # how long a writer waits for another one's lock before it gives up
+IMPATIENT_MS = 100  # the same while the lock is stuck: a writer has waited BUSY_TIMEOUT_MS in vain
+
+# SQLite's primary result codes that mean the storage is at fault, not the statement: what a
+# person reads, and what to do about it. Any other error (a constraint, a bug) passes unchanged.
+_RETRY = "what is stored is intact, and the next crawl tries again"
+_FAULTS = {
+    sqlite3.SQLITE_BUSY: (
+        "locked",
+        "another process held the write lock longer than the busy timeout (a long write, a "
+        f"VACUUM, a sqlite3 shell with an open transaction); {_RETRY}",
+    ),
+    sqlite3.SQLITE_FULL: ("disk full", f"free space on its filesystem; {_RETRY}"),
+    sqlite3.SQLITE_READONLY: (
+        "read-only",
+        "make the file, its directory and its -wal and -shm files writable for the user "
+        f"newsmon runs as (and the filesystem read-write); {_RETRY}",
+    ),
+    sqlite3.SQLITE_IOERR: (
+        "write failed",
+        f"check its disk: disk full, over quota or failing (see dmesg); {_RETRY}",
+    ),
+    sqlite3.SQLITE_CORRUPT: (
+        "corrupt",
+        "stop newsmon, keep a copy of the file, then restore a backup or rebuild it with "
+        "`sqlite3 FILE .recover`",
+    ),
+    sqlite3.SQLITE_NOTADB: ("not a database", "point [newsmon] database (or --db) at newsmon's"),
+    sqlite3.SQLITE_CANTOPEN: (
+        "cannot open",
+        "check that its directory exists and is writable for the user newsmon runs as (and "
+        f"that its filesystem is not read-only); {_RETRY}",
+    ),
+    sqlite3.SQLITE_PERM: ("permission denied", "check the file's owner and permissions"),
+}
+_FAULTS[sqlite3.SQLITE_LOCKED] = _FAULTS[sqlite3.SQLITE_BUSY]
+
+
+class DatabaseFault(StoreError, sqlite3.OperationalError):
+    """The storage failed (locked, disk full, read-only, ...): the file, what, and what to do.
+
+    Also an OperationalError, so code that handles SQLite's own errors (sqlite-utils probing
+    what the library supports) still does. The message holds no secret: it is a path and
+    SQLite's own words.
+    """
+
+    def __init__(self, path: Path, kind: str, detail: str, remedy: str) -> None:
+        super().__init__(f"{path}: {kind}: {detail}; {remedy}")
+        self.path = path
+        self.kind = kind
+
+
+def fault(path: str | Path, exc: BaseException) -> DatabaseFault | None:
+    """`exc` as a DatabaseFault when it is a storage fault of the database at `path`."""
+    if isinstance(exc, DatabaseFault):
+        return exc
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == sqlite3.SQLITE_IOERR and _no_room(Path(path)):
+        primary = sqlite3.SQLITE_FULL  # SQLite says "disk I/O error" for some writes to a full disk
+    known = _FAULTS.get(primary)
+    if known is None:
+        return None
+    return DatabaseFault(Path(path), known[0], str(exc), known[1])
+
+
+def _no_room(path: Path) -> bool:
+    """Whether the filesystem of `path` has less than a megabyte left."""
+    try:
+        stat = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < 2**20
+
+
+class FaultLog:
+    """The storage faults this process met. A fault inside a Scrapy pipeline ends as a line in
+    Scrapy's log (hidden without --verbose) and a lost item; the daemon and `newsmon crawl`
+    look here to tell whether a crawl lost writes, and to say so."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.last: DatabaseFault | None = None
+        # A writer waited BUSY_TIMEOUT_MS in vain: until a transaction commits again, every
+        # connection of the process waits only IMPATIENT_MS (see _Database).
+        self.stuck = False
+        self._lock = threading.Lock()
+
+    def add(self, found: DatabaseFault) -> None:
+        with self._lock:
+            self.count += 1
+            self.last = found
+            self.stuck = self.stuck or found.kind == "locked"
+
+
+FAULTS = FaultLog()
+
+
 class _Database(Database):
     """sqlite-utils' Database whose transactions take the write lock when they begin.
 
@@ -42,32 +143,85 @@ class _Database(Database):
     a `newsmon crawl` beside the daemon). A plain BEGIN reads first and upgrades later; when
     another connection has written meanwhile, the upgrade fails at once with "database is
     locked", busy timeout or not. BEGIN IMMEDIATE waits for the lock instead.
+
+    A storage fault rolls the transaction back, a failed COMMIT too (SQLite can leave the
+    transaction open after a full disk: the connection would keep the write lock and fold every
+    later write into a transaction nobody commits), and is raised as a DatabaseFault.
+    sqlite-utils' own writes (insert, update, upsert) run inside atomic(), so they are covered.
+
+    Once a writer of the process has waited the whole busy timeout in vain, every connection
+    waits only a moment until a transaction commits again: the crawls' pipelines write on the
+    event loop, and ten seconds for every page, and every source, while the lock stays taken
+    would stall the daemon for minutes, for writes that are lost anyway (the next crawl
+    fetches those pages again).
     """
+
+    db_path = Path("?")  # set by open_db, for messages
+    busy_ms = BUSY_TIMEOUT_MS  # the connection's busy timeout now
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
-        if self.conn.in_transaction:
-            with super().atomic():
-                yield self
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        self.conn.execute("COMMIT")
+            if self.conn.in_transaction:
+                with super().atomic():
+                    yield self
+                return
+            self._wait_at_most(IMPATIENT_MS if FAULTS.stuck else BUSY_TIMEOUT_MS)
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # keep the error that matters
+                        self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            found = fault(self.db_path, exc)
+            if found is None or found is exc:
+                raise
+            FAULTS.add(found)
+            raise found from exc
+        FAULTS.stuck = False
+
+    def _wait_at_most(self, ms: int) -> None:
+        if ms != self.busy_ms:
+            self.conn.execute(f"PRAGMA busy_timeout = {ms}")
+            self.busy_ms = ms
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the database and truncate it, without holding up writers.
+
+        A TRUNCATE checkpoint waits (the busy timeout) for readers still on older data, a slow
+        Datasette query say, and every writer waits behind it meanwhile. So it waits only a
+        moment here; what a reader still needs is left for the next checkpoint.
+        Returns SQLite's (busy, WAL frames, frames checkpointed).
+        """
+        before = self.busy_ms
+        self._wait_at_most(200)
+        try:
+            return tuple(self.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+        finally:
+            self._wait_at_most(before)
 
 
 def open_db(path: str | Path) -> Database:
-    """Open (creating and migrating as needed) the store at `path`, in WAL mode."""
+    """Open (creating and migrating as needed) the store at `path`, in WAL mode.
+
+    Raises StoreError (a DatabaseFault for a storage fault) naming the file and what to do.
+    """
     path = Path(path)
+    db = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = _Database(path)
+        db.db_path = path
         # Datasette and the CLI read while the daemon writes; wait instead of failing on a lock.
-        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.enable_wal()
+        # In WAL mode NORMAL never corrupts and loses nothing when a process dies; only a power
+        # cut may roll back the last commits. FULL would fsync on every page's commit.
+        db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         if migrations.pending(db):
             # One write transaction around the whole check: two processes opening a new file
@@ -75,6 +229,10 @@ def open_db(path: str | Path) -> Database:
             with db.atomic():
                 migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
+        if db is not None:
+            db.close()
+        if found := fault(path, exc):
+            raise found from None
         raise StoreError(
             f"{path}: cannot open the database ({exc}); check the path and its permissions"
         ) from None
@@ -92,6 +250,7 @@ class Outcome:
     diff: Diff | None = None
     headline: str = ""
     url: str = ""
+    entries: list[str] = field(default_factory=list)  # a live blog's new or edited entries
 
 
 def article_key(page: Page) -> str:
@@ -159,7 +318,7 @@ def articles_to_revisit(
     at = "9999" if everything else (at or now())
     return list(
         db.query(
-            "select id, url, etag, last_modified, status from articles where source = ? "
+            "select id, url, etag, last_modified, status, kind from articles where source = ? "
             "and (next_check_at is null or next_check_at <= ?) "
             "order by coalesce(next_check_at, ''), id limit ?",
             [source, at, limit or -1],
@@ -176,7 +335,28 @@ def record_page(db: Database, page: Page) -> Outcome:
             return _gone(db, page)
         if page.article is None:  # same bytes as the stored fetch: nothing to extract
             return _checked(db, page)
+        if page.article.entries:
+            return _streamed(db, page)
         return _fetched(db, page)
+
+
+def _insert(db: Database, table: str, row: dict) -> int:
+    """INSERT one row and return its id. Plain SQL: sqlite-utils' insert reads the table's
+    schema on every call, which costs more than the insert on the per-page path."""
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    cursor = db.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values()))
+    return cursor.lastrowid
+
+
+def _row(db: Database, table: str, row_id: int) -> dict:
+    cursor = db.execute(f"select * from [{table}] where id = ?", [row_id])
+    return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+
+
+def _update(db: Database, table: str, row_id: int, values: dict) -> None:
+    assignments = ", ".join(f"[{c}] = ?" for c in values)
+    db.execute(f"update [{table}] set {assignments} where id = ?", [*values.values(), row_id])
 
 
 def _known(db: Database, page: Page) -> dict | None:
@@ -204,7 +384,9 @@ def _checked(db: Database, page: Page) -> Outcome:
     row = _known(db, page)
     if row is None:
         return Outcome("unchanged", url=page.url)
-    db["articles"].update(
+    _update(
+        db,
+        "articles",
         row["id"],
         {
             "last_checked": now(),
@@ -220,11 +402,14 @@ def _gone(db: Database, page: Page) -> Outcome:
     row = _known(db, page)
     if row is None:
         return Outcome("gone", url=page.url)
-    db["articles"].update(row["id"], {"last_checked": now(), "checks": row["checks"] + 1})
+    _update(db, "articles", row["id"], {"last_checked": now(), "checks": row["checks"] + 1})
     if row["status"] == "removed":
         return Outcome("not_modified", row["id"], headline=row["headline"] or "", url=row["url"])
-    db["articles"].update(
-        row["id"], {"status": "removed", "last_changed": now(), "etag": None, "last_modified": None}
+    _update(
+        db,
+        "articles",
+        row["id"],
+        {"status": "removed", "last_changed": now(), "etag": None, "last_modified": None},
     )
     change_id = _insert_change(
         db,
@@ -247,20 +432,18 @@ def _fetched(db: Database, page: Page) -> Outcome:
     row = _known(db, page)
     key = article_key(page)
     if row is None:
-        article_id = (
-            db["articles"]
-            .insert(
-                {
-                    "source": page.source,
-                    "url": key,
-                    "status": "live",
-                    "first_seen": now(),
-                    "last_changed": now(),
-                }
-            )
-            .last_pk
+        article_id = _insert(
+            db,
+            "articles",
+            {
+                "source": page.source,
+                "url": key,
+                "status": "live",
+                "first_seen": now(),
+                "last_changed": now(),
+            },
         )
-        row = db["articles"].get(article_id)
+        row = _row(db, "articles", article_id)
         version_id = _insert_version(db, row, 1, page, article, raw_hash)
         change_id = _insert_change(
             db,
@@ -277,7 +460,7 @@ def _fetched(db: Database, page: Page) -> Outcome:
         return Outcome("new", row["id"], change_id, ["new"], headline=article.headline, url=key)
 
     _alias(db, row["id"], page)
-    current = db["versions"].get(row["current_version"]) if row["current_version"] else None
+    current = _row(db, "versions", row["current_version"]) if row["current_version"] else None
     restored = row["status"] == "removed"
     fields: dict[str, Any] = {
         "last_checked": now(),
@@ -288,7 +471,7 @@ def _fetched(db: Database, page: Page) -> Outcome:
         "status": "live",
     }
     if current is not None and current["fingerprint"] == article.fingerprint():
-        db["articles"].update(row["id"], fields)
+        _update(db, "articles", row["id"], fields)
         if not restored:
             return Outcome("unchanged", row["id"], headline=row["headline"] or "", url=row["url"])
         change_id = _insert_change(
@@ -329,6 +512,133 @@ def _fetched(db: Database, page: Page) -> Outcome:
     return Outcome(kind, row["id"], change_id, categories, diff, article.headline, row["url"])
 
 
+def _streamed(db: Database, page: Page) -> Outcome:
+    """A live blog: each entry not seen before is a change of its own ("entry"), an entry whose
+    text changed is an "entry_edited"; entries present on the first visit are its backlog."""
+    article = page.article
+    assert article is not None
+    row = _known(db, page)
+    if row is None:
+        outcome = _fetched(db, page)
+        _update(db, "articles", outcome.article_id, {"kind": "liveblog"})
+        _remember_entries(db, outcome.article_id, article.entries, None)
+        return outcome
+    _alias(db, row["id"], page)
+    known = {e["key"]: e for e in db["entries"].rows_where("article_id = ?", [row["id"]])}
+    added = [e for e in article.entries if e.key not in known]
+    edited = [
+        e
+        for e in article.entries
+        if e.key in known
+        and (normalize(e.text), normalize(e.headline))
+        != (normalize(known[e.key]["text"]), normalize(known[e.key]["headline"]))
+    ]
+    restored = row["status"] == "removed"
+    if not added and not edited and not restored:
+        _update(
+            db,
+            "articles",
+            row["id"],
+            {
+                "last_checked": now(),
+                "checks": row["checks"] + 1,
+                "etag": page.etag,
+                "last_modified": page.last_modified,
+                "raw_hash": page.raw_hash,
+                "kind": "liveblog",
+            },
+        )
+        _seen(db, row["id"], article.entries)
+        return Outcome("unchanged", row["id"], headline=row["headline"] or "", url=row["url"])
+    current = row["current_version"]
+    number = row["versions"] + 1
+    version_id = _insert_version(db, row, number, page, article, page.raw_hash)
+    categories: list[str] = []
+    change_id = None
+    if restored:
+        change_id = _insert_change(
+            db, row, current, version_id, ["restored"], None, diff_text="Live blog is back online."
+        )
+        categories.append("restored")
+    for entry in added:
+        diff = _entry_diff(article.headline, None, entry)
+        change_id = _insert_change(
+            db,
+            row,
+            current,
+            version_id,
+            ["entry"],
+            diff,
+            headline=entry.headline or row["headline"],
+        )
+        _remember_entries(db, row["id"], [entry], change_id)
+        categories.append("entry")
+    for entry in edited:
+        old = known[entry.key]
+        diff = _entry_diff(
+            article.headline,
+            Entry(entry.key, old["published"], old["headline"], old["text"]),
+            entry,
+        )
+        change_id = _insert_change(
+            db,
+            row,
+            current,
+            version_id,
+            ["entry_edited"],
+            diff,
+            headline=entry.headline or row["headline"],
+        )
+        _update(
+            db,
+            "entries",
+            old["id"],
+            {"text": entry.text, "headline": entry.headline, "edits": old["edits"] + 1},
+        )
+        categories.append("entry_edited")
+    _seen(db, row["id"], article.entries)
+    _after_version(db, row, page, article, page.raw_hash, version_id, number)
+    kind = "restored" if restored else "changed"
+    lines = [e.line() for e in added + edited]
+    return Outcome(
+        kind, row["id"], change_id, categories, None, article.headline, row["url"], lines
+    )
+
+
+def _entry_diff(headline: str, old: Entry | None, new: Entry) -> Diff:
+    """A diff that holds one entry: added in full, or edited word by word."""
+    before = Article(url="", headline=headline, body=[old.line()] if old else [])
+    return diff_articles(before, Article(url="", headline=headline, body=[new.line()]))
+
+
+def _remember_entries(
+    db: Database, article_id: int, entries: list[Entry], change_id: int | None
+) -> None:
+    db["entries"].insert_all(
+        (
+            {
+                "article_id": article_id,
+                "key": e.key,
+                "published": e.published,
+                "headline": e.headline,
+                "text": e.text,
+                "first_seen": now(),
+                "last_seen": now(),
+                "change_id": change_id,
+            }
+            for e in entries
+        ),
+        ignore=True,  # the unique (article_id, key): a replayed page adds nothing
+    )
+
+
+def _seen(db: Database, article_id: int, entries: list[Entry]) -> None:
+    db.conn.executemany(
+        "update entries set last_seen = ? where article_id = ? and key = ?",
+        [(now(), article_id, e.key) for e in entries],
+    )
+
+
 def _after_version(
     db: Database,
     row: dict,
@@ -338,7 +648,9 @@ def _after_version(
     version_id: int,
     number: int,
 ) -> None:
-    db["articles"].update(
+    _update(
+        db,
+        "articles",
         row["id"],
         {
             "current_version": version_id,
@@ -358,40 +670,39 @@ def _after_version(
 
 
 def _alias(db: Database, article_id: int, page: Page) -> None:
-    for url in {page.url, page.request_url} - {None}:
-        db["article_urls"].insert(
-            {"url": normalize_url(url), "article_id": article_id}, pk="url", replace=True
-        )
+    db.conn.executemany(
+        "insert or replace into article_urls (url, article_id) values (?, ?)",
+        [(normalize_url(url), article_id) for url in {page.url, page.request_url} - {None}],
+    )
 
 
 def _insert_version(
     db: Database, row: dict, number: int, page: Page, article: Article, raw_hash: str
 ) -> int:
-    return (
-        db["versions"]
-        .insert(
-            {
-                "article_id": row["id"],
-                "number": number,
-                "fetched_at": now(),
-                "fingerprint": article.fingerprint(),
-                "headline": article.headline,
-                "kicker": article.kicker,
-                "lead": article.lead,
-                "body": "\n\n".join(article.body),
-                "byline": article.byline,
-                "published": article.published,
-                "modified": article.modified,
-                "language": article.language,
-                "canonical_url": article.canonical_url,
-                "noise": json.dumps(article.noise, ensure_ascii=False),
-                "http_status": page.status,
-                "raw_hash": raw_hash,
-                "raw_size": len(page.body),
-                "raw_html": zlib.compress(page.body, 6),
-            }
-        )
-        .last_pk
+    return _insert(
+        db,
+        "versions",
+        {
+            "article_id": row["id"],
+            "number": number,
+            "fetched_at": now(),
+            "fingerprint": article.fingerprint(),
+            "headline": article.headline,
+            "kicker": article.kicker,
+            "lead": article.lead,
+            "body": "\n\n".join(article.body),
+            "byline": article.byline,
+            "published": article.published,
+            "modified": article.modified,
+            "language": article.language,
+            "canonical_url": article.canonical_url,
+            "noise": json.dumps(article.noise, ensure_ascii=False),
+            "http_status": page.status,
+            "raw_hash": raw_hash,
+            "raw_size": len(page.body),
+            # Compressed in the extraction worker when there is one (see workers.prepare).
+            "raw_html": page.packed or zlib.compress(page.body, 6),
+        },
     )
 
 
@@ -405,25 +716,23 @@ def _insert_change(
     diff_text: str = "",
     headline: str | None = None,
 ) -> int:
-    return (
-        db["changes"]
-        .insert(
-            {
-                "article_id": row["id"],
-                "source": row["source"],
-                "from_version": from_version,
-                "to_version": to_version,
-                "detected_at": now(),
-                "kind": categories[0],
-                "categories": json.dumps(categories),
-                "headline": headline or row["headline"],
-                "diff": diff.readable() if diff else diff_text,
-                "ops": diff.to_json() if diff else None,
-                "words_added": diff.words_added if diff else 0,
-                "words_removed": diff.words_removed if diff else 0,
-            }
-        )
-        .last_pk
+    return _insert(
+        db,
+        "changes",
+        {
+            "article_id": row["id"],
+            "source": row["source"],
+            "from_version": from_version,
+            "to_version": to_version,
+            "detected_at": now(),
+            "kind": categories[0],
+            "categories": json.dumps(categories),
+            "headline": headline or row["headline"],
+            "diff": diff.readable() if diff else diff_text,
+            "ops": diff.to_json() if diff else None,
+            "words_added": diff.words_added if diff else 0,
+            "words_removed": diff.words_removed if diff else 0,
+        },
     )
 
 
@@ -432,12 +741,12 @@ def schedule_next(db: Database, article_id: int, settings: Any, at: datetime | N
     from monitor.revisit import birth, next_check
 
     at = at or datetime.now(UTC)
-    row = db["articles"].get(article_id)
+    row = _row(db, "articles", article_id)
     first_seen = datetime.fromisoformat(row["first_seen"])
     published = parse_time(row["published"])
     changed = parse_time(row["last_changed"])
     when = next_check(at, birth(first_seen, published), changed, settings)
-    db["articles"].update(article_id, {"next_check_at": iso(when) if when else "never"})
+    _update(db, "articles", article_id, {"next_check_at": iso(when) if when else "never"})
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -6,15 +6,19 @@ characters dropped. A term written with an umlaut also finds the bare vowel
 ("Grünen" finds Gruenen and Grunen; "Gruenen" finds Grünen, not Grunen). A match
 on folded text is mapped back through an offset map, so its span points into the
 original text however folding changed its length. Regular expressions run on the
-original text, case-insensitively.
+original text, case-insensitively, with the third-party `regex` engine (re-compatible
+syntax), because the standard library's `re` cannot be stopped once it starts.
 
-Hostile pages are bounded here: a regex that repeats a repeated group ((a+)+) is
-refused when the rule loads, a regex reads at most REGEX_BUDGET characters of
-one change, and a term keeps at most MAX_HITS spans per segment.
+Hostile pages are bounded here: a regex reads at most REGEX_BUDGET characters of one
+change and stops after REGEX_TIMEOUT seconds (`FoldedText.timed_out` says which term
+gave up, and the caller reports it); a term keeps at most MAX_HITS spans per segment.
+When a rule loads, its regex is tried on short repetitive texts made of its own
+characters, and one that cannot finish those ((a|aa)+$ backtracks exponentially) is
+refused there, with the reason, instead of timing out on every article later.
 
 A module of its own because compiling and scanning are one concept that rules
-only use: it is pure (the standard library and `monitor.text`, itself pure), so
-the matching core tests in microseconds, and it knows nothing of rules, events
+only use: it is pure (the standard library, `regex` and `monitor.text`, itself
+pure), so the matching core tests in microseconds, and it knows nothing of rules, events
 or diffs. `FoldedText` folds a change's segments once and scans each term once,
 whatever the number of rules that use it.
 """
@@ -23,50 +27,63 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+import regex
 
 from monitor.text import normalize
 
 # A regex scans at most this many characters of one change: a hostile or broken
 # page (a megabyte in one paragraph) must not stall a cycle.
 REGEX_BUDGET = 100_000
+# Seconds one regex term may spend on one change, whatever the pattern: past it the term
+# counts as not found there, and the rule that uses it is reported (monitor.rules).
+REGEX_TIMEOUT = 0.5
+# The load-time trial: texts of this many characters, and the time a pattern gets for each.
+# A pattern that backtracks exponentially cannot finish 100 characters in a lifetime; any
+# other takes microseconds there, so the verdict does not depend on how busy the machine is.
+PROBE_LENGTH = 100
+PROBE_TIMEOUT = 0.2
 
 
 @dataclass(frozen=True, eq=False)  # one object per term (cached), so hashed by identity
 class Term:
     """One compiled term; `compile_term` makes them."""
 
-    pattern: re.Pattern[str]
+    pattern: Any  # re.Pattern for folded terms, regex.Pattern (it takes a timeout) for /…/
     regex: bool  # True: runs on the original text; False: on folded text
     # Folded text every match contains: most terms are absent from most articles,
     # and `in` rules them out far faster than a regex scan.
     needle: str = ""
+    text: str = ""  # the term as written, for reports
 
 
 @functools.lru_cache(maxsize=4096)
 def compile_term(term: str, substring: bool) -> Term:
     """A term compiled once and shared by every rule that uses it; ValueError says what is wrong."""
     raw = normalize(term)  # typographic quotes become ", so „a b“ is a phrase too
-    regex = re.fullmatch(r"/(.+)/([a-z]*)", raw, re.DOTALL)
-    if regex:
-        if set(regex.group(2)) - {"i"}:
+    written = re.fullmatch(r"/(.+)/([a-z]*)", raw, re.DOTALL)
+    if written:
+        if set(written.group(2)) - {"i"}:
             raise ValueError(f"unknown regular expression flag in {raw!r} (only /…/i)")
         try:
-            pattern = re.compile(regex.group(1), re.IGNORECASE)
-        except re.error as exc:
+            pattern = regex.compile(written.group(1), regex.IGNORECASE)
+        except regex.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
-        if _nested_quantifier(regex.group(1)):
-            raise ValueError(
-                f"regular expression {raw} repeats a repeated group, as (a+)+ or (\\w*)* do; "
-                "that can take exponential time on a hostile page, so write it without the nesting"
-            )
         if pattern.fullmatch(""):
             raise ValueError(f"regular expression {raw} matches empty text")
-        return Term(pattern, True)
+        if slow := _backtracks(pattern, written.group(1)):
+            raise ValueError(
+                f"regular expression {raw} did not finish within {PROBE_TIMEOUT} s on {slow}: "
+                "it backtracks catastrophically, as (a|aa)+$ does, and would stall on a hostile "
+                "page; write it so that each part of a text can match only one way"
+            )
+        return Term(pattern, True, text=raw)
     if raw.startswith("/") and len(raw) > 1:
         raise ValueError(f"{raw!r} starts a regular expression but has no closing '/'")
     if raw.count('"') % 2:
@@ -90,39 +107,28 @@ def compile_term(term: str, substring: bool) -> Term:
         fixed.append("")
     body = "".join(pieces).removesuffix(r"[\s\-]+")
     pattern = re.compile(body if substring else rf"(?<!\w){body}(?!\w)")
-    return Term(pattern, False, max(fixed, key=len))
+    return Term(pattern, False, max(fixed, key=len), raw)
 
 
-def _nested_quantifier(pattern: str) -> bool:
-    """Whether a repeat applies to a group that holds one: (a+)+, (\\w*)*, (x+){2,}."""
-    stack = [False]  # per open group: does it hold a repeat?
-    i = 0
-    while i < len(pattern):
-        char, inner = pattern[i], False
-        if char == "(":
-            stack.append(False)
-            i += 2 if pattern[i + 1 : i + 2] == "?" else 1  # "(?" opens a group, not a quantifier
-            continue
-        if char == "[":  # a class is one atom: skip to its closing bracket
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif char == "\\":
-            i += 1
-        elif char == ")" and len(stack) > 1:
-            inner = stack.pop()
-        i += 1
-        repeat = re.match(r"[*+]|\{(\d*)(,?)(\d*)\}", pattern[i:])
-        if repeat and repeat.group(0)[0] == "{":
-            low, comma, high = repeat.groups()
-            top = int(high) if high else (None if comma else int(low or 0))
-            repeat = repeat if top is None or top > 1 else None
-        if repeat and inner:
-            return True
-        stack[-1] = stack[-1] or inner or bool(repeat)
-        i += repeat.end() if repeat else 0
-    return False
+def _backtracks(pattern: Any, body: str) -> str:
+    """The trial text a regex could not finish in PROBE_TIMEOUT, described; "" when none.
+
+    Catastrophic backtracking needs a long run of characters that a repeated part can
+    match in many ways, followed by something that makes the match fail. The trial texts
+    are such runs of the pattern's own letters and words (and of letters, digits, spaces
+    and hyphens), each ended by a NUL that no sensible pattern expects."""
+    literal = re.sub(r"\\.", " ", body)  # \w, \s, \. … are classes or escapes, not letters
+    words = re.findall(r"[^\W_]+", literal)
+    seeds = ["a", "1", " ", "a ", "-", *sorted({c for w in words for c in w}), *words]
+    seeds += [f"{w} " for w in words]
+    for seed in list(dict.fromkeys(seeds))[:40]:
+        text = (seed * PROBE_LENGTH)[:PROBE_LENGTH] + "\0"
+        try:
+            for _ in pattern.finditer(text, timeout=PROBE_TIMEOUT):
+                pass
+        except TimeoutError:
+            return f"{PROBE_LENGTH} characters of {seed!r} repeated"
+    return ""
 
 
 _SPECIAL = {"ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o"}
@@ -213,6 +219,7 @@ class FoldedText:
         # "\0" between segments is neither a word character nor a space: no match spans two.
         self.doc = "\0".join(text for text, _ in self.folded)
         self.scans: dict[Term, list[Hit]] = {}
+        self.timed_out: set[Term] = set()  # regex terms that ran out of time on this text
         self.cache: dict[tuple[Term, frozenset[str]], list[Hit]] = {}
 
     def hits(self, term: Term, fields: frozenset[str]) -> list[Hit]:
@@ -229,12 +236,20 @@ class FoldedText:
         counts = [0] * len(self.segments)
         if term.regex:
             budget = REGEX_BUDGET
-            for k, segment in enumerate(self.segments):
-                text = segment.text[: max(budget, 0)]
-                budget -= len(text)
-                for m in term.pattern.finditer(text):
-                    if self._keep(found, counts, k, m.start(), m.end()):
-                        break
+            deadline = time.monotonic() + REGEX_TIMEOUT
+            try:
+                for k, segment in enumerate(self.segments):
+                    text = segment.text[: max(budget, 0)]
+                    budget -= len(text)
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    for m in term.pattern.finditer(text, timeout=left):
+                        if self._keep(found, counts, k, m.start(), m.end()):
+                            break
+            except TimeoutError:
+                # What was found before the time ran out is real; what was not is unknown.
+                self.timed_out.add(term)
             return found
         pos = 0 if term.needle in self.doc else len(self.doc)
         while m := term.pattern.search(self.doc, pos):

@@ -7,6 +7,7 @@ dashes, soft hyphens, odd spaces) is folded here, in one place.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -52,16 +53,25 @@ _TRANSLATE = str.maketrans(
 )
 _SPACE = re.compile(r"\s+")
 # Control characters other than ordinary whitespace never carry meaning in article text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# VT, FF, the separators U+001C-U+001F and NEL are whitespace: spaces that keep words apart.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def normalize(text: str | None) -> str:
     """One paragraph of text in canonical form: NFC, plain quotes and dashes, single spaces."""
     if not text:
         return ""
+    # Extraction normalizes the same short texts (lines, captions, titles) many times per page.
+    return _normalize_short(text) if len(text) <= 2000 else _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_TRANSLATE)
     text = _CONTROL.sub("", text)
     return _SPACE.sub(" ", text).strip()
+
+
+_normalize_short = functools.lru_cache(maxsize=8192)(_normalize)
 
 
 def words(text: str) -> list[str]:

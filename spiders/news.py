@@ -89,7 +89,12 @@ class NewsSpider(scrapy.Spider):
             self.db,
             source.name,
             self.name,
-            {"feeds": source.feeds, "sitemaps": source.sitemaps, "sections": source.sections},
+            {
+                "feeds": source.feeds,
+                "sitemaps": source.sitemaps,
+                "sections": source.sections,
+                "live_blogs": source.live_blogs,
+            },
         )
 
     # --- discovery ------------------------------------------------------------
@@ -101,13 +106,24 @@ class NewsSpider(scrapy.Spider):
                 yield self._listing(url, self.parse_sitemap)
             for url in self.source.sections:
                 yield self._listing(url, self.parse_section)
+            for url in self.source.live_blogs:
+                yield self.article_request(url, live=True)
         if self.mode != "discover":
             limit = self.crawler.settings.getint("NEWSMON_REVISIT_LIMIT", 0) or None
             everything = self.crawler.settings.getbool("NEWSMON_REVISIT_ALL")
             for row in store.articles_to_revisit(
                 self.db, self.source.name, limit=limit, everything=everything
             ):
-                yield self.article_request(row["url"], article_id=row["id"])
+                live = row["kind"] == "liveblog"
+                headers = {
+                    name: row[key]
+                    for name, key in (
+                        ("If-None-Match", "etag"),
+                        ("If-Modified-Since", "last_modified"),
+                    )
+                    if row[key]
+                }
+                yield self.article_request(row["url"], row["id"], live, headers)
 
     def _listing(self, url: str, callback: Any) -> scrapy.Request:
         return scrapy.Request(
@@ -118,15 +134,24 @@ class NewsSpider(scrapy.Spider):
             meta={"newsmon": "listing", "handle_httpstatus_list": [304]},
         )
 
-    def article_request(self, url: str, article_id: int | None = None) -> scrapy.Request:
+    def article_request(
+        self,
+        url: str,
+        article_id: int | None = None,
+        live: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> scrapy.Request:
+        """A request for an article page, conditional when the store has its validators
+        (`headers`, when the caller already holds the article's row)."""
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
-            headers=store.validators(self.db, url),
+            headers=store.validators(self.db, url) if headers is None else headers,
             meta={
                 "newsmon": "article",
                 "article_id": article_id,
+                "live": live,
                 "handle_httpstatus_list": ARTICLE_STATUSES,
             },
         )
@@ -160,8 +185,13 @@ class NewsSpider(scrapy.Spider):
             return
         links = feed_links(response.body)
         if links is None:
-            self._count_error(response.url, "feed is not valid XML")
-            return
+            # One broken entry must not hide the others: read what the parser can recover.
+            links = feed_links(response.body, recover=True) or []
+            self._count_error(
+                response.url,
+                f"feed is not valid XML ({xml_problem(response.body)}); "
+                f"{len(links)} link(s) read from the rest",
+            )
         yield from self._articles(iter(links), response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -201,12 +231,29 @@ class NewsSpider(scrapy.Spider):
             last_modified=_header(response, b"Last-Modified"),
             request_url=response.request.url if response.request else None,
             article_id=response.meta.get("article_id"),
+            live=bool(response.meta.get("live")),
         )
 
     # --- failures -------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
+        from monitor.middlewares import HostBackingOff
+
         request = failure.request
-        self._count_error(request.url, describe_failure(failure))
+        if isinstance(failure.value, HostBackingOff):
+            # Counted as dropped (retry_after) by the middleware; the refused request is the error.
+            fetch_log.info(
+                "%s: %s: not requested: %s", self.source.name, request.url, failure.value
+            )
+            return
+        if _robots_forbidden(failure.value) and request.meta.get("newsmon") != "listing":
+            # The site asked not to be crawled there: obeyed and counted (dropped robots_txt),
+            # not a failure. A forbidden feed or section is one: the source cannot work.
+            fetch_log.info(
+                "%s: %s: not requested: robots.txt forbids it", self.source.name, request.url
+            )
+            return
+        max_bytes = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self._count_error(request.url, describe_failure(failure, max_bytes))
 
     def on_dropped(self, request: scrapy.Request, **_: Any) -> None:
         """A redirect to a URL already requested in this crawl: a loop is an error, never silent."""
@@ -241,33 +288,81 @@ class NewsSpider(scrapy.Spider):
         self.db.close()
 
 
-def describe_failure(failure: Failure) -> str:
+def describe_failure(failure: Failure, max_bytes: int = 0) -> str:
     """One line a person can act on, for the log and the crawl_errors table."""
-    from scrapy.exceptions import IgnoreRequest
+    from scrapy.exceptions import (
+        DownloadCancelledError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+        ResponseDataLossError,
+    )
     from scrapy.spidermiddlewares.httperror import HttpError
 
+    from monitor.middlewares import REFUSED_WAIT
+
     exc = failure.value
+    meta = failure.request.meta if failure.request is not None else {}
+    tries = 1 + meta.get("retry_times", 0)
+    attempts = f" ({tries} attempts)" if tries > 1 else ""
     if isinstance(exc, HttpError):
         response = exc.response
         retry_after = _header(response, b"Retry-After")
         hint = f" (Retry-After: {retry_after})" if retry_after else ""
-        return f"HTTP {response.status}{hint} after retries"
+        if REFUSED_WAIT in meta:
+            return (
+                f"HTTP {response.status}{hint}: the site asks for a longer pause than a crawl "
+                "waits; not retried, the next crawl tries again"
+            )
+        return f"HTTP {response.status}{hint}{attempts}"
     if isinstance(exc, IgnoreRequest):
-        return f"request dropped: {exc or 'filtered (offsite, robots.txt or redirect limit)'}"
-    name = type(exc).__name__
-    text = str(exc).strip() or name
-    return f"{name}: {text}"[:300]
+        text = str(exc)
+        if _robots_forbidden(exc):
+            return "forbidden by robots.txt; not requested (remove it from the source)"
+        if text == "max redirections reached":
+            return "too many redirects (REDIRECT_MAX_TIMES); not followed"
+        return text or "request dropped: filtered (offsite, robots.txt or redirect limit)"
+    if isinstance(exc, DownloadTimeoutError):
+        seconds = meta.get("download_timeout")
+        limit = f"{seconds:g} s" if seconds else "the time limit"
+        return f"timed out: no complete answer within {limit} ([crawl] timeout){attempts}"
+    if isinstance(exc, ResponseDataLossError):
+        return f"truncated: the connection closed before the whole body arrived{attempts}"
+    if isinstance(exc, DownloadCancelledError):
+        size = f" of {max_bytes / 2**20:g} MB" if max_bytes else ""
+        return f"page larger than the download limit{size} ([crawl] max_page_bytes); not downloaded"
+    cause = _root_cause(exc)
+    name = type(cause).__name__
+    text = str(cause).strip() or name
+    if name in ("ConnectionLost", "ConnectionDone", "ConnectionAborted"):
+        return f"connection closed by the site before a complete answer ({name}){attempts}"
+    return f"{name}: {text}{attempts}"[:300]
 
 
-def feed_links(body: bytes) -> list[str] | None:
-    """Article links of an RSS 2.0, RSS 1.0/RDF or Atom feed; None when it is not XML."""
+def _root_cause(exc: BaseException) -> BaseException:
+    """The twisted error inside Scrapy's download exceptions (ConnectionLost, ...)."""
+    for _ in range(5):
+        reasons = getattr(exc, "reasons", None)  # ResponseNeverReceived / ResponseFailed
+        if reasons:
+            exc = getattr(reasons[0], "value", exc)
+        elif exc.__cause__ is not None:
+            exc = exc.__cause__
+        else:
+            break
+    return exc
+
+
+def _robots_forbidden(exc: BaseException) -> bool:
+    from scrapy.exceptions import IgnoreRequest
+
+    # The message Scrapy's RobotsTxtMiddleware raises with; it has no exception type of its own.
+    return isinstance(exc, IgnoreRequest) and str(exc) == "Forbidden by robots.txt"
+
+
+def feed_links(body: bytes, recover: bool = False) -> list[str] | None:
+    """Article links of an RSS 2.0, RSS 1.0/RDF or Atom feed; None when it is not XML.
+    With `recover`, the links lxml can still read from broken XML."""
     try:
-        root = etree.fromstring(
-            body,
-            parser=etree.XMLParser(
-                resolve_entities=False, no_network=True, huge_tree=False, recover=False
-            ),
-        )
+        root = etree.fromstring(body, parser=_feed_parser(recover))
     except etree.XMLSyntaxError:
         return None
     if root is None:
@@ -292,6 +387,21 @@ def feed_links(body: bytes) -> list[str] | None:
         if link:
             links.append(link)
     return links
+
+
+def _feed_parser(recover: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, recover=recover
+    )
+
+
+def xml_problem(body: bytes) -> str:
+    """Where and why a document is not well-formed XML, as lxml reports it first."""
+    try:
+        etree.fromstring(body, parser=_feed_parser(False))
+    except etree.XMLSyntaxError as exc:
+        return str(exc.msg)  # lxml names the line and column
+    return "no root element"
 
 
 def _header(response: Response, name: bytes) -> str | None:

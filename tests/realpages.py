@@ -115,6 +115,16 @@ def score_dir(directory: Path) -> list[PageScore]:
     return [score_page(p) for p in pages if p.with_suffix(".json").exists()]
 
 
+def outlets(directory: Path) -> list[str]:
+    """The outlets of the saved pages, read from their `.json` files without extracting anything."""
+    names = set()
+    for path in directory.glob("*.json"):
+        if path.with_suffix(".html").exists():
+            expected = json.loads(path.read_text(encoding="utf-8"))
+            names.add(expected.get("publisher") or path.stem)
+    return sorted(names)
+
+
 def by_outlet(scores: list[PageScore]) -> dict[str, list[PageScore]]:
     groups: dict[str, list[PageScore]] = defaultdict(list)
     for s in scores:

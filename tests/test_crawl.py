@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
-import pytest
-from conftest import ROOT, cli_runner, rows
-
-from monitor.sample_site import SampleSite
+from conftest import ROOT, rows
 
 
 def snapshot(db_path) -> list[tuple]:
@@ -27,7 +23,7 @@ def test_first_crawl_stores_every_published_article_as_new(newsmon, site, db_pat
     result = newsmon("crawl")
     assert result.code == 0, result.err
     articles = rows(db_path, "select * from articles")
-    published = site.published_paths()
+    published = site.published_paths() + site.live_blog_paths()
     assert {a["url"].split(site.base_url, 1)[1] for a in articles} == set(published)
     assert all(a["versions"] == 1 and a["status"] == "live" for a in articles)
     changes = rows(db_path, "select kind from changes")
@@ -58,65 +54,6 @@ def test_requests_carry_the_stored_validators(newsmon, site, db_path):
     runs = rows(db_path, "select * from crawl_runs where source = 'tagesschau' order by id")
     # Every known article answered 304 the second time: the request was conditional.
     assert runs[-1]["not_modified"] >= len(stored)
-
-
-@pytest.fixture(scope="module")
-def faults_crawl(tmp_path_factory):
-    """One crawl of every source and then of the faults feed beside ZDF, shared by the fault tests."""
-    db_path = tmp_path_factory.mktemp("faults") / "monitor.db"
-    with SampleSite(slow_seconds=2) as site:
-        run = cli_runner(site, db_path)
-        assert run("crawl").code == 0
-        before = snapshot(db_path)
-        result = run("crawl", "faults", "zdf")
-        yield site, db_path, before, result
-
-
-def test_every_fault_is_logged_with_its_url_and_counted_and_the_cycle_goes_on(faults_crawl):
-    site, db_path, before, result = faults_crawl
-    assert result.code == 0, result.err
-    # What was stored before is untouched; the fault pages that are real articles (slow,
-    # wrong encoding) may be added under their own URLs.
-    assert set(before) <= set(snapshot(db_path))
-    added = rows(db_path, "select url from articles where id > ?", [len(before) // 2])
-    assert all("/fault/" in a["url"] for a in added), added
-    errors = rows(db_path, "select url, reason from crawl_errors")
-    by_path = {e["url"].split(site.base_url, 1)[-1]: e["reason"] for e in errors}
-    assert "HTTP 500" in by_path["/fault/500"]
-    assert "HTTP 429 (Retry-After: 1)" in by_path["/fault/429"]
-    assert "DataLoss" in by_path["/fault/truncated"]
-    assert "redirect loop" in by_path["/fault/loop"]
-    assert "redirected off-site to http://localhost:" in by_path["/fault/offsite"]
-    assert "/fault/huge" in by_path
-    # One line for the source with its count and first failure; each URL is in crawl_errors.
-    assert "Error: faults: had errors (" in result.err
-    assert result.err.count("Error: faults:") == 1 and "Error: zdf" not in result.err
-    runs = {r["source"]: r for r in rows(db_path, "select * from crawl_runs order by id")}
-    faults = runs["faults"]
-    assert faults["errors"] >= 6
-    assert json.loads(faults["dropped"]).get("extract_failed", 0) >= 2  # garbage and empty pages
-    assert runs["zdf"]["errors"] == 0  # the other source's cycle went on untouched
-    assert "extract_failed" in result.err and site.base_url + "/fault/garbage" in result.err
-
-
-def test_a_page_with_the_wrong_declared_encoding_is_stored_with_the_right_characters(faults_crawl):
-    _, db_path, _, _ = faults_crawl
-    stored = rows(
-        db_path,
-        "select v.headline, v.body from versions v join articles a on a.id = v.article_id where a.url like '%/fault/wrong-encoding'",
-    )
-    assert len(stored) == 1
-    text = stored[0]["headline"] + stored[0]["body"]
-    assert any(ch in text for ch in "äöüß")
-    assert "Ã" not in text
-
-
-def test_robots_txt_disallow_is_obeyed(faults_crawl):
-    site, db_path, _, _ = faults_crawl
-    assert site.hits("/robots.txt") >= 1
-    assert site.hits("/private/secret-100.html") == 0
-    reasons = rows(db_path, "select reason from crawl_errors where url like '%/private/%'")
-    assert reasons == [{"reason": "request dropped: Forbidden by robots.txt"}]
 
 
 def test_an_unreachable_source_is_named_and_nothing_stored_is_lost(newsmon, tmp_path, db_path):
@@ -183,4 +120,4 @@ def test_scrapy_list_and_scrapy_crawl_work_from_the_project_root(site, db_path):
     )
     assert crawled.returncode == 0, crawled.stderr[-2000:]
     stored = rows(db_path, "select count(*) as n from articles where source = 'zdf'")
-    assert stored[0]["n"] == len([p for p in site.published_paths() if p.startswith("/zdf/")])
+    assert stored[0]["n"] == len(site.published_paths("zdf") + site.live_blog_paths("zdf"))

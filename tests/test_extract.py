@@ -561,7 +561,191 @@ def test_broken_json_ld_is_ignored():
         ("Über den Vorfall berichtete die Polizei am Montag um 14:00 Uhr.", False),
         ("Die Stadt berichtete im Liveblog über die Lage am Hafen.", False),
         ("Mehr zur Lage lesen Sie in unserem Liveblog:", True),
+        ("Link zum YouTube-Inhalt", True),
+        ("Join us on WhatsApp", True),
+        ("For more stories like this, check our news page.", True),
+        ("Reporting by Sam Placeholder in Geneva; Editing by Jane Doe", True),
+        ("Jane Doe in Kyiv contributed to this report.", True),
+        ("This site is protected by reCAPTCHA and the Google Privacy Policy apply.", True),
+        ("(dmk)", True),
+        ("(dpa/jbo)", True),
+        ("(FDP)", False),
+        ("Reporting by the agency showed that the talks had stalled.", False),
+        ("Die Delegation will dem Vorschlag beitreten, sagte ein Sprecher.", False),
     ],
 )
 def test_lines_are_judged_by_their_words(line, noise):
     assert is_noise(line) is noise
+
+
+# --- boxes beside the text, recognised by their structure -------------------------------------
+
+QUOTE = "Wir sind weiter als vor einer Woche, aber noch nicht am Ziel der Gespräche."
+SAID = f'"{QUOTE[:-1]}", sagte die Vermittlerin Olga Petrenko am Abend vor dem Hotel in Genf.'
+
+
+def boxed_page(box: str, *, head: str = "", region: str = "article") -> str:
+    """An article with `box` set between its second and third paragraph."""
+    return f"""<html lang="de"><head><meta property="og:type" content="article">{head}</head>
+    <body><{region}><h1>Neue Runde in Genf</h1><p>{BODY[0]}</p><p>{SAID}</p>{box}
+    <p>{BODY[2]}</p><p>{BODY[5]}</p></{region}></body></html>"""
+
+
+def body_and_noise(page: str) -> tuple[str, list[str]]:
+    article = extract(page, "https://example.org/genf")
+    return " ".join(article.paragraphs()), article.noise
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        pytest.param(
+            f"<blockquote><p>{QUOTE}</p><footer><cite>Olga Petrenko</cite></footer></blockquote>",
+            id="blockquote",
+        ),
+        pytest.param(
+            f'<blockquote data-kind="pull"><div><div>{QUOTE}</div><div>Olga Petrenko</div>'
+            "<div>Vermittlerin</div></div></blockquote>",
+            id="blockquote of divs",
+        ),
+        pytest.param(
+            f"<figure><blockquote><p>{QUOTE}</p></blockquote>"
+            "<figcaption>Olga Petrenko, Vermittlerin</figcaption></figure>",
+            id="quote box in a figure",
+        ),
+    ],
+)
+def test_a_pull_quote_that_repeats_the_text_is_noise(box):
+    text, noise = body_and_noise(boxed_page(box))
+    assert text.count("noch nicht am Ziel") == 1  # only the sentence in the text
+    assert QUOTE in noise
+
+
+def test_a_quote_box_said_only_once_stays_article_text():
+    box = (
+        "<figure><blockquote><p>Niemand verlässt den Tisch, bevor die Karte gezeichnet ist.</p>"
+        "</blockquote><figcaption>Mark Beispiel, Unterhändler</figcaption></figure>"
+    )
+    article = extract(boxed_page(box), "https://example.org/genf")
+    assert "Niemand verlässt den Tisch, bevor die Karte gezeichnet ist." in article.body
+    assert "Mark Beispiel, Unterhändler" in article.body
+
+
+def test_a_picture_set_in_a_paragraph_with_a_styled_caption_is_noise():
+    caption = "Olga Petrenko und Mark Beispiel vor dem Hotel am See"
+    box = f'<p><img src="/see.jpg" width="1200" height="640" alt=""><br><em>{caption}</em></p>'
+    text, noise = body_and_noise(boxed_page(box))
+    assert "Mark Beispiel vor dem Hotel" not in text
+    assert caption in noise
+
+
+def test_an_icon_inside_a_sentence_leaves_the_sentence_in_the_body():
+    box = '<p><img src="/pin.svg" width="12" alt=""> Das Hotel liegt direkt am Ufer des Sees.</p>'
+    text, _ = body_and_noise(boxed_page(box))
+    assert "Das Hotel liegt direkt am Ufer des Sees." in text
+
+
+def test_a_poll_is_noise():
+    box = (
+        "<div><p>Sollten die Gespräche an einem neutralen Ort weitergehen?</p><div>"
+        + "".join(
+            f'<label><input type="radio" name="umfrage-7"><span>{answer}</span></label>'
+            for answer in ("Ja, unbedingt.", "Nein.", "Weiß nicht.")
+        )
+        + "</div></div>"
+    )
+    text, noise = body_and_noise(boxed_page(box))
+    assert "neutralen Ort" not in text and "unbedingt" not in text
+    assert "Sollten die Gespräche an einem neutralen Ort weitergehen?" in noise
+
+
+def test_a_sign_up_box_around_an_e_mail_form_is_noise():
+    box = (
+        "<div><h2>Der Genf-Newsletter</h2><h3>Jeden Morgen das Wichtigste zu den Gesprächen</h3>"
+        '<form action="/nl"><input type="text" name="mm" placeholder="Ihre E-Mail-Adresse">'
+        '<button type="submit">Los</button></form></div>'
+    )
+    text, noise = body_and_noise(boxed_page(box))
+    assert "Jeden Morgen" not in text and "Newsletter" not in text
+    assert "Jeden Morgen das Wichtigste zu den Gesprächen" in noise
+
+
+def test_a_promo_box_around_a_call_to_subscribe_is_noise():
+    box = (
+        "<div><div>Unabhängig bleiben!</div><p>Unsere Reporter sind in Genf, solange verhandelt"
+        " wird. Das kostet Geld, und wir finanzieren uns durch unsere Leserinnen und Leser.</p>"
+        '<button><a href="/abo">Jetzt abonnieren</a></button></div>'
+    )
+    text, noise = body_and_noise(boxed_page(box))
+    assert "Unsere Reporter" not in text
+    assert any(line.startswith("Unsere Reporter sind in Genf") for line in noise)
+
+
+def test_a_call_to_subscribe_inside_a_sentence_leaves_the_sentence_in_the_body():
+    box = (
+        '<p>Wer mitreden will, kann <a href="/forum">sich im Forum anmelden</a> und abonnieren.</p>'
+    )
+    box += '<p>Bürger können <a href="/liste">sign up</a> for the updates at the town hall.</p>'
+    text, _ = body_and_noise(boxed_page(box))
+    assert "Wer mitreden will" in text and "for the updates at the town hall" in text
+
+
+def test_a_list_of_labelled_links_and_the_box_title_are_noise():
+    box = (
+        "<div><p>Haben Sie Fragen zu den Gesprächen?</p><ul><li><strong>Liveblog:</strong> "
+        '<a href="/blog">Alle Entwicklungen im Überblick</a></li><li><strong>Hintergrund:</strong>'
+        ' <a href="/karte">Wo die Linie verlaufen soll</a></li></ul></div>'
+    )
+    text, noise = body_and_noise(boxed_page(box))
+    assert "Haben Sie Fragen" not in text and "Wo die Linie" not in text
+    assert "Haben Sie Fragen zu den Gesprächen?" in noise
+
+
+@pytest.mark.parametrize("attribute", ["data-aqa", "data-module", "data-track-module"])
+def test_a_box_named_in_a_data_attribute_is_noise(attribute):
+    box = (
+        f'<section {attribute}="embed-more-topic"><div>Read more</div><ol>'
+        '<li><a href="/a">Round one ends without a deal</a></li>'
+        "<li><div>Advertisement</div><div>Story continues below</div></li></ol></section>"
+    )
+    text, noise = body_and_noise(boxed_page(box))
+    assert "Round one" not in text and "Story continues" not in text
+    assert "Round one ends without a deal" in noise
+
+
+def test_styled_runs_split_by_an_empty_spacer_do_not_run_together():
+    box = (
+        "<div><span><b>Was auf dem Tisch liegt</b></span><span></span><span></span>"
+        "<span><i>Drei Modelle für die Überwachung einer Waffenruhe werden beraten.</i></span></div>"
+    )
+    text, _ = body_and_noise(boxed_page(box))
+    assert "liegtDrei" not in text
+    assert "Was auf dem Tisch liegt" in text
+
+
+def test_subheadings_between_kept_paragraphs_survive_a_page_without_article_markup():
+    paragraphs = [p for p in BODY if len(p) > 80] * 2
+    text = "".join(
+        f"<p>{p} Absatz {i}.</p>" + (f"<h2>Zwischentitel {i}</h2>" if i % 2 else "")
+        for i, p in enumerate(paragraphs)
+    )
+    page = f"""<html><head><meta property="og:type" content="article"></head><body>
+    <div id="frame"><div class="col"><h1>Neue Runde in Genf</h1><div class="txt">{text}</div>
+    </div></div></body></html>"""
+    article = extract(page, "https://example.org/genf")
+    for i in (1, 3):
+        heading = article.body.index(f"Zwischentitel {i}")
+        assert article.body[heading - 1].endswith(f"Absatz {i}.")
+        assert article.body[heading + 1].endswith(f"Absatz {i + 1}.")
+
+
+def test_the_json_ld_alternative_headline_is_not_repeated_as_body_text():
+    ld = {"@type": "NewsArticle", "headline": "Neue Runde in Genf"}
+    ld["alternativeHeadline"] = "Waffenruhe: Die Unterhändler treffen sich in Genf noch einmal"
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    box = (
+        "<h2><span>Waffenruhe</span><span>Die Unterhändler treffen sich in Genf noch einmal</span>"
+    )
+    page = boxed_page("", head=head).replace("</h1>", f"</h1>{box}</h2>")
+    text, _ = body_and_noise(page)
+    assert "Unterhändler treffen" not in text

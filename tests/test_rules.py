@@ -632,7 +632,7 @@ def test_a_minimal_rule_gets_the_documented_defaults() -> None:
     assert rule() == Rule(
         name="test",
         fields=["headline", "lead", "body"],
-        events=["new", "changed"],
+        events=["new", "changed", "entry"],
         notify=["default"],
         digest="immediate",
         rate_limit=0,
@@ -672,14 +672,15 @@ def test_a_rate_limit_is_seconds_or_a_duration(value: object, seconds: int) -> N
             "At 'rules[0].any[1]': not a valid regular expression: missing )",
         ),
         (
-            {"name": "x", "any": ["/(a+)+$/"]},
-            "At 'rules[0].any[0]': regular expression /(a+)+$/ repeats a repeated group",
+            {"name": "x", "any": ["/(a|aa)+$/"]},
+            "At 'rules[0].any[0]': regular expression /(a|aa)+$/ did not finish within 0.2 s on "
+            "100 characters of 'a' repeated: it backtracks catastrophically",
         ),
         (
-            {"name": "x", "none": ["/(\\w*)*x/"]},
-            "At 'rules[0].none[0]': regular expression /(\\w*)*x/ repeats a repeated group",
+            {"name": "x", "none": ["/(\\d|\\d\\d)+$/"]},
+            "At 'rules[0].none[0]': regular expression /(\\d|\\d\\d)+$/ did not finish within 0.2 s "
+            "on 100 characters of '1' repeated",
         ),
-        ({"name": "x", "any": ["/(?:x\\s+)*y/"]}, "At 'rules[0].any[0]': regular expression"),
         (
             {"name": "x", "any": ["/a*/"]},
             "At 'rules[0].any[0]': regular expression /a*/ matches empty text",
@@ -693,7 +694,7 @@ def test_a_rate_limit_is_seconds_or_a_duration(value: object, seconds: int) -> N
         ({"name": "x", "any": ["*ruhe"]}, "At 'rules[0].any[0]': '*ruhe': '*' may only end a word"),
         (
             {"name": "x", "events": ["edited"]},
-            "At 'rules[0].events[0]': unknown event 'edited' (known: changed, correction, headline, new, removed)",
+            "At 'rules[0].events[0]': unknown event 'edited' (known: changed, correction, entry, headline, new, removed)",
         ),
         (
             {"name": "x", "events": []},
@@ -730,9 +731,8 @@ def test_a_rate_limit_is_seconds_or_a_duration(value: object, seconds: int) -> N
         "a term must be a string",
         "an empty term is refused",
         "a broken regex is named",
-        "a regex with nested plus quantifiers is refused",
-        "a regex with nested star quantifiers is refused",
-        "a repeated group holding a repeat is refused even when it looks harmless",
+        "a regex that backtracks exponentially on letters is refused",
+        "a regex that backtracks exponentially on digits is refused",
         "a regex that matches empty text is refused",
         "a regex without its closing slash is named",
         "an unknown regex flag is named",
@@ -763,14 +763,15 @@ def test_duplicate_names_and_every_other_problem_are_listed_at_once() -> None:
     errors: list[str] = []
     raw = [
         {"name": "talks", "any": ["Waffenruhe"]},
-        {"name": "talks", "any": ["/(a+)+/"], "digest": "weekly"},
+        {"name": "talks", "any": ["/(a|aa)+$/"], "digest": "weekly"},
         {"name": "fine"},
     ]
     parsed = parse_rules(raw, errors, where="config.rules")
     assert [r.name for r in parsed] == ["talks", "fine"]
     assert sorted(errors) == [
-        "At 'config.rules[1].any[0]': regular expression /(a+)+/ repeats a repeated group, as (a+)+ "
-        "or (\\w*)* do; that can take exponential time on a hostile page, so write it without the nesting",
+        "At 'config.rules[1].any[0]': regular expression /(a|aa)+$/ did not finish within 0.2 s on "
+        "100 characters of 'a' repeated: it backtracks catastrophically, as (a|aa)+$ does, and would "
+        "stall on a hostile page; write it so that each part of a text can match only one way",
         "At 'config.rules[1].digest': unknown digest 'weekly' (known: immediate, hourly, daily)",
         "At 'config.rules[1].name': duplicate rule name 'talks'",
     ]
@@ -801,9 +802,14 @@ def test_the_rules_key_is_optional_but_must_be_an_array(raw: object, errors: lis
         "/(ab){2}/",
         "/(Waffen)?ruhe/",
         "/(?:Waffen)+ruhe/",
+        # Nested repeats that cannot match one text in many ways: the old syntactic guard
+        # refused these; the trial lets them through.
+        "/(?:x\\s+)*y/",
+        "/(a+)+/",
+        "/(?:Waffen|ruhe|Waffenruhe)+!/",
     ],
 )
-def test_safe_regexes_pass_the_nested_quantifier_guard(pattern: str) -> None:
+def test_safe_regexes_pass_the_backtracking_trial(pattern: str) -> None:
     errors: list[str] = []
     parse_rules([{"name": "x", "any": [pattern]}], errors)
     assert errors == []

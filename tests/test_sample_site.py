@@ -16,6 +16,7 @@ import pytest
 from lxml import html as lxml_html
 
 from monitor.sample_site import SampleSite
+from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG
 from monitor.sample_site.routes import FAULT_URLS, HUGE_SIZE
 from monitor.sample_site.timeline import (
     AUSTAUSCH,
@@ -24,8 +25,10 @@ from monitor.sample_site.timeline import (
     GENF,
     HEADLINE_NEW,
     LEAD_NEW,
+    LIVE_ENTRY,
     MORATORIUM,
     NEW_TEASER,
+    TICKER_ENTRY,
     TRUCE,
     WITKOFF,
     default_steps,
@@ -341,6 +344,7 @@ def test_steps_are_listed_in_order_with_expected_categories(site):
     assert names == [
         "publish", "headline", "append", "edit-sentence", "correction",
         "teasers", "lead", "remove-paragraph", "takedown", "restore",
+        "live-entry", "live-pin", "live-ticker",
     ]  # fmt: skip
     for step in site.steps:
         assert all(category in CATEGORIES for _path, category in step.expected)
@@ -395,9 +399,20 @@ def test_each_step_changes_what_it_says(fresh):
     assert fetch(fresh.url(MORATORIUM))[0] == 200
     assert [e.text_content() for e in page(fresh, MORATORIUM).xpath(visible)] == restored_text
 
+    zdf_blog, ticker = (page(fresh, p).text_content() for p in (ZDF_LIVEBLOG, TS_TICKER))
+    fresh.advance()  # live-entry
+    assert LIVE_ENTRY.headline in text_of(fresh, ZDF_LIVEBLOG)
+    assert LIVE_ENTRY.headline not in zdf_blog
+    fresh.advance()  # live-pin
+    first = page(fresh, ZDF_LIVEBLOG).xpath("//section[@id]")[0]
+    assert first.get("id") == "p-4103" and "Angeheftet" in first.text_content()
+    fresh.advance()  # live-ticker
+    assert TICKER_ENTRY.headline in text_of(fresh, TS_TICKER)
+    assert TICKER_ENTRY.headline not in ticker
+
     with pytest.raises(IndexError):
         fresh.advance()
-    assert fresh.step_index == 10
+    assert fresh.step_index == len(fresh.steps) == 13
 
 
 def test_a_step_invalidates_etags_and_last_modified_of_what_it_touched(fresh):

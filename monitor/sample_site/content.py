@@ -225,6 +225,7 @@ class SiteState:
         self.teaser_offset = 0
         self.hidden: set[str] = set(hidden)
         self.status: dict[str, int] = {}
+        self.liveblogs: dict = {}  # path -> liveblogs.LiveBlog, set by the server
         self.lock = threading.RLock()
         self.version = 0
         self._clock = clock or (lambda: datetime.now(UTC))

@@ -330,12 +330,6 @@ STATIC_PAGES = {
     ),
 }
 
-LIVEBLOG_ENTRIES = (
-    ("08:10", "Die Delegationen sind zum dritten Verhandlungstag in Genf eingetroffen."),
-    ("09:45", "Aus Kiew heißt es, man erwarte heute keine Unterschrift."),
-    ("11:30", "Die Schweizer Gastgeber kündigen für den Abend eine kurze Erklärung an."),
-)
-
 
 def simple_page(outlet: str, title: str, content: str) -> bytes:
     """A plain page in an outlet's frame: navigation, one heading, some HTML, footer."""
@@ -361,14 +355,6 @@ def section_page(
         items.append(f'<li><a href="{doc.path}">{esc(label)}</a><p>{esc(doc.lead)}</p></li>')
     items += [f'<li><a href="{url}">{esc(label)}</a></li>' for url, label in extra]
     return simple_page(outlet, title, f'<ul class="teaser-list">{"".join(items)}</ul>')
-
-
-def liveblog_page() -> bytes:
-    """The live blog the ZDF promo points to: a stream of entries, not an article."""
-    entries = "".join(
-        f"<li><time>{t} Uhr</time> <span>{esc(text)}</span></li>" for t, text in LIVEBLOG_ENTRIES
-    )
-    return simple_page("zdf", "Liveblog: Verhandlungen über die Ukraine", f"<ol>{entries}</ol>")
 
 
 def error_page(status: int) -> bytes:

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from monitor.sample_site import render
+from monitor.sample_site import faults, render
 from monitor.sample_site.content import OUTLETS, SECRET, ArticleDoc
-from monitor.sample_site.feeds import FeedItem, atom, items_for, news_sitemap, robots, rss
+from monitor.sample_site.feeds import atom, items_for, news_sitemap, robots, rss
+from monitor.sample_site.liveblogs import LiveBlog, render_ts_ticker, render_zdf_liveblog
 from monitor.sample_site.render import (
     TS_ATOM,
     TS_RSS,
@@ -26,28 +27,15 @@ from monitor.sample_site.render import (
     ZDF_LIVEBLOG,
     ZDF_SITEMAP,
 )
-from monitor.sample_site.timeline import AUSTAUSCH, GENF
 from monitor.sample_site.zdf_page import Template, relative_time, render_zdf, render_zdf_teaser
 
 if TYPE_CHECKING:
     from monitor.sample_site.server import SampleSite
 
 HTML = "text/html; charset=utf-8"
-FAULTS_FEED = "/faults/rss.xml"
-# Every fixed fault URL, listed by the faults feed so that one crawl meets all of them.
-FAULT_URLS = (
-    "/fault/500",
-    "/fault/429",
-    "/fault/slow",
-    "/fault/truncated",
-    "/fault/huge",
-    "/fault/wrong-encoding",
-    "/fault/loop",
-    "/fault/loop-self",
-    "/fault/offsite",
-    "/fault/garbage",
-    "/fault/empty",
-)
+# The faults live in faults.py; these names stay importable from here.
+FAULTS_FEED, FAULT_URLS = faults.FAULTS_FEED, faults.FAULT_URLS
+FAULT_NAMES, HUGE_SIZE = faults.ON_DEMAND, faults.HUGE_SIZE
 # Feeds and sitemap of the outlets: path -> (outlet, kind, title, language).
 FEEDS = {
     ZDF_FEED: ("zdf", "rss", "ZDFheute Nachrichten", "de"),
@@ -61,8 +49,6 @@ _CONTENT_TYPES = {
     "atom": "application/atom+xml",
     "sitemap": "application/xml",
 }
-FAULT_NAMES = ("500", "429", "slow", "truncated", "garbage", "reset")
-HUGE_SIZE = 20 * 1024 * 1024
 # Last-Modified of things that never change (robots.txt, static pages, the faults feed).
 _EPOCH = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
 _STYLE = b"body{font-family:sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.5}"
@@ -144,6 +130,9 @@ class Router:
                 doc, base=base, related=self.state.related(doc), deploy=deploy, **options
             ),
         )
+        return self._filled(template, doc.modified)
+
+    def _filled(self, template: Template, modified: datetime) -> Response:
         n = self.site.next_request_number()
         pool = self._teasers()
         rng = random.Random(n * 7919 + self.state.teaser_offset)
@@ -152,7 +141,18 @@ class Router:
         body = template.fill(nonce, relative_time(n), chosen)
         # The ETag is the hash of the bytes actually sent, as a CDN would compute it: with
         # churn on every request it practically never matches, which is the point.
-        return Response(200, body, HTML, etag_of(body), doc.modified)
+        return Response(200, body, HTML, etag_of(body), modified)
+
+    def liveblog(self, blog: LiveBlog) -> Response:
+        base, deploy = self.site.base_url, self.site.deploy
+        if blog.outlet == "zdf":
+            template = self._cached(
+                blog.path, lambda: render_zdf_liveblog(blog, base=base, deploy=deploy)
+            )
+            return self._filled(template, blog.modified)
+        return self._cached(
+            blog.path, lambda: stable(render_ts_ticker(blog, base=base), HTML, blog.modified)
+        )
 
     def article(self, doc: ArticleDoc) -> Response:
         status = self.state.status_of(doc.path)
@@ -213,63 +213,12 @@ class Router:
         return self._cached(path, build)
 
     def _faults_feed(self) -> Response:
-        base = self.site.base_url
-        items = [
-            FeedItem(
-                f"Fehlerfall {url.rsplit('/', 1)[1]}",
-                base + url,
-                f"Die Adresse {url} antwortet absichtlich fehlerhaft.",
-                _EPOCH,
-                _EPOCH,
-            )
-            for url in FAULT_URLS
-        ]
-        items.append(FeedItem(SECRET.headline, base + SECRET.path, SECRET.lead, _EPOCH, _EPOCH))
-        body = rss(
-            title="Fehlerfälle",
-            home=f"{base}/",
-            description="Jede Adresse ein Fehler",
-            lang="de",
-            self_url=base + FAULTS_FEED,
-            items=items,
-            updated=_EPOCH,
-        )
-        return stable(body, "application/rss+xml; charset=utf-8", _EPOCH)
+        return faults.faults_feed(self)
 
     # --- faults on fixed URLs --------------------------------------------------------------------
 
     def fixed_fault(self, path: str) -> Response | None:
-        name = path.removeprefix("/fault/")
-        if name == "500":
-            return Response(500, render.error_page(500))
-        if name == "429":
-            return Response(429, render.error_page(429), headers=[("Retry-After", "1")])
-        if name in ("slow", "truncated"):
-            resp = self.zdf_page(self.state.article(GENF), path, canonical_path=path)
-            resp.action = name
-            return resp
-        if name == "huge":
-            return Response(200, b"", action="huge")
-        if name == "wrong-encoding":
-            # The bytes are UTF-8; header and meta both claim Latin-1.
-            resp = self.zdf_page(
-                self.state.article(AUSTAUSCH), path, canonical_path=path, charset="iso-8859-1"
-            )
-            resp.ctype = "text/html; charset=iso-8859-1"
-            return resp
-        redirects = {
-            "loop": "/fault/loop-2",
-            "loop-2": "/fault/loop",
-            "loop-self": "/fault/loop-self",
-            "offsite": f"http://localhost:{self.site.port}{GENF}",
-        }
-        if name in redirects:
-            return Response(302, b"", headers=[("Location", redirects[name])])
-        if name == "garbage":
-            return Response(200, self.site.garbage)
-        if name == "empty":
-            return Response(200, b"")
-        return None
+        return faults.fixed_fault(self, path)
 
     # --- everything else --------------------------------------------------------------------------
 
@@ -339,8 +288,8 @@ class Router:
             return found
         if path == SECRET.path:
             return self.zdf_page(SECRET, path)
-        if path == ZDF_LIVEBLOG:
-            return self._cached(path, lambda: stable(render.liveblog_page(), HTML, _EPOCH))
+        if path in state.liveblogs:
+            return self.liveblog(state.liveblogs[path])
         if path in render.STATIC_PAGES:
             outlet, title, text = render.STATIC_PAGES[path]
             return self._cached(

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import json
 import random
@@ -31,6 +30,8 @@ from monitor.sample_site.content import (
     load_articles,
     load_teasers,
 )
+from monitor.sample_site.faults import on_demand
+from monitor.sample_site.liveblogs import default_liveblogs
 from monitor.sample_site.render import http_date
 from monitor.sample_site.routes import FAULT_NAMES, HUGE_SIZE, Response, Router, not_modified
 from monitor.sample_site.timeline import Step, apply_step, default_steps, held_back
@@ -134,25 +135,18 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         site.count(url.path)
         fault = site.faults.get(url.path)
-        if fault == "reset":
+        resp = on_demand(site.router, url.path, fault) if fault else site.router.get(url.path)
+        if resp.action == "reset":
             self._reset()
             site.log(self, 0, 0, started)
             return
-        if fault in ("500", "429"):
-            resp = site.router.fixed_fault(f"/fault/{fault}")
-        elif fault == "garbage":
-            resp = Response(200, site.garbage)
-        else:
-            resp = site.router.get(url.path)
-            if fault in ("slow", "truncated"):
-                resp = dataclasses.replace(resp, action=fault)  # never edit a cached answer
-        if resp.action == "slow":
-            try:
-                seconds = float(parse_qs(url.query)["seconds"][-1])
-            except (KeyError, ValueError):
-                seconds = site.slow_seconds
-            if site.stopping.wait(seconds):
-                return
+        try:
+            seconds = float(parse_qs(url.query)["seconds"][-1])
+        except (KeyError, ValueError):
+            seconds = site.slow_seconds
+        self.fault_seconds = seconds  # how long "slow" waits and "drip" trickles
+        if resp.action == "slow" and site.stopping.wait(seconds):
+            return
         if not_modified(resp, self.headers):
             resp = Response(304, b"", resp.ctype, resp.etag, resp.last_modified, resp.headers)
         self._send(resp, head=head, started=started)
@@ -162,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.status != 304:
             self.send_header("Content-Type", resp.ctype)
         length = HUGE_SIZE if resp.action == "huge" else len(resp.body)
-        if resp.status != 304:
+        if resp.status != 304 and resp.action != "huge-unannounced":
             self.send_header("Content-Length", str(length))
         if resp.etag:
             self.send_header("ETag", resp.etag)
@@ -170,14 +164,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Last-Modified", http_date(resp.last_modified))
         for name, value in resp.headers:
             self.send_header(name, value)
-        if resp.action == "truncated":
-            self.send_header("Connection", "close")
+        if resp.action in ("truncated", "huge-unannounced"):
+            self.send_header("Connection", "close")  # the end of the body is the end of the stream
             self.close_connection = True
         self.end_headers()
         sent = 0
         if not head and resp.status != 304:
-            if resp.action == "huge":
+            if resp.action in ("huge", "huge-unannounced"):
                 sent = self._stream_huge()
+            elif resp.action == "drip":
+                sent = self._drip(resp.body)
             elif resp.action == "truncated":
                 sent = len(resp.body) // 2
                 self.wfile.write(resp.body[:sent])
@@ -197,6 +193,19 @@ class _Handler(BaseHTTPRequestHandler):
             left -= len(piece)
         self.wfile.write(_HUGE_TAIL)
         return HUGE_SIZE
+
+    def _drip(self, body: bytes, pieces: int = 20) -> int:
+        """Send the body in small pieces spread over `fault_seconds`: every piece arrives in
+        time, the whole takes long. Stop early when the site stops or the client leaves."""
+        size = -(-len(body) // pieces)
+        sent = 0
+        for start in range(0, len(body), size):
+            if self.server.site.stopping.wait(self.fault_seconds / pieces):
+                break
+            self.wfile.write(body[start : start + size])
+            self.wfile.flush()
+            sent += len(body[start : start + size])
+        return sent
 
     def _reset(self) -> None:
         """Close without a response; SO_LINGER 0 makes the kernel send RST, not FIN."""
@@ -236,12 +245,14 @@ class SampleSite:
         self.state = SiteState(
             load_articles(articles_dir), load_teasers(teasers_file), held_back(self.steps), clock
         )
+        self.state.liveblogs = default_liveblogs()
         self.faults: dict[str, str] = {}
         self.garbage = random.Random(20261124).randbytes(48 * 1024)
         self.salt = f"{id(self):x}"
         self.stopping = threading.Event()
         self.router = Router(self)
         self._hits: Counter[str] = Counter()
+        self._hit_times: dict[str, list[float]] = {}  # path -> time.monotonic() of each request
         self._hits_lock = threading.Lock()
         self._requests = itertools.count(1)
         self._server: _Server | None = None
@@ -308,10 +319,15 @@ class SampleSite:
         blog, section and static pages."""
         return [doc.path for doc in self.state.visible(outlet)]
 
+    def live_blog_paths(self, outlet: str | None = None) -> list[str]:
+        """Paths of the live blogs (streams, stored as one article each with its entries)."""
+        return [p for p, b in self.state.liveblogs.items() if outlet in (None, b.outlet)]
+
     # --- faults and counters ----------------------------------------------------------------
 
     def set_fault(self, path: str, name: str) -> None:
-        """Make `path` misbehave: one of "500", "429", "slow", "truncated", "garbage", "reset"."""
+        """Make `path` misbehave: one of faults.ON_DEMAND ("500", "429", "slow", "drip",
+        "truncated", "huge", "garbage", "empty", "reset")."""
         if name not in FAULT_NAMES:
             raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULT_NAMES)}")
         self.faults[path] = name
@@ -324,9 +340,15 @@ class SampleSite:
         with self._hits_lock:
             return self._hits[path]
 
+    def hit_times(self, path: str) -> list[float]:
+        """When `path` was requested (time.monotonic()), oldest first: retry pauses show here."""
+        with self._hits_lock:
+            return list(self._hit_times.get(path, []))
+
     def count(self, path: str) -> None:
         with self._hits_lock:
             self._hits[path] += 1
+            self._hit_times.setdefault(path, []).append(time.monotonic())
 
     def next_request_number(self) -> int:
         return next(self._requests)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from monitor.sample_site.content import Block, SiteState, Teaser, article_path
+from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG, LiveEntry
 
 CATEGORIES = (
     "new",
@@ -25,6 +26,7 @@ CATEGORIES = (
     "correction",
     "removed",
     "restored",
+    "entry",
 )
 
 Action = Callable[[SiteState], None]
@@ -138,6 +140,28 @@ def add_teaser(teaser: Teaser) -> Action:
     return run
 
 
+def add_live_entry(path: str, entry: LiveEntry) -> Action:
+    """A new entry at the top of a live blog, timed at the step."""
+
+    def run(state: SiteState) -> None:
+        entry.at = state.last_change.astimezone(entry.at.tzinfo)
+        state.liveblogs[path].entries.append(entry)
+
+    return run
+
+
+def pin_entry(path: str, key: str) -> Action:
+    """Pin another entry to the top of a live blog: the order changes, no text does."""
+
+    def run(state: SiteState) -> None:
+        blog = state.liveblogs[path]
+        if key not in {e.key for e in blog.entries}:
+            raise ValueError(f"{path}: no entry {key!r}")
+        blog.pinned = key
+
+    return run
+
+
 def take_down(statuses: dict[str, int]) -> Action:
     def run(state: SiteState) -> None:
         for path, status in statuses.items():
@@ -177,8 +201,35 @@ NEW_TEASER = Teaser(
 )
 
 
+LIVE_ENTRY = LiveEntry(
+    "p-4104",
+    datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
+    "Entwurf für Waffenruhe liegt auf dem Tisch",
+    [
+        "Nach Angaben aus Verhandlungskreisen haben die Vermittler beiden Delegationen einen "
+        "ersten Entwurf für eine Waffenruhe übergeben. Kiew und Moskau wollen ihn über Nacht "
+        "prüfen."
+    ],
+)
+LIVE_TEASER = Teaser(
+    title="Was im Genfer Entwurf steht",
+    description="Unsere Korrespondentin erklärt, welche Punkte noch strittig sind.",
+    day=date(2026, 11, 24),
+    duration="2:58",
+)
+TICKER_ENTRY = LiveEntry(
+    "entry-2003",
+    datetime(2026, 11, 21, 12, 5, tzinfo=UTC),
+    "Selenskyj: Keine Gebietsabtretungen",
+    [
+        "Der ukrainische Präsident Selenskyj hat in einer Videobotschaft betont, ein "
+        "Waffenstillstand dürfe nicht mit Gebietsabtretungen bezahlt werden."
+    ],
+)
+
+
 def default_steps() -> list[Step]:
-    """The ten scripted steps, in order."""
+    """The scripted steps, in order: articles first, then the live blogs."""
     return [
         Step(
             "publish",
@@ -249,7 +300,34 @@ def default_steps() -> list[Step]:
             restore(MORATORIUM),
             [(MORATORIUM, "restored")],
         ),
+        Step(
+            "live-entry",
+            "The ZDF live blog gets a new entry on the Geneva talks.",
+            add_live_entry(ZDF_LIVEBLOG, LIVE_ENTRY),
+            [(ZDF_LIVEBLOG, "entry")],
+        ),
+        Step(
+            "live-pin",
+            "The ZDF live blog pins another entry to the top and a new video joins the pool; "
+            "no entry changes.",
+            _both(pin_entry(ZDF_LIVEBLOG, "p-4103"), add_teaser(LIVE_TEASER)),
+            [],
+        ),
+        Step(
+            "live-ticker",
+            "The tagesschau live ticker gets a new entry.",
+            add_live_entry(TS_TICKER, TICKER_ENTRY),
+            [(TS_TICKER, "entry")],
+        ),
     ]
+
+
+def _both(*actions: Action) -> Action:
+    def run(state: SiteState) -> None:
+        for action in actions:
+            action(state)
+
+    return run
 
 
 def held_back(steps: list[Step]) -> set[str]:
@@ -264,6 +342,6 @@ def apply_step(state: SiteState, step: Step) -> None:
         when = state.tick()
         step.apply(state)
         for path, _category in step.expected:
-            doc = state.article(path)
+            doc = state.liveblogs.get(path) or state.article(path)
             doc.modified = when.astimezone(doc.published.tzinfo)
         state.version += 1

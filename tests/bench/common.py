@@ -41,3 +41,48 @@ def cpu_seconds(pid: int | None = None) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / TICKS
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def peak_rss_mb(pid: int | None = None) -> float:
+    """The sum over the process tree of each process's peak resident memory (VmHWM), in MB.
+
+    An upper bound on the tree's peak: pages the workers share with the fork server count once
+    per process, and the processes' peaks need not fall at the same moment.
+    """
+    return sum(_status_kb(each, "VmHWM:") for each in tree(pid)) / 1024
+
+
+def reset_peak_rss(pid: int | None = None) -> None:
+    """Start a new peak: VmHWM of every process in the tree drops to its current RSS (Linux 4.0+)."""
+    for each in tree(pid):
+        try:
+            Path(f"/proc/{each}/clear_refs").write_text("5")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+
+
+def pss_mb(pid: int | None = None) -> float:
+    """Proportional set size of the process tree, in MB: each shared page split among its users.
+
+    What the tree costs the machine; the sum of RSS counts a page once per process that maps it.
+    """
+    total = 0
+    for each in tree(pid):
+        try:
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total / 1024

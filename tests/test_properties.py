@@ -1,0 +1,357 @@
+"""Property tests of the pure parts: extraction, diff, fingerprint, rule matching.
+
+Hypothesis runs derandomized (its seed comes from each test's name), so CI sees the same
+examples on every run and a failure repeats; there is no example database to carry
+between machines. `max_examples` keeps the whole file to a few seconds per test.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from test_diff import check_runs, rebuild
+
+from monitor.diff import Diff, diff_articles
+from monitor.errors import ExtractionError
+from monitor.extract import extract
+from monitor.items import Article
+from monitor.rules import build_view, match, parse_rules
+from monitor.text import normalize
+
+SETTINGS = settings(
+    max_examples=200,
+    deadline=None,  # a loaded CI machine must not turn a slow example into a failure
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# Extraction runs trafilatura on every example: fewer of them, still every shape below.
+EXTRACT_SETTINGS = settings(SETTINGS, max_examples=120)
+URL = "https://www.zdfheute.de/politik/ausland/genf-100.html"
+
+
+# --- extraction never raises anything but ExtractionError --------------------------------
+
+# Pieces of pages: real structure, broken structure, hostile text, odd encodings' bytes.
+FRAGMENTS = [
+    "<html>", "</html>", "<head>", "<body>", "</body>", "<article>", "</article>",
+    "<h1>", "</h1>", "<p>", "</p>", "<div class='teaser'>", "</div>", "<figure><figcaption>",
+    "</figcaption></figure>", '<meta charset="utf-8">', '<meta charset="x-unknown-7">',
+    '<meta charset="utf-16">', '<link rel="canonical" href="javascript:alert(1)">',
+    '<meta property="og:url" content="//evil.example/x">', "<title>", "</title>",
+    '<script type="application/ld+json">', "</script>", '{"@type": "NewsArticle", "headline": ',
+    '"Genf"}', "{[[[", "<!--", "-->", "<![CDATA[", "]]>", "<?xml version='1.0'?>",
+    "<svg onload=alert(1)>", "&amp;", "&#0;", "&#x110000;", "&nbsp;", "\u202e", "\u200b",
+    "\x00", "\ufeff", "Die Gespräche in Genf dauerten bis tief in die Nacht. ",
+    "Präsident Selenskyj sprach von einer möglichen Waffenruhe im Frühjahr. ",
+    "02.12.2025 | 3:37 min ", "vor 5 Minuten ", "<" * 50, "<p>" * 200, "<div>" * 300,
+]  # fmt: skip
+
+
+SENTENCE = (
+    "Die Delegationen aus Kiew und Moskau verhandelten in Genf bis tief in die Nacht über "
+    "eine Waffenruhe, sagte ein Sprecher am Montag. "
+)
+junk = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=40), max_size=30).map("".join)
+# Hostile text that leaves the page's structure standing, so trafilatura gets to work on it.
+INLINE = ["&amp;", "&#0;", "&#x202e;", "\u202e", "\u200b", "\ufeff", "<b>", "</b>", "<br>",
+          "<svg onload=alert(1)>", "<img src=x onerror=alert(2)>", "<!channel>", "\x00", "\x1b[31m",
+          "02.12.2025 | 3:37 min", "\r\n", "Ä" * 300, "x" * 5000]  # fmt: skip
+inline = st.lists(st.sampled_from(INLINE) | st.text(max_size=20), max_size=4).map("".join)
+
+
+@st.composite
+def article_pages(draw: st.DrawFn, junk: st.SearchStrategy[str]) -> str:
+    """A page that looks enough like an article to reach trafilatura, with junk anywhere."""
+    paragraphs = [
+        f"<p>{draw(junk)}{SENTENCE * draw(st.integers(1, 4))}{draw(junk)}</p>"
+        for _ in range(draw(st.integers(1, 6)))
+    ]
+    return (
+        f"<html><head>{draw(junk)}<title>Genf</title></head><body>{draw(junk)}<article>"
+        f"<h1>{draw(junk)}Gespräche in Genf</h1>{''.join(paragraphs)}</article>{draw(junk)}"
+        "</body></html>"
+    )
+
+
+def page_bytes() -> st.SearchStrategy[bytes]:
+    text = junk | article_pages(junk) | article_pages(inline)
+    codec = st.sampled_from(["utf-8", "utf-16", "cp1252", "latin-1", "utf-8-sig"])
+    encoded = st.tuples(text, codec).map(lambda tc: tc[0].encode(tc[1], "replace"))
+    return st.one_of(st.binary(max_size=4000), encoded)
+
+
+@EXTRACT_SETTINGS
+@given(data=page_bytes(), declared=st.sampled_from([None, "utf-8", "latin-1", "bogus", ""]))
+def test_extraction_never_raises_anything_but_extraction_error(data: bytes, declared) -> None:
+    try:
+        article = extract(data, URL, declared)
+    except ExtractionError as exc:
+        assert str(exc)  # the reason a person reads in crawl_errors
+        event(f"refused: {str(exc)[:50]}")
+        return
+    event("extracted")
+    assert isinstance(article, Article)
+    assert all(isinstance(p, str) and p for p in article.body)
+    assert len(article.fingerprint()) == 64
+
+
+# --- the diff of A to B, applied to A, gives B --------------------------------------------
+
+VOCABULARY = [
+    "Kiew",
+    "Moskau",
+    "Genf",
+    "Waffenstillstand",
+    "Gespräche",
+    "Delegation",
+    "Präsident",
+    "Sprecher",
+    "sagte",
+    "am",
+    "Montag",
+    "die",
+    "der",
+    "das",
+    "und",
+    "nicht",
+    "noch",
+    "eine",
+    "neue",
+    "Runde",
+    "Korrektur:",
+    "Update",
+    "„Frieden“",
+    "–",
+    "Verhandlungen,",
+    "Sanktionen.",
+    "Europa",
+    "Washington",
+]
+sentences = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=14).map(" ".join)
+# Mostly the vocabulary, so two versions share paragraphs and words; some arbitrary text.
+paragraphs = sentences | st.text(max_size=30)
+bodies = st.lists(paragraphs, max_size=8)
+
+
+@st.composite
+def edited(draw: st.DrawFn, body: list[str]) -> list[str]:
+    """`body` after a few editor's moves: insert, delete, reword, move, merge, split."""
+    body = list(body)
+    for kind in draw(st.lists(st.sampled_from("idrmjs"), max_size=4)):
+        if kind == "i" or not body:
+            body.insert(draw(st.integers(0, len(body))), draw(paragraphs))
+            continue
+        i = draw(st.integers(0, len(body) - 1))
+        if kind == "d":
+            del body[i]
+        elif kind == "r":
+            words = body[i].split()
+            at = draw(st.integers(0, len(words)))
+            words[at : at + draw(st.integers(0, 3))] = draw(sentences).split()[:2]
+            body[i] = " ".join(words)
+        elif kind == "m":
+            body.insert(draw(st.integers(0, len(body) - 1)), body.pop(i))
+        elif kind == "j" and i + 1 < len(body):
+            body[i : i + 2] = [body[i] + " " + body[i + 1]]
+        elif kind == "s":
+            words = body[i].split()
+            cut = draw(st.integers(0, len(words)))
+            body[i : i + 1] = [" ".join(words[:cut]), " ".join(words[cut:])]
+    return body
+
+
+@st.composite
+def version_pairs(draw: st.DrawFn) -> tuple[Article, Article]:
+    old = Article(
+        url=URL,
+        headline=draw(paragraphs),
+        kicker=draw(st.sampled_from(["", "Ukraine-Krieg", "Liveblog"])),
+        lead=draw(paragraphs),
+        body=draw(bodies),
+    )
+    new = Article(
+        url=URL,
+        headline=draw(st.just(old.headline) | paragraphs),
+        kicker=draw(st.just(old.kicker) | st.sampled_from(["", "Analyse"])),
+        lead=draw(st.just(old.lead) | paragraphs),
+        body=draw(edited(old.body) | bodies),
+    )
+    return old, new
+
+
+def apply(old: Article, diff: Diff) -> Article:
+    """The new version rebuilt from the old one and the ops alone (normalized text)."""
+    fields = {name: normalize(getattr(old, name)) for name in ("headline", "kicker", "lead")}
+    for op in diff.ops:
+        if op.field in fields:
+            fields[op.field] = op.new
+    body = rebuild(old.body, [op for op in diff.ops if op.field == "body"], "new")
+    return Article(url=old.url, body=body, **fields)
+
+
+def normalized(article: Article) -> Article:
+    fields = {name: normalize(getattr(article, name)) for name in ("headline", "kicker", "lead")}
+    return Article(url=article.url, body=[p for p in map(normalize, article.body) if p], **fields)
+
+
+@SETTINGS
+@given(pair=version_pairs())
+def test_the_diff_of_a_to_b_applied_to_a_gives_b(pair: tuple[Article, Article]) -> None:
+    old, new = pair
+    diff = Diff.from_json(diff_articles(old, new).to_json())  # what the store keeps
+    assert apply(old, diff) == normalized(new)
+    for op in diff.ops:
+        check_runs(op)
+    if all(normalize(p) for p in [*old.body, *new.body]):
+        # (A blank paragraph is not content to the diff but is to Article.fingerprint();
+        # reported to the lead, see the closing note of issue 7.)
+        assert diff.is_empty() == (old.fingerprint() == new.fingerprint())
+
+
+# --- the fingerprint ignores what varies without the words varying -------------------------
+
+LOOKALIKES = {
+    '"': "“”„‟«»",
+    "'": "‘’‚‛‹›´`",
+    "-": "‐‑‒–—―−",
+    " ": [" ", "  ", "\u00a0", "\t", "\n", "\u2009", "\u202f", " \u200b"],
+}
+INVISIBLE = ["\u00ad", "\u200b", "\u2060", "\ufeff"]
+TEXT = st.lists(
+    st.sampled_from([*VOCABULARY, "Maßnahme", "Zelenskyy's", "„Frieden“", "1990-2000", "é", "ü"]),
+    max_size=12,
+).map(" ".join)
+# A paragraph has words: a blank one is not one (see above).
+PARAGRAPH = st.lists(st.sampled_from([*VOCABULARY, "Maßnahme", "é"]), min_size=1, max_size=12).map(
+    " ".join
+)
+
+
+@st.composite
+def re_rendered(draw: st.DrawFn, text: str) -> str:
+    """The same words as another page rendering would give them: other quotes, dashes and
+    spaces, invisible soft hyphens and zero-width characters, decomposed accents."""
+    out = []
+    for char in unicodedata.normalize(draw(st.sampled_from(["NFC", "NFD"])), text):
+        # Inserted before a base character only: one between a letter and its combining
+        # accent would stop them composing, which no renderer does.
+        if not unicodedata.combining(char) and draw(st.integers(0, 9)) == 0:
+            out.append(draw(st.sampled_from(INVISIBLE)))
+        choices = LOOKALIKES.get(char)
+        out.append(draw(st.sampled_from(list(choices))) if choices else char)
+    padding = st.sampled_from(["", " ", "\n", "\u00a0"])
+    return draw(padding) + "".join(out) + draw(padding)
+
+
+@st.composite
+def renderings(draw: st.DrawFn) -> tuple[Article, Article]:
+    headline, kicker, lead = draw(TEXT), draw(TEXT), draw(TEXT)
+    body = draw(st.lists(PARAGRAPH, max_size=6))
+    first = Article(url=URL, headline=headline, kicker=kicker, lead=lead, body=body)
+    second = Article(
+        url=URL + "?at_medium=feed",
+        headline=draw(re_rendered(headline)),
+        kicker=draw(re_rendered(kicker)),
+        lead=draw(re_rendered(lead)),
+        body=[draw(re_rendered(p)) for p in body],
+        byline=draw(st.text(max_size=20)),
+        # Noise is kept apart, and the byline is not content.
+        noise=draw(st.lists(st.sampled_from(["02.12.2025 | 3:37 min", "vor 5 Minuten"]))),
+    )
+    return first, second
+
+
+@SETTINGS
+@given(pair=renderings())
+def test_the_fingerprint_is_unchanged_by_rendering_noise(pair: tuple[Article, Article]) -> None:
+    first, second = pair
+    assert first.fingerprint() == second.fingerprint()
+    assert diff_articles(first, second).is_empty()
+
+
+@SETTINGS
+@given(pair=renderings(), word=st.sampled_from(["Waffenruhe", "Kiew"]))
+def test_the_fingerprint_changes_when_a_word_does(pair, word) -> None:
+    first, _ = pair
+    changed = Article(**{**first.__dict__, "lead": f"{first.lead} {word}zusatz"})
+    assert first.fingerprint() != changed.fingerprint()
+
+
+# --- rule matching is unchanged by case and diacritics, where promised -----------------------
+
+# Canonical spellings with umlauts, ß and accents: the way a rule's author writes terms.
+TERMS = ["Gespräche", "Außenminister", "Selenskyj", "Waffenruhe", "Grünen", "Präsident",
+         "Straße", "Éric", "Müller", "Kiew", "Verhandl*", '"nächste Runde"']  # fmt: skip
+FILLER = ["die", "in", "Genf", "sagte", "am", "Montag", "und", "nicht", "eine", "Runde", "nächste"]
+TEXT_WORDS = [t.strip('"*') for t in TERMS] + ["Verhandlungen", "nächste Runde", *FILLER]
+
+
+def strip_marks(text: str) -> str:
+    kept = (c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def umlauts_spelled_out(text: str) -> str:
+    for umlaut, spelled in zip("äöüÄÖÜß", ["ae", "oe", "ue", "Ae", "Oe", "Ue", "ss"], strict=True):
+        text = text.replace(umlaut, spelled)
+    return text
+
+
+@st.composite
+def case_changed(draw: st.DrawFn, text: str) -> str:
+    how = draw(st.sampled_from(["upper", "lower", "swapcase", "title", "random"]))
+    if how != "random":
+        return getattr(text, how)()
+    return "".join(c.upper() if draw(st.booleans()) else c.lower() for c in text)
+
+
+# What the text may become without the rule's verdict changing: every promised folding.
+TEXT_FOLDINGS = [strip_marks, umlauts_spelled_out, lambda t: unicodedata.normalize("NFD", t)]
+
+
+def fires(term: str, text: str, substring: bool) -> bool:
+    errors: list[str] = []
+    [rule] = parse_rules([{"name": "r", "any": [term], "substring": substring}], errors)
+    assert not errors, errors
+    article = Article(url=URL, headline="Meldung", body=[text])
+    return match(rule, build_view("zdf", ["new"], article, None)) is not None
+
+
+@SETTINGS
+@given(
+    term=st.sampled_from(TERMS),
+    words=st.lists(st.sampled_from(TEXT_WORDS), min_size=1, max_size=10),
+    foldings=st.lists(st.sampled_from(TEXT_FOLDINGS), max_size=3),
+    substring=st.booleans(),
+    data=st.data(),
+)
+def test_rule_matching_is_unchanged_by_case_and_diacritics_in_the_text(
+    term, words, foldings, substring, data
+) -> None:
+    text = " ".join(words)
+    changed = data.draw(case_changed(text))
+    for fold in foldings:
+        changed = fold(changed)
+    assert fires(term, text, substring) == fires(term, changed, substring), (text, changed)
+
+
+@SETTINGS
+@given(
+    term=st.sampled_from(TERMS),
+    words=st.lists(st.sampled_from(TEXT_WORDS), min_size=1, max_size=10),
+    spelled=st.booleans(),
+    data=st.data(),
+)
+def test_rule_matching_is_unchanged_by_how_the_term_is_cased_or_spelled(
+    term, words, spelled, data
+) -> None:
+    # A term's case never matters, nor ä written as ae (but "Gruenen" does not find "Grunen",
+    # which is why the text above keeps its umlauts here).
+    text = " ".join(words)
+    written = data.draw(case_changed(term))
+    written = umlauts_spelled_out(written) if spelled else written
+    written = written.replace("SS", "ss") if "ß" in term else written  # ẞ is rare; ss is not
+    assert fires(term, text, False) == fires(written, text, False), (term, written, text)
