@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test lint format clean install-service bench bench-memory bench-latency bench-datasette
+.PHONY: run demo test crash-test lint format clean install-service bench bench-memory bench-latency bench-datasette
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ install-service:
 ## make bench: speed against a plain trafilatura loop, 1,000 generated articles (tests/output/bench.json)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
+
+## make crash-test: the daemon SIGKILLed at 100 seeded random moments (CI runs 40)
+crash-test: $(STAMP)
+	NEWSMON_CRASH_KILLS=100 NEWSMON_CRASH_SEED=7 $(BIN)/pytest -s -p no:cacheprovider tests/test_crash.py -k sigkill
 
 ## make bench-memory: resident memory over 300 daemon cycles, CPU per idle cycle
 bench-memory: $(STAMP)

@@ -49,6 +49,7 @@ def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, 
     if version_id is None or not rules:
         return []
     article = store.version_article(db["versions"].get(version_id))
+    article.url = db["articles"].get(change["article_id"])["url"]  # named if a regex times out
     diff = Diff.from_json(change["ops"]) if change["ops"] else None
     categories = json.loads(change["categories"])
     view = build_view(

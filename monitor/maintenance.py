@@ -33,7 +33,7 @@ def maintain(config: Config, now: datetime | None = None) -> dict[str, int]:
                 {"cutoff": cutoff, "keep": retention.raw_keep},
             )
             pruned = cursor.rowcount
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.checkpoint()  # bounded: a long Datasette reader must not hold every writer up
         db.execute("PRAGMA optimize")
     finally:
         db.close()

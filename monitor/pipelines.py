@@ -17,7 +17,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from monitor import store
-from monitor.errors import ExtractionError
+from monitor.errors import ExtractionError, StoreError
 from monitor.items import Article, Page
 from monitor.rules import build_view, match
 from monitor.text import normalize
@@ -119,10 +119,14 @@ class StorePipeline(_Stage):
             self._refuse_suspect_short(page)
         db = self.spider.db
         revisit = self.crawler.settings.get("NEWSMON_REVISIT")
-        with db.atomic():  # the page and its next check: one commit, not two
-            outcome = store.record_page(db, page)
-            if outcome.article_id is not None and revisit is not None:
-                store.schedule_next(db, outcome.article_id, revisit)
+        try:
+            with db.atomic():  # the page and its next check: one commit, not two
+                outcome = store.record_page(db, page)
+                if outcome.article_id is not None and revisit is not None:
+                    store.schedule_next(db, outcome.article_id, revisit)
+        except StoreError as exc:  # a storage fault (store.FAULTS has it for the daemon and CLI)
+            self.crawler.stats.inc_value("newsmon/errors")
+            raise self.drop("store_failed", page, str(exc)) from None
         stats = self.crawler.stats
         stats.inc_value(f"newsmon/{outcome.kind}")
         if outcome.change_id is not None:
