@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +19,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from monitor.dbfaults import FAULTS, fault
+from monitor.dbfaults import DatabaseFault as DatabaseFault  # re-exported for store users
 from monitor.diff import Diff, diff_articles
 from monitor.errors import StoreError
 from monitor.items import Article, Entry, Page
@@ -40,100 +40,6 @@ def iso(moment: datetime) -> str:
 
 BUSY_TIMEOUT_MS = 10000  # how long a writer waits for another one's lock before it gives up
 IMPATIENT_MS = 100  # the same while the lock is stuck: a writer has waited BUSY_TIMEOUT_MS in vain
-
-# SQLite's primary result codes that mean the storage is at fault, not the statement: what a
-# person reads, and what to do about it. Any other error (a constraint, a bug) passes unchanged.
-_RETRY = "what is stored is intact, and the next crawl tries again"
-_FAULTS = {
-    sqlite3.SQLITE_BUSY: (
-        "locked",
-        "another process held the write lock longer than the busy timeout (a long write, a "
-        f"VACUUM, a sqlite3 shell with an open transaction); {_RETRY}",
-    ),
-    sqlite3.SQLITE_FULL: ("disk full", f"free space on its filesystem; {_RETRY}"),
-    sqlite3.SQLITE_READONLY: (
-        "read-only",
-        "make the file, its directory and its -wal and -shm files writable for the user "
-        f"newsmon runs as (and the filesystem read-write); {_RETRY}",
-    ),
-    sqlite3.SQLITE_IOERR: (
-        "write failed",
-        f"check its disk: disk full, over quota or failing (see dmesg); {_RETRY}",
-    ),
-    sqlite3.SQLITE_CORRUPT: (
-        "corrupt",
-        "stop newsmon, keep a copy of the file, then restore a backup or rebuild it with "
-        "`sqlite3 FILE .recover`",
-    ),
-    sqlite3.SQLITE_NOTADB: ("not a database", "point [newsmon] database (or --db) at newsmon's"),
-    sqlite3.SQLITE_CANTOPEN: (
-        "cannot open",
-        "check that its directory exists and is writable for the user newsmon runs as (and "
-        f"that its filesystem is not read-only); {_RETRY}",
-    ),
-    sqlite3.SQLITE_PERM: ("permission denied", "check the file's owner and permissions"),
-}
-_FAULTS[sqlite3.SQLITE_LOCKED] = _FAULTS[sqlite3.SQLITE_BUSY]
-
-
-class DatabaseFault(StoreError, sqlite3.OperationalError):
-    """The storage failed (locked, disk full, read-only, ...): the file, what, and what to do.
-
-    Also an OperationalError, so code that handles SQLite's own errors (sqlite-utils probing
-    what the library supports) still does. The message holds no secret: it is a path and
-    SQLite's own words.
-    """
-
-    def __init__(self, path: Path, kind: str, detail: str, remedy: str) -> None:
-        super().__init__(f"{path}: {kind}: {detail}; {remedy}")
-        self.path = path
-        self.kind = kind
-
-
-def fault(path: str | Path, exc: BaseException) -> DatabaseFault | None:
-    """`exc` as a DatabaseFault when it is a storage fault of the database at `path`."""
-    if isinstance(exc, DatabaseFault):
-        return exc
-    code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary == sqlite3.SQLITE_IOERR and _no_room(Path(path)):
-        primary = sqlite3.SQLITE_FULL  # SQLite says "disk I/O error" for some writes to a full disk
-    known = _FAULTS.get(primary)
-    if known is None:
-        return None
-    return DatabaseFault(Path(path), known[0], str(exc), known[1])
-
-
-def _no_room(path: Path) -> bool:
-    """Whether the filesystem of `path` has less than a megabyte left."""
-    try:
-        stat = os.statvfs(path.parent)
-    except OSError:
-        return False
-    return stat.f_bavail * stat.f_frsize < 2**20
-
-
-class FaultLog:
-    """The storage faults this process met. A fault inside a Scrapy pipeline ends as a line in
-    Scrapy's log (hidden without --verbose) and a lost item; the daemon and `newsmon crawl`
-    look here to tell whether a crawl lost writes, and to say so."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.last: DatabaseFault | None = None
-        # A writer waited BUSY_TIMEOUT_MS in vain: until a transaction commits again, every
-        # connection of the process waits only IMPATIENT_MS (see _Database).
-        self.stuck = False
-        self._lock = threading.Lock()
-
-    def add(self, found: DatabaseFault) -> None:
-        with self._lock:
-            self.count += 1
-            self.last = found
-            self.stuck = self.stuck or found.kind == "locked"
-
-
-FAULTS = FaultLog()
 
 
 class _Database(Database):
@@ -534,22 +440,10 @@ def _streamed(db: Database, page: Page) -> Outcome:
         != (normalize(known[e.key]["text"]), normalize(known[e.key]["headline"]))
     ]
     restored = row["status"] == "removed"
-    if not added and not edited and not restored:
-        _update(
-            db,
-            "articles",
-            row["id"],
-            {
-                "last_checked": now(),
-                "checks": row["checks"] + 1,
-                "etag": page.etag,
-                "last_modified": page.last_modified,
-                "raw_hash": page.raw_hash,
-                "kind": "liveblog",
-            },
-        )
+    if not added and not edited and not restored:  # reordered, pinned, teasers: a check
+        _update(db, "articles", row["id"], {"raw_hash": page.raw_hash, "kind": "liveblog"})
         _seen(db, row["id"], article.entries)
-        return Outcome("unchanged", row["id"], headline=row["headline"] or "", url=row["url"])
+        return _checked(db, page)
     current = row["current_version"]
     number = row["versions"] + 1
     version_id = _insert_version(db, row, number, page, article, page.raw_hash)
