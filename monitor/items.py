@@ -62,7 +62,7 @@ class Article:
     def seal(self) -> Article:
         """Remember the fingerprint of this finished article (computed in the worker that
         extracted it, so the main process does not hash the text again). Edit no field after."""
-        self.__dict__["_fingerprint"] = None
+        self.__dict__.pop("_fingerprint", None)  # hash the fields as they are now
         self.__dict__["_fingerprint"] = self.fingerprint()
         return self
 

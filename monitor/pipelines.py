@@ -19,7 +19,7 @@ from scrapy.exceptions import DropItem
 from monitor import store
 from monitor.errors import ExtractionError, StoreError
 from monitor.items import Article, Page
-from monitor.rules import build_view, match
+from monitor.rules import Rule, build_view, match
 from monitor.text import normalize
 from monitor.workers import prepare, run_async
 
@@ -81,6 +81,7 @@ class RelevancePipeline(_Stage):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self._pattern: re.Pattern[str] | None = None
+        self._topic_rules: list[Rule] | None = None
 
     def process_item(self, page: Page) -> Page:
         terms = self.spider.source.relevance
@@ -102,9 +103,11 @@ class RelevancePipeline(_Stage):
         """Whether any rule's terms match the article as a whole, whatever events it listens to
         (the corrections rule must see the articles it will later watch). A rule without terms
         names no topic and keeps nothing by itself."""
-        rules = [r for r in self.crawler.settings.get("NEWSMON_RULES") or [] if r.any or r.all]
+        if self._topic_rules is None:
+            rules = self.crawler.settings.get("NEWSMON_RULES") or []
+            self._topic_rules = [replace(r, events=["new"]) for r in rules if r.any or r.all]
         view = build_view(self.spider.source.name, ["new"], article, None, words_changed=10**6)
-        return any(match(replace(rule, events=["new"]), view) for rule in rules)
+        return any(match(rule, view) for rule in self._topic_rules)
 
 
 class StorePipeline(_Stage):

@@ -185,10 +185,15 @@ def validators(db: Database, url: str) -> dict[str, str]:
     if row is None and db["feeds"].exists():
         rows = list(db["feeds"].rows_where("url = ?", [normalize_url(url)], limit=1))
         row = rows[0] if rows else None
+    return conditional_headers(row) if row else {}
+
+
+def conditional_headers(row: dict) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from a stored row's etag and last_modified."""
     headers = {}
-    if row and row.get("etag"):
+    if row.get("etag"):
         headers["If-None-Match"] = row["etag"]
-    if row and row.get("last_modified"):
+    if row.get("last_modified"):
         headers["If-Modified-Since"] = row["last_modified"]
     return headers
 
@@ -454,42 +459,26 @@ def _streamed(db: Database, page: Page) -> Outcome:
             db, row, current, version_id, ["restored"], None, diff_text="Live blog is back online."
         )
         categories.append("restored")
-    for entry in added:
-        diff = _entry_diff(article.headline, None, entry)
+    found = [("entry", None, e) for e in added] + [
+        ("entry_edited", known[e.key], e) for e in edited
+    ]
+    for category, old, entry in found:
+        before = Entry(entry.key, old["published"], old["headline"], old["text"]) if old else None
         change_id = _insert_change(
             db,
             row,
             current,
             version_id,
-            ["entry"],
-            diff,
+            [category],
+            _entry_diff(article.headline, before, entry),
             headline=entry.headline or row["headline"],
         )
-        _remember_entries(db, row["id"], [entry], change_id)
-        categories.append("entry")
-    for entry in edited:
-        old = known[entry.key]
-        diff = _entry_diff(
-            article.headline,
-            Entry(entry.key, old["published"], old["headline"], old["text"]),
-            entry,
-        )
-        change_id = _insert_change(
-            db,
-            row,
-            current,
-            version_id,
-            ["entry_edited"],
-            diff,
-            headline=entry.headline or row["headline"],
-        )
-        _update(
-            db,
-            "entries",
-            old["id"],
-            {"text": entry.text, "headline": entry.headline, "edits": old["edits"] + 1},
-        )
-        categories.append("entry_edited")
+        if old is None:
+            _remember_entries(db, row["id"], [entry], change_id)
+        else:
+            edits = {"text": entry.text, "headline": entry.headline, "edits": old["edits"] + 1}
+            _update(db, "entries", old["id"], edits)
+        categories.append(category)
     _seen(db, row["id"], article.entries)
     _after_version(db, row, page, article, page.raw_hash, version_id, number)
     kind = "restored" if restored else "changed"

@@ -90,12 +90,6 @@ def shutdown() -> None:
         _pool = None
 
 
-async def extract_async(body: bytes, url: str, encoding: str | None, live: bool = False) -> Article:
-    """`extract_page` (an article, or a live blog with its entries) in a worker process, or in
-    this one when the pool is off."""
-    return await run_async(extract_page, body, url, encoding, live)
-
-
 def prepare(body: bytes, url: str, encoding: str | None, live: bool) -> tuple[Article, bytes]:
     """Everything a page needs before it is stored, done in one trip to a worker: the article
     and the raw page compressed for the versions table (zlib is the next biggest cost)."""

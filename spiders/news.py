@@ -115,14 +115,7 @@ class NewsSpider(scrapy.Spider):
                 self.db, self.source.name, limit=limit, everything=everything
             ):
                 live = row["kind"] == "liveblog"
-                headers = {
-                    name: row[key]
-                    for name, key in (
-                        ("If-None-Match", "etag"),
-                        ("If-Modified-Since", "last_modified"),
-                    )
-                    if row[key]
-                }
+                headers = store.conditional_headers(row)
                 yield self.article_request(row["url"], row["id"], live, headers)
 
     def _listing(self, url: str, callback: Any) -> scrapy.Request:
