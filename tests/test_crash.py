@@ -65,6 +65,14 @@ TARGETS = ("start-up", "crawl", "send", "any", "any")
 KILL_AFTER = (0.2, 4.5)  # seconds after the start, for "any"
 ANSWER_DELAY = 0.15  # seconds the endpoint takes to answer: a send is in flight that long
 
+FORKSERVER_EOF = re.compile(
+    r"Traceback \(most recent call last\):\n"
+    r"  File \"<string>\", line 1, in <module>\n"
+    r"  File \"[^\"]*/multiprocessing/forkserver\.py\", line \d+, in main\n"
+    r"(?:  .*\n)*?"
+    r"EOFError\n"
+)
+
 CONFIG = """
 [newsmon]
 database = "{db}"
@@ -337,7 +345,10 @@ def test_sigkill_at_random_moments_loses_no_version_and_no_alert(tmp_path):
     assert figures["kills"] == KILLS
     # The kills landed in more than one kind of moment: the draw is not degenerate.
     assert len(phases) >= 3, phases
-    assert "Traceback" not in log, log[log.index("Traceback") - 2000 :][:5000]
+    # Python's fork server prints this when the daemon is killed while handing it a job: the
+    # fork server's own complaint about its dead parent, not newsmon's. Any other traceback fails.
+    ours = FORKSERVER_EOF.sub("", log)
+    assert "Traceback" not in ours, ours[ours.index("Traceback") - 2000 :][:5000]
 
 
 def query(db: Path, sql: str) -> list[dict]:
