@@ -94,6 +94,7 @@ class Page:
     article: Article | None = None
     live: bool = False  # listed under a source's live_blogs: read it as a stream
     packed: bytes | None = field(default=None, repr=False)  # the body zlib-compressed, for storing
+    signature: str | None = None  # monitor.signature of the body, when it was computed
 
     @cached_property
     def raw_hash(self) -> str:

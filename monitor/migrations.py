@@ -212,3 +212,10 @@ def m004_dispatch_lease(db: Database) -> None:
         {"name": str, "owner": str, "host": str, "pid": int, "since": str, "until": str},
         pk="name",
     )
+
+
+@migrations()
+def m005_page_signature(db: Database) -> None:
+    # The last fetched page's signature (monitor.signature): a page whose bytes change on every
+    # request but whose signature does not is checked without extracting it.
+    db["articles"].add_column("signature", str)

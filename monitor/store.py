@@ -244,7 +244,7 @@ def record_page(db: Database, page: Page) -> Outcome:
             return _not_modified(db, page)
         if page.status in (404, 410):
             return _gone(db, page)
-        if page.article is None:  # same bytes as the stored fetch: nothing to extract
+        if page.article is None:  # same bytes or signature as the stored fetch: not extracted
             return _checked(db, page)
         if page.article.entries:
             return _streamed(db, page)
@@ -295,17 +295,17 @@ def _checked(db: Database, page: Page) -> Outcome:
     row = _known(db, page)
     if row is None:
         return Outcome("unchanged", url=page.url)
-    _update(
-        db,
-        "articles",
-        row["id"],
-        {
-            "last_checked": now(),
-            "checks": row["checks"] + 1,
-            "etag": page.etag,
-            "last_modified": page.last_modified,
-        },
-    )
+    fields = {
+        "last_checked": now(),
+        "checks": row["checks"] + 1,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+    }
+    if page.body:  # the bytes just checked: the next same-bytes test compares with them
+        fields["raw_hash"] = page.raw_hash
+    if page.signature:
+        fields["signature"] = page.signature
+    _update(db, "articles", row["id"], fields)
     return Outcome("unchanged", row["id"], headline=row["headline"] or "", url=row["url"])
 
 
@@ -379,6 +379,7 @@ def _fetched(db: Database, page: Page) -> Outcome:
         "etag": page.etag,
         "last_modified": page.last_modified,
         "raw_hash": raw_hash,
+        "signature": page.signature,
         "status": "live",
     }
     if current is not None and current["fingerprint"] == article.fingerprint():
@@ -446,7 +447,7 @@ def _streamed(db: Database, page: Page) -> Outcome:
     ]
     restored = row["status"] == "removed"
     if not added and not edited and not restored:  # reordered, pinned, teasers: a check
-        _update(db, "articles", row["id"], {"raw_hash": page.raw_hash, "kind": "liveblog"})
+        _update(db, "articles", row["id"], {"kind": "liveblog"})
         _seen(db, row["id"], article.entries)
         return _checked(db, page)
     current = row["current_version"]
@@ -546,6 +547,7 @@ def _after_version(
             "etag": page.etag,
             "last_modified": page.last_modified,
             "raw_hash": raw_hash,
+            "signature": page.signature,
             "status": "live",
             "checks": (row["checks"] or 0) + 1,
         },

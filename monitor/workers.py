@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from monitor.items import Article
 from monitor.liveblog import extract_page
+from monitor.signature import signature
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -90,11 +91,26 @@ def shutdown() -> None:
         _pool = None
 
 
-def prepare(body: bytes, url: str, encoding: str | None, live: bool) -> tuple[Article, bytes]:
-    """Everything a page needs before it is stored, done in one trip to a worker: the article
-    and the raw page compressed for the versions table (zlib is the next biggest cost)."""
+def prepare(
+    body: bytes,
+    url: str,
+    encoding: str | None,
+    live: bool,
+    known: str | None = None,
+    sign: bool = True,
+) -> tuple[Article | None, bytes | None, str | None]:
+    """Everything a page needs before it is stored, done in one trip to a worker: the article,
+    the raw page compressed for the versions table (zlib is the next biggest cost) and the
+    page's signature (when `sign`, or to compare with `known`).
+
+    A page whose signature equals `known`, the stored fetch's, would extract to the same
+    article: it is not extracted, and the article comes back as None.
+    """
+    found = signature(body, url, encoding) if sign or known else None
+    if known is not None and found == known:
+        return None, None, found
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
-    return extract_page(body, url, encoding, live).seal(), zlib.compress(body, 1)
+    return extract_page(body, url, encoding, live).seal(), zlib.compress(body, 1), found
 
 
 async def run_async(func: Callable[..., T], *args: Any) -> T:
