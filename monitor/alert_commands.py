@@ -69,7 +69,7 @@ def rules_test(
         version_id = change["to_version"] or change["from_version"]
         if version_id is None:
             continue
-        article = store.version_article(db["versions"].get(version_id))
+        article = store.version_article(store.version_row(db, version_id))
         diff = Diff.from_json(change["ops"]) if change["ops"] else None
         view = build_view(
             change["source"],

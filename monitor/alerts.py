@@ -38,7 +38,7 @@ def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
             for rule, terms in _matches(db, config.rules, change):
                 for tag in rule.notify:
                     created += _insert_alert(db, config, rule, change, tag, terms, now)
-            db["changes"].update(change["id"], {"evaluated_at": iso(now)})
+            db.execute("update changes set evaluated_at = ? where id = ?", [iso(now), change["id"]])
     if created:
         logger.info("%d alert(s) from %d change(s)", created, len(pending))
     return created
@@ -48,8 +48,9 @@ def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, 
     version_id = change["to_version"] or change["from_version"]
     if version_id is None or not rules:
         return []
-    article = store.version_article(db["versions"].get(version_id))
-    article.url = db["articles"].get(change["article_id"])["url"]  # named if a regex times out
+    article = store.version_article(store.version_row(db, version_id))
+    url = db.execute("select url from articles where id = ?", [change["article_id"]]).fetchone()
+    article.url = url[0]  # named if a regex times out
     diff = Diff.from_json(change["ops"]) if change["ops"] else None
     categories = json.loads(change["categories"])
     view = build_view(
@@ -154,7 +155,7 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
     change = db["changes"].get(alert["change_id"])
     article = db["articles"].get(alert["article_id"])
     version_id = change["to_version"] or change["from_version"]
-    version = db["versions"].get(version_id) if version_id else {}
+    version = store.version_row(db, version_id) or {}
     return AlertContent(
         source=change["source"],
         categories=json.loads(change["categories"]),

@@ -117,33 +117,86 @@ class RelevancePipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Write the outcome to SQLite (one transaction per page) and count it."""
+    """Write the outcome to SQLite and count it: the pages of a batch in one transaction.
+
+    A batch is written when it holds BATCH_PAGES pages or BATCH_BYTES of fetched pages (the raw
+    page is stored with its version), BATCH_SECONDS after its first page, and when the spider
+    closes. The transaction opens and closes within one call, so crawls on other connections
+    never wait for a batch across turns of the event loop. A page fetched but not yet written
+    when the process dies is fetched again by the next crawl (its article is still due, and
+    listings are read again after a restart: monitor.recovery).
+    """
+
+    BATCH_PAGES = 50
+    BATCH_BYTES = 2_000_000
+    BATCH_SECONDS = 0.5
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self.started = datetime.now(UTC)
+        self.pending: list[Page] = []
+        self.pending_bytes = 0
+        self.timer: Any = None
 
     def process_item(self, page: Page) -> Page:
         if page.article is not None and page.article_id is not None:
             self._refuse_suspect_short(page)
+        self.pending.append(page)
+        self.pending_bytes += len(page.body)
+        if len(self.pending) >= self.BATCH_PAGES or self.pending_bytes >= self.BATCH_BYTES:
+            self.flush()
+        elif self.timer is None:
+            from twisted.internet import reactor  # here: importing it first would install one
+
+            self.timer = reactor.callLater(self.BATCH_SECONDS, self.flush)
+        return page
+
+    def flush(self) -> None:
+        """Write the waiting pages: one transaction for all, or page by page if that fails, so
+        one page that cannot be stored costs only itself."""
+        if self.timer is not None and self.timer.active():
+            self.timer.cancel()
+        self.timer = None
+        pages, self.pending, self.pending_bytes = self.pending, [], 0
+        if not pages:
+            return
         db = self.spider.db
-        revisit = self.crawler.settings.get("NEWSMON_REVISIT")
         try:
-            with db.atomic():  # the page and its next check: one commit, not two
-                outcome = store.record_page(db, page)
-                if outcome.article_id is not None and revisit is not None:
-                    store.schedule_next(db, outcome.article_id, revisit)
+            with db.atomic():
+                outcomes = [self._record(db, page) for page in pages]
+        except Exception:
+            outcomes = [self._record_alone(db, page) for page in pages]
+        for page, outcome in zip(pages, outcomes, strict=True):
+            if outcome is not None:
+                self._count(outcome)
+            page.body = page.packed = b""  # stored; do not keep it in memory or in item logs
+
+    def _record(self, db: store.Database, page: Page) -> store.Outcome:
+        outcome = store.record_page(db, page)
+        revisit = self.crawler.settings.get("NEWSMON_REVISIT")
+        if outcome.article_id is not None and revisit is not None:
+            store.schedule_next(db, outcome.article_id, revisit)
+        return outcome
+
+    def _record_alone(self, db: store.Database, page: Page) -> store.Outcome | None:
+        try:
+            with db.atomic():  # the page and its next check: one commit
+                return self._record(db, page)
         except StoreError as exc:  # a storage fault (store.FAULTS has it for the daemon and CLI)
             self.crawler.stats.inc_value("newsmon/errors")
-            raise self.drop("store_failed", page, str(exc)) from None
-        stats = self.crawler.stats
-        stats.inc_value(f"newsmon/{outcome.kind}")
+            self.drop("store_failed", page, str(exc))
+        except Exception as exc:  # a page the store cannot take must not take the batch with it
+            self.crawler.stats.inc_value("newsmon/errors")
+            self.drop("store_failed", page, f"{type(exc).__name__}: {exc}")
+            logger.debug("store failure for %s", page.url, exc_info=True)
+        return None
+
+    def _count(self, outcome: store.Outcome) -> None:
+        self.crawler.stats.inc_value(f"newsmon/{outcome.kind}")
         if outcome.change_id is not None:
             logger.info("%s %s: %s", outcome.kind, outcome.url, ", ".join(outcome.categories))
             # The CLI and the demo print changes as they are found.
             self.crawler.signals.send_catch_log(signal=change_found, outcome=outcome)
-        page.body = page.packed = b""  # stored; do not keep it in memory or in item logs
-        return page
 
     def _refuse_suspect_short(self, page: Page) -> None:
         """A page far shorter than the stored article: a bot wall or broken markup, not an edit."""
@@ -156,6 +209,7 @@ class StorePipeline(_Stage):
             )
 
     def close_spider(self) -> None:
+        self.flush()
         spider = self.spider
         run = run_summary(
             self.crawler.stats.get_stats(), spider.source.name, spider.run_id, self.started

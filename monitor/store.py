@@ -168,24 +168,25 @@ def article_key(page: Page) -> str:
 def lookup(db: Database, url: str) -> dict | None:
     """The article a URL (canonical or any alias) belongs to."""
     key = normalize_url(url)
-    rows = list(
-        db.query(
-            "select a.* from articles a where a.url = :key "
-            "union select a.* from articles a join article_urls u on u.article_id = a.id "
-            "where u.url = :key limit 1",
-            {"key": key},
-        )
+    cursor = db.execute(
+        "select a.* from articles a where a.url = :key "
+        "union all select a.* from articles a join article_urls u on u.article_id = a.id "
+        "where u.url = :key limit 1",
+        {"key": key},
     )
-    return rows[0] if rows else None
+    found = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], found, strict=True)) if found else None
 
 
 def validators(db: Database, url: str) -> dict[str, str]:
     """Conditional-request headers for a URL we fetched before (articles and feeds)."""
     row = lookup(db, url)
-    if row is None and db["feeds"].exists():
-        rows = list(db["feeds"].rows_where("url = ?", [normalize_url(url)], limit=1))
-        row = rows[0] if rows else None
-    return conditional_headers(row) if row else {}
+    if row is None:
+        cursor = db.execute(
+            "select etag, last_modified from feeds where url = ?", [normalize_url(url)]
+        )
+        row = dict(zip(("etag", "last_modified"), cursor.fetchone() or (None, None), strict=True))
+    return conditional_headers(row)
 
 
 def conditional_headers(row: dict) -> dict[str, str]:
@@ -371,7 +372,7 @@ def _fetched(db: Database, page: Page) -> Outcome:
         return Outcome("new", row["id"], change_id, ["new"], headline=article.headline, url=key)
 
     _alias(db, row["id"], page)
-    current = _row(db, "versions", row["current_version"]) if row["current_version"] else None
+    current = version_row(db, row["current_version"])
     restored = row["status"] == "removed"
     fields: dict[str, Any] = {
         "last_checked": now(),
@@ -650,8 +651,24 @@ def current_words(db: Database, page: Page) -> int:
     row = _known(db, page)
     if row is None or not row["current_version"]:
         return 0
-    version = db["versions"].get(row["current_version"])
+    version = version_row(db, row["current_version"]) or {}
     return len(f"{version['lead'] or ''} {version['body'] or ''}".split())
+
+
+# Every column of versions but raw_html: the blob is the bulk of the row and rarely needed.
+_VERSION_TEXT = (
+    "id, article_id, number, fetched_at, fingerprint, headline, kicker, lead, body, byline, "
+    "published, modified, language, canonical_url, noise, http_status, raw_hash, raw_size"
+)
+
+
+def version_row(db: Database, version_id: int | None) -> dict | None:
+    """A version's row without its raw HTML; None when there is no such version."""
+    if not version_id:
+        return None
+    cursor = db.execute(f"select {_VERSION_TEXT} from versions where id = ?", [version_id])
+    found = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], found, strict=True)) if found else None
 
 
 def version_article(row: dict) -> Article:

@@ -45,7 +45,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from common import cpu_seconds, peak_rss_mb, pss_mb, reset_peak_rss, rss_mb  # noqa: E402
+from common import (  # noqa: E402
+    cpu_seconds,
+    peak_rss_mb,
+    peaks_by_process,
+    pss_mb,
+    reset_peak_rss,
+    rss_mb,
+)
 
 CASES = ("cold", "recheck", "edited")
 LISTINGS = ("/zdf/news-sitemap.xml", "/tagesschau/news-sitemap.xml", "/world/rss.xml")
@@ -108,6 +115,7 @@ class Measure:
     sampled_rss_mb: float = 0.0  # the most the tree held at once, sampled by the parent
     sampled_pss_mb: float = 0.0
     counts: dict = field(default_factory=dict)
+    peaks: dict = field(default_factory=dict)  # each process's peak RSS (MB), by "pid role"
 
     @property
     def pages_per_s(self) -> float:
@@ -146,6 +154,7 @@ class Meter:
             wall_s=round(time.monotonic() - self.wall, 3),
             cpu_s=round(cpu_seconds() - self.cpu, 3),
             peak_rss_mb=round(peak_rss_mb(), 1),
+            peaks=peaks_by_process(),
             server_cpu_s=round(cpu_seconds(self.server_pid) - self.server, 3),
             main_cpu_s=round(_own_cpu() - self.main, 3),
             started=self.started,
@@ -320,13 +329,14 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
 
 
 def count_extractions(pipelines) -> dict:
-    """Count the pages that reach the extractor (the rest were 304s or same-bytes skips)."""
+    """Count the pages that were extracted (the rest were 304s, same bytes or same signature)."""
     counter = {"n": 0}
     original = pipelines.run_async
 
     async def counting(*args, **kwargs):
-        counter["n"] += 1
-        return await original(*args, **kwargs)
+        article, *_ = result = await original(*args, **kwargs)
+        counter["n"] += article is not None
+        return result
 
     pipelines.run_async = counting
     return counter
@@ -643,7 +653,7 @@ def parent(args: argparse.Namespace) -> int:
             f"newsmon {m.case}: main process {m.main_cpu_s:.1f} CPU s "
             f"({100 * m.main_cpu_s / m.wall_s:.0f} % of its wall time), workers "
             f"{m.cpu_s - m.main_cpu_s:.1f}; {c['requests']} requests, {c['not_modified']} answered 304, "
-            f"{c['extracted']} extracted (the rest skipped as same bytes or 304), "
+            f"{c['extracted']} extracted (the rest: 304, same bytes or same signature), "
             f"{c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
             f"{c['errors']} errors, dropped {c['dropped'] or 'none'}"
         )
@@ -659,6 +669,7 @@ def parent(args: argparse.Namespace) -> int:
             f"{side} cold memory: sum of per-process peaks {m.peak_rss_mb:.0f} MB; sampled every "
             f"0.1 s: at most {m.sampled_rss_mb:.0f} MB RSS, {m.sampled_pss_mb:.0f} MB PSS at once"
         )
+        print("  per process: " + ", ".join(f"{k} {v:.0f}" for k, v in m.peaks.items()))
     checks = acceptance(newsmon, baseline)
     print("\nacceptance:")
     for text, ok in checks:

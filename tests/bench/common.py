@@ -62,6 +62,29 @@ def peak_rss_mb(pid: int | None = None) -> float:
     return sum(_status_kb(each, "VmHWM:") for each in tree(pid)) / 1024
 
 
+def peaks_by_process(pid: int | None = None) -> dict[str, float]:
+    """Each process's peak resident memory (VmHWM) in MB, by "pid role" (what it runs)."""
+    peaks = {}
+    for each in tree(pid):
+        try:
+            argv = Path(f"/proc/{each}/cmdline").read_bytes().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        command = b" ".join(argv).decode(errors="replace")
+        role = next(
+            (name for key, name in _ROLES if key in command),
+            "main" if each == tree(pid)[0] else "?",
+        )
+        peaks[f"{each} {role}"] = round(_status_kb(each, "VmHWM:") / 1024, 1)
+    return peaks
+
+
+_ROLES = [
+    ("forkserver import main", "fork server or worker"),
+    ("resource_tracker", "resource tracker"),
+]
+
+
 def reset_peak_rss(pid: int | None = None) -> None:
     """Start a new peak: VmHWM of every process in the tree drops to its current RSS (Linux 4.0+)."""
     for each in tree(pid):
