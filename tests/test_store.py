@@ -151,3 +151,59 @@ def test_an_unopenable_database_path_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(store.StoreError, match="cannot open the database"):
         store.open_db(blocker / "monitor.db")
+
+
+# --- the store pipeline's batches ------------------------------------------------------------
+def pipeline(db):
+    from types import SimpleNamespace
+
+    from scrapy.utils.reactor import install_reactor
+    from scrapy.utils.test import get_crawler
+
+    from monitor.pipelines import StorePipeline
+    from monitor.settings import TWISTED_REACTOR
+
+    install_reactor(TWISTED_REACTOR)  # the batch timer's, as in a crawl (not Twisted's default)
+    crawler = get_crawler(settings_dict={})
+    crawler.stats.open_spider()
+    crawler.spider = SimpleNamespace(db=db, source=SimpleNamespace(name="zdf"))
+    return StorePipeline(crawler), crawler.stats
+
+
+def numbered(n: int, **changes) -> Page:
+    url = f"https://www.zdfheute.de/politik/ausland/meldung-{n}-100.html"
+    return page(article(url=url, canonical_url=url, **changes), url=url)
+
+
+def test_pages_are_written_together_when_the_batch_is_full(db):
+    store_pipeline, stats = pipeline(db)
+    store_pipeline.BATCH_PAGES = 3
+    for n in range(2):
+        store_pipeline.process_item(numbered(n))
+    assert db.execute("select count(*) from articles").fetchone()[0] == 0
+    store_pipeline.process_item(numbered(2))
+    assert db.execute("select count(*) from articles").fetchone()[0] == 3
+    assert stats.get_value("newsmon/new") == 3
+    assert store_pipeline.timer is None and not store_pipeline.pending
+
+
+def test_a_page_the_store_cannot_take_costs_only_itself(db):
+    store_pipeline, stats = pipeline(db)
+    store_pipeline.BATCH_PAGES = 3
+    store_pipeline.process_item(numbered(0))
+    store_pipeline.process_item(numbered(1, body=[None]))  # cannot be joined into text
+    store_pipeline.process_item(numbered(2))
+    urls = [r[0] for r in db.execute("select url from articles order by id")]
+    assert [u.split("meldung-")[1] for u in urls] == ["0-100.html", "2-100.html"]
+    assert stats.get_value("newsmon/dropped/store_failed") == 1
+    assert stats.get_value("newsmon/new") == 2
+
+
+def test_a_page_waits_at_most_for_the_timer_or_the_spider_closing(db):
+    store_pipeline, stats = pipeline(db)
+    store_pipeline.process_item(numbered(0))
+    assert db.execute("select count(*) from articles").fetchone()[0] == 0
+    assert store_pipeline.timer.active()
+    store_pipeline.flush()  # what the timer and close_spider call
+    assert db.execute("select count(*) from articles").fetchone()[0] == 1
+    assert stats.get_value("newsmon/new") == 1 and store_pipeline.timer is None
