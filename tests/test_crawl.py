@@ -121,3 +121,18 @@ def test_scrapy_list_and_scrapy_crawl_work_from_the_project_root(site, db_path):
     assert crawled.returncode == 0, crawled.stderr[-2000:]
     stored = rows(db_path, "select count(*) as n from articles where source = 'zdf'")
     assert stored[0]["n"] == len(site.published_paths("zdf") + site.live_blog_paths("zdf"))
+
+
+def test_idle_connections_are_kept_for_every_request_that_can_be_in_flight():
+    from scrapy.utils.reactor import install_reactor
+    from scrapy.utils.test import get_crawler
+
+    from monitor.handler import HTTPHandler
+    from monitor.settings import DOWNLOAD_HANDLERS, TWISTED_REACTOR
+
+    install_reactor(TWISTED_REACTOR)
+    crawler = get_crawler(
+        settings_dict={"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    )
+    assert HTTPHandler(crawler)._pool.maxPersistentPerHost == 16
+    assert set(DOWNLOAD_HANDLERS.values()) == {"monitor.handler.HTTPHandler"}

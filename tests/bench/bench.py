@@ -116,6 +116,7 @@ class Measure:
     sampled_pss_mb: float = 0.0
     counts: dict = field(default_factory=dict)
     peaks: dict = field(default_factory=dict)  # each process's peak RSS (MB), by "pid role"
+    connections: int = 0  # TCP connections the site accepted: keep-alive reuse shows as few
 
     @property
     def pages_per_s(self) -> float:
@@ -136,8 +137,8 @@ class Measure:
 class Meter:
     """Wall, CPU and peak memory of this process tree, and the server's CPU, over one case."""
 
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pid: int, base: str) -> None:
+        self.server_pid, self.base = server_pid, base
 
     def start(self) -> None:
         reset_peak_rss()
@@ -146,6 +147,7 @@ class Meter:
         self.cpu = cpu_seconds()
         self.main = _own_cpu()
         self.server = cpu_seconds(self.server_pid)
+        self.connections = site_stats(self.base)["connections"]
 
     def stop(self, case: str, pages: int, counts: dict) -> Measure:
         return Measure(
@@ -157,6 +159,7 @@ class Meter:
             peaks=peaks_by_process(),
             server_cpu_s=round(cpu_seconds(self.server_pid) - self.server, 3),
             main_cpu_s=round(_own_cpu() - self.main, 3),
+            connections=site_stats(self.base)["connections"] - self.connections,
             started=self.started,
             ended=time.time(),
             counts=counts,
@@ -166,6 +169,11 @@ class Meter:
 def _own_cpu() -> float:
     times = os.times()
     return times.user + times.system
+
+
+def site_stats(base: str) -> dict:
+    with urllib.request.urlopen(f"{base}/_control/stats", timeout=60) as response:
+        return json.load(response)
 
 
 def control(base: str, action: str, share: float = 0.1) -> list[str]:
@@ -240,7 +248,7 @@ def run_baseline(args: argparse.Namespace) -> list[Measure]:
     import trafilatura
 
     trafilatura.extract("<html><body><p>warm up the imports and caches</p></body></html>")
-    meter = Meter(args.server_pid)
+    meter = Meter(args.server_pid, args.base)
     baseline = Baseline(args.base, Path(args.workdir) / "baseline.db")
     results = []
     for case in CASES:
@@ -281,7 +289,7 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
     config = load_config(config_path)
     configure_logging()
     extracted = count_extractions(pipelines)
-    meter = Meter(args.server_pid)
+    meter = Meter(args.server_pid, args.base)
     results: list[Measure] = []
 
     async def main() -> None:
@@ -502,7 +510,7 @@ def sample_memory(child: subprocess.Popen, every: float = 0.1) -> list[tuple[flo
 def table(newsmon: list[Measure], baseline: list[Measure]) -> str:
     lines = [
         f"{'case':<22}{'wall s':>8}{'CPU s':>8}{'pages/s':>9}{'CPU ms/p':>10}{'peak MB':>9}"
-        f"{'x pages/s':>11}{'x CPU':>8}{'server %':>10}"
+        f"{'x pages/s':>11}{'x CPU':>8}{'server %':>10}{'conns':>7}"
     ]
     base = {m.case: m for m in baseline}
     for side, rows in (("newsmon", newsmon), ("baseline", baseline)):
@@ -514,6 +522,7 @@ def table(newsmon: list[Measure], baseline: list[Measure]) -> str:
             lines.append(
                 f"{side + ' ' + m.case:<22}{m.wall_s:8.1f}{m.cpu_s:8.1f}{m.pages_per_s:9.1f}"
                 f"{m.cpu_ms_per_page:10.1f}{m.peak_rss_mb:9.0f}{speed:10.2f}x{cpu:7.2f}x{share:9.1f}%"
+                f"{m.connections:7d}"
             )
     return "\n".join(lines)
 
@@ -645,7 +654,7 @@ def parent(args: argparse.Namespace) -> int:
         "x pages/s, x CPU: newsmon / baseline in the same case. server %: the site's CPU as a "
         "share of one core during the case. CPU: the whole process tree (newsmon: main process, "
         "fork server, extraction workers). peak MB: sum of each process's peak RSS (VmHWM), an "
-        "upper bound."
+        "upper bound. conns: TCP connections the site accepted (keep-alive reuses them)."
     )
     for m in newsmon:
         c = m.counts

@@ -798,7 +798,7 @@ class BigSite:
         self.resources: dict[str, Resource] = {}
         self.lock = threading.Lock()
         self.counter = 0
-        self.stats = {"requests": 0, "not_modified": 0, "bytes": 0}
+        self.stats = {"requests": 0, "not_modified": 0, "bytes": 0, "connections": 0}
         self.edited: list[int] = []
         for story in self.stories:
             self.resources[story.path] = Resource.page(render(story, self.stories, base), story)
@@ -851,6 +851,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.site.lock:
+            self.server.site.stats["connections"] += 1  # keep-alive reuse shows as few
 
     def do_GET(self) -> None:
         site = self.server.site
