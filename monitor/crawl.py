@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from monitor import store
 from monitor.alerts import after_crawl
 from monitor.config import Config, Source
+from monitor.memory import release_large_buffers
 from monitor.settings import TWISTED_REACTOR, crawler_settings
 
 T = TypeVar("T")
@@ -36,6 +37,7 @@ def run_on_reactor(main: Callable[[], Awaitable[T]], signals: bool = True) -> T:
     install_reactor(TWISTED_REACTOR)
     from twisted.internet import reactor
 
+    release_large_buffers()  # the crawl passes thousands of large pages through this process
     outcome: dict[str, Any] = {}
 
     def done(result: Any) -> None:

@@ -22,8 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from monitor.items import Article
-from monitor.liveblog import extract_page
-from monitor.signature import signature
+from monitor.memory import release_large_buffers
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -52,7 +51,9 @@ def _warm(owner: int) -> None:
     alive; without this a SIGKILLed daemon would leave both behind, holding its pipes.
     """
     threading.Thread(target=_exit_with, args=(owner,), daemon=True).start()
-    import trafilatura  # noqa: F401
+    release_large_buffers()
+    import monitor.liveblog
+    import monitor.signature  # noqa: F401
 
 
 def _exit_with(owner: int) -> None:
@@ -106,6 +107,10 @@ def prepare(
     A page whose signature equals `known`, the stored fetch's, would extract to the same
     article: it is not extracted, and the article comes back as None.
     """
+    # Imported here: the crawling process never extracts itself and need not hold the extractor.
+    from monitor.liveblog import extract_page
+    from monitor.signature import signature
+
     found = signature(body, url, encoding) if sign or known else None
     if known is not None and found == known:
         return None, None, found
