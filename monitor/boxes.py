@@ -28,9 +28,12 @@ _CONSENT = re.compile(
 # Inline markup inside a line. A <span> is not among them: sites build boxes from spans.
 _INLINE = {"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "mark", "q", "s", "small", "strong"}
 _INLINE |= {"sub", "sup", "time", "u"}
+_LINE_PARTS = _INLINE | {"span"}  # what a line may be built of
 _TEXT_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "a", "td")
 
-_MEDIA_HINT = re.compile(r"\d:\d\d|verfügbar", re.IGNORECASE)  # cheap test before MEDIA_LINE
+# Cheap tests before MEDIA_LINE: a media line holds a duration ("3:37") or "verfügbar".
+_DURATION = re.compile(r"\d:\d\d")
+_AVAILABLE = re.compile("verfügbar", re.IGNORECASE)
 BOX_LIMIT = 700  # characters: a teaser or consent box is short; article sections are not
 _CAPTION_LIMIT = 300  # characters: a caption with its credit line
 _LABEL_LIMIT = 150  # characters: what may stand beside a list of links in its box (a title)
@@ -66,6 +69,19 @@ def _text_len(el: html.HtmlElement) -> int:
     return len(" ".join(el.text_content().split()))
 
 
+def _fits(text: str, limit: int) -> bool:
+    """Whether `text` with its spaces collapsed (as `_text_len` counts) is at most `limit` long.
+
+    Collapsing only shortens a text, and no start of a text collapses longer than the whole:
+    a long text is mostly settled by its start.
+    """
+    if len(text) <= limit:
+        return True
+    if len(" ".join(text[: 2 * limit].split())) > limit:
+        return False
+    return len(" ".join(text.split())) <= limit
+
+
 def _link_text_len(el: html.HtmlElement) -> int:
     return sum(_text_len(a) for a in el.iter("a"))
 
@@ -74,11 +90,12 @@ def media_boxes(root: html.HtmlElement, protected: set) -> list[html.HtmlElement
     """Boxes around embedded media: video teasers and pictures with their captions."""
     boxes = []
     for el in root.iter():
-        if not isinstance(el.tag, str) or el in protected:
+        tag = el.tag
+        if not isinstance(tag, str) or el in protected:
             continue
-        if el.tag in ("img", "picture"):
+        if tag in ("img", "picture"):
             box = _caption_box(el, protected)
-        elif el.text and _MEDIA_HINT.search(el.text) and MEDIA_LINE.search(_own_line(el)):
+        elif _could_be_media(el.text) and MEDIA_LINE.search(_own_line(el)):
             box = _teaser_box(el, protected)
         else:
             continue
@@ -87,11 +104,23 @@ def media_boxes(root: html.HtmlElement, protected: set) -> list[html.HtmlElement
     return boxes
 
 
+def _could_be_media(text: str | None) -> bool:
+    """Whether `text` holds a duration or "verfügbar"; a regular expression looks only at texts
+    with the colon or the "ü" they need."""
+    if not text:
+        return False
+    if ":" in text and _DURATION.search(text):
+        return True
+    return ("ü" in text or "Ü" in text) and _AVAILABLE.search(text) is not None
+
+
 def _own_line(el: html.HtmlElement) -> str:
     """The line a small element is part of: "02:57 Min. Verfügbar bis 06.05.2024" spans several."""
     parent = el.getparent()
-    if parent is not None and _text_len(parent) <= 120:
-        return normalize(parent.text_content())
+    if parent is not None:
+        line = parent.text_content()
+        if _fits(line, 120):
+            return normalize(line)
     own = normalize(el.text_content())
     return own if len(own) <= 120 else ""
 
@@ -150,7 +179,7 @@ def small_box(el: html.HtmlElement, protected: set, limit: int) -> html.HtmlElem
     for parent in el.iterancestors():
         if parent in protected or parent.tag in ("body", "main", "article"):
             break
-        if _text_len(parent) > limit:
+        if not _fits(parent.text_content(), limit):
             break
         box = parent
     return box
@@ -248,17 +277,18 @@ def is_prose_box(el: html.HtmlElement) -> bool:
 
 def is_noise_line(el: html.HtmlElement) -> bool:
     """A small element holding one line whose words mark it as noise (see `monitor.noise`)."""
-    if any(isinstance(c.tag, str) and c.tag not in _INLINE | {"span"} for c in el):
+    if any(isinstance(c.tag, str) and c.tag not in _LINE_PARTS for c in el):
         return False  # a box of lines: its lines are judged one by one
-    parent = el.getparent()
-    loose = (parent.text or "") + "".join(sib.tail or "" for sib in parent)
-    if parent.tag in _TEXT_BLOCKS or any(ch.isalnum() for ch in loose):
-        return False  # part of a sentence, not a line of its own
     text = el.text_content()
     if len(text) > 400:
         return False
     text = normalize(text)
-    return bool(text) and any(ch.isalnum() for ch in text) and is_noise(text)
+    if not (text and any(ch.isalnum() for ch in text) and is_noise(text)):
+        return False
+    # Last, as few lines are noise: the loose text around `el` costs a walk over its siblings.
+    parent = el.getparent()
+    loose = (parent.text or "") + "".join(sib.tail or "" for sib in parent)
+    return parent.tag not in _TEXT_BLOCKS and not any(ch.isalnum() for ch in loose)
 
 
 def is_title_box(box: html.HtmlElement, protected: set) -> bool:

@@ -3,7 +3,7 @@
 A pure function: no Scrapy, no database, no network. The steps, each in the
 module named for it:
 
-1. decode the bytes (here) and parse them with lxml;
+1. decode the bytes (`monitor.decode`) and parse them with lxml;
 2. read what the page says about itself: JSON-LD, meta tags (`monitor.pagemeta`);
 3. find the headline `<h1>` and split its kicker off (here);
 4. remove boxes that are not the article (`monitor.prune`);
@@ -20,21 +20,39 @@ from lxml import etree, html
 
 from monitor import body as bodylib
 from monitor import pagemeta
+from monitor.decode import decode_html
 from monitor.errors import ExtractionError
 from monitor.items import Article
 from monitor.prune import prune
 from monitor.text import normalize
 
-__all__ = ["ExtractionError", "decode_html", "extract"]
+__all__ = ["ExtractionError", "extract"]
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 # Magic numbers of formats that servers send as text/html by mistake.
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LEADING_SPACE = re.compile(rb"\s*")  # what bytes.lstrip() strips
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Control characters and U+FFFD: many of them mean binary data was decoded as text.
 _BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 _SEPARATORS = " :|-–—·•/»›,"
 _MIN_WORDS = 25  # below this, a page without article metadata is a stub, a gallery or an index
+
+# The classes lxml.html gives a page's nodes, looked up in C. lxml.html's parser asks a Python
+# method for a node's class whenever the node gets a Python object, thousands of times per
+# page (by us and by trafilatura, whose copies of the tree inherit the parser): 5 % of the
+# time extraction took. The classes are the same: lxml.html's own for form fields and labels,
+# `HtmlElement` for every other element.
+_ELEMENT_CLASSES = etree.ElementNamespaceClassLookup(
+    etree.ElementDefaultClassLookup(
+        element=html.HtmlElement,
+        comment=html.HtmlComment,
+        pi=html.HtmlProcessingInstruction,
+        entity=html.HtmlEntity,
+    )
+)
+_ELEMENT_CLASSES.get_namespace(None).update(
+    getattr(html.HtmlElementClassLookup, "_default_element_classes", {})  # lxml.html's own
+)
 
 
 def extract(html_doc: bytes | str, url: str, encoding: str | None = None) -> Article:
@@ -52,54 +70,18 @@ def extract(html_doc: bytes | str, url: str, encoding: str | None = None) -> Art
         raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from exc
 
 
-def decode_html(data: bytes, encoding: str | None = None) -> str:
-    """Bytes to text: UTF-8 when the bytes are UTF-8, else the declared charset, else cp1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        if err.start >= len(data) - 3:  # cut off inside the last character: a truncated body
-            return data.decode("utf-8", "replace")
-    text = data.decode("utf-8", "replace")
-    broken = text.count("\ufffd") - data.count("\ufffd".encode())
-    if len(_NON_ASCII.findall(text)) - broken >= 10 * broken:
-        return text  # UTF-8 with a few broken bytes: reading it as cp1252 would garble every umlaut
-    match = _META_CHARSET.search(data[:4096])
-    declared = [_codec(encoding), _codec(match.group(1).decode("ascii") if match else None)]
-    if declared[0] == "cp1252" and declared[1]:
-        declared.reverse()  # latin-1 is many servers' default header; the page's own meta knows
-    for codec in declared:
-        if codec and codec != "utf-8" and not _misread_cyrillic(data, codec):
-            return data.decode(codec, "replace")
-    if _misread_cyrillic(data, "cp1252"):
-        return data.decode("cp1251", "replace")
-    return data.decode("cp1252", "replace")
+def _decode(data: bytes, encoding: str | None) -> tuple[str, bytes | None]:
+    """`decode_html(data)`, and `data` itself when that is the text's UTF-8 already.
 
-
-def _misread_cyrillic(data: bytes, codec: str) -> bool:
-    """Whether `data` read as a Western codec turns into accented-letter soup that cp1251 reads
-    as Cyrillic: a Russian page declared (or defaulting to) Latin-1. German text has a few
-    umlauts among many ASCII letters; Cyrillic in cp1251 is almost all high bytes."""
-    if codec not in ("cp1252", "iso8859-15"):
-        return False
-    text = data.decode(codec, "replace")
-    high = sum(1 for ch in text if "\u00c0" <= ch <= "\u00ff")
-    letters = sum(1 for ch in text if ch.isalpha())
-    return letters > 0 and high > 0.3 * letters
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name.strip()).name
-    except LookupError:
-        return None
-    # Browsers read latin-1 labels as windows-1252 (the WHATWG encoding standard); so do we.
-    return "cp1252" if codec in ("iso8859-1", "latin-1", "ascii") else codec
+    Most pages are UTF-8 without a byte-order mark (or NUL bytes, which the text loses):
+    decode_html() reads them as UTF-8, and encoding the text again would give `data`.
+    """
+    if not data.startswith(_BOMS) and b"\x00" not in data:
+        try:
+            return data.decode("utf-8"), data
+        except UnicodeDecodeError:
+            pass
+    return decode_html(data, encoding), None
 
 
 def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
@@ -107,24 +89,30 @@ def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
         data = bytes(data)
     if not isinstance(data, (bytes, str)):
         raise ExtractionError(f"expected the page as bytes or str, not {type(data).__name__}")
+    utf8 = None  # the page as UTF-8 bytes, when `data` already is them
     if isinstance(data, bytes):
-        if not data.strip():
+        if not data or data.isspace():
             raise ExtractionError("empty page")
-        if data.lstrip().startswith(_BINARY_MAGIC) or b"\x00" in data[:1024]:
+        start = _LEADING_SPACE.match(data).end()
+        if data.startswith(_BINARY_MAGIC, start) or b"\x00" in data[:1024]:
             raise ExtractionError("binary content served as HTML")
-        text = decode_html(data, encoding)
+        text, utf8 = _decode(data, encoding)
     else:
         text = data
-    text = text.replace("\x00", "")
-    if not text.strip():
+    if utf8 is None:
+        text = text.replace("\x00", "")
+    if not text or text.isspace():
         raise ExtractionError("empty page")
     sample = text[:2048]
     if "<" not in text or len(_BINARY_CHARS.findall(sample)) > 0.05 * len(sample):
         raise ExtractionError("not HTML")
     # Hand lxml UTF-8 bytes and say so, so a stale <meta charset> cannot decode the text again.
-    parser = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "replace")
     try:
-        root = html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        root = html.document_fromstring(utf8, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from None
     if root is None or root.find("body") is None:
@@ -182,8 +170,10 @@ def _is_index(root: html.HtmlElement) -> bool:
         link = first if first.tag == "a" else None
         if first.tag in ("h2", "h3", "h4"):
             link = next(first.iter("a"), None)
+        if link is None or len(link.text_content().split()) < 3:
+            continue
         prose = sum(len(p.text_content()) for p in box.iter("p"))
-        if link is not None and len(link.text_content().split()) >= 3 and prose:
+        if prose:
             teasers += 1
             teaser_text += prose
     return teasers >= 3 and teaser_text >= 0.5 * total

@@ -18,8 +18,9 @@ import hashlib
 from lxml import html
 
 from monitor import pagemeta
+from monitor.decode import decode_html
 from monitor.errors import ExtractionError
-from monitor.extract import decode_html, extract
+from monitor.extract import extract
 from monitor.items import Article, Entry
 from monitor.text import normalize
 

@@ -13,7 +13,9 @@ The structural pass over the page (boxes, figures, teaser cards) is in
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 # A video teaser's date-and-duration line: "22.04.2024 | 3:37 min".
 TEASER_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\s*\|\s*\d{1,3}:\d{2}(?::\d{2})?\s*min\b")
@@ -35,8 +37,17 @@ BYLINE_LINE = re.compile(
 # A label that introduces a list of sources: "Quellen:".
 SOURCES_LABEL = re.compile(r"^(quellen?|sources?)\s*:?$", re.IGNORECASE)
 
-# Every pattern is anchored at the start and read as one alternation with re.match.
-_LINE_PATTERNS = [
+
+class _Scan(NamedTuple):
+    """A pattern that scans a line for a phrase (slow), with words every match of it holds."""
+
+    words: tuple[str, ...]  # lowercase ASCII
+    pattern: str
+
+
+# Every pattern is anchored at the start. The plain ones are read as one alternation with
+# re.match; a `_Scan` runs only on lines that hold one of its words.
+_LINE_PATTERNS: list[str | _Scan] = [
     # "Quelle: dpa, AFP" / "Quellen: …" / "Source: Reuters"
     r"^(quellen?|sources?|mit material von|material from)\s*:.{0,120}$",
     # "Über dieses Thema berichtete das ZDFheute journal am 22.04.2024 ab 21:45 Uhr."
@@ -45,9 +56,15 @@ _LINE_PATTERNS = [
     # "Dieses Thema im Programm: MDR THÜRINGEN - Das Radio | 28. April 2023 | 10:00 Uhr"
     r"^dieses thema im programm\s*:.{0,200}$",
     # "Aktuelle Meldungen zu … finden Sie jederzeit in unserem Liveblog:"
-    r"^.{0,200}\bin unserem (live-?blog|newsblog|liveticker|ticker)\b.{0,120}$",
-    r"^.{0,160}\b(finden sie|lesen sie|verfolgen sie|mehr dazu|alle (aktuellen )?(entwicklungen"
-    r"|news|informationen))\b.{0,80}\b(im|zum) (live-?blog|newsblog|liveticker|ticker)\b.{0,80}$",
+    _Scan(
+        ("in unserem",), r"^.{0,200}\bin unserem (live-?blog|newsblog|liveticker|ticker)\b.{0,120}$"
+    ),
+    _Scan(
+        ("blog", "ticker"),
+        r"^.{0,160}\b(finden sie|lesen sie|verfolgen sie|mehr dazu|alle (aktuellen )?"
+        r"(entwicklungen|news|informationen))\b.{0,80}\b(im|zum) "
+        r"(live-?blog|newsblog|liveticker|ticker)\b.{0,80}$",
+    ),
     r"^(live-?blog|liveticker|newsblog)$",
     # "Stand: 28.04.2023 12:00 Uhr", "Veröffentlicht am 13. Mai 2026 um 15:44", "Updated 3 May"
     r"^(stand|veröffentlicht|aktualisiert|erstellt|zuletzt aktualisiert|published|updated"
@@ -61,7 +78,7 @@ _LINE_PATTERNS = [
     r"^(lesezeit:?\s*)?\d+\s*(min\.?|minuten|minutes?)\s*(lesezeit|read|reading time)?$",
     # captions: "V.l.: Name, Name, aufgenommen am …", "… (Picture: PA)", "Foto: dpa", "© AFP"
     r"^(v\.\s?l\.|von links|from left)\b.{0,300}$",
-    r"^.{0,300}\baufgenommen am \d.{0,120}$",
+    _Scan(("aufgenommen am",), r"^.{0,300}\baufgenommen am \d.{0,120}$"),
     r"^.{0,300}\((picture|photo|image|bild|foto|credit)s?:[^)]{0,80}\)$",
     r"^(foto|fotos|bild|bilder|bildrechte|photo|image|archivbild|symbolbild|grafik)\s*:.{0,120}$",
     r"^(©|\(c\)|copyright\b).{0,200}$",
@@ -73,9 +90,12 @@ _LINE_PATTERNS = [
     r"|read more|more|related|see also|auch interessant)\s*[:›»|]\s*.{1,160}$",
     r"^mehr (zu[mr]?|über) \S+( \S+){0,3}$",
     # newsletter and app promos: the channel and a call to act, in one short line
-    r"^(?=.{0,400}$)(?=.*\b(newsletter|whats-?app|push-?(mitteilung|nachricht)|push alerts)).*"
-    r"\b(abonn|anmeld|sign(ing)? ?up|subscri|folg|follow|join|beitreten|postfach|inbox|kanal"
-    r"|channel|hier|here)",
+    _Scan(
+        ("newsletter", "whats", "push"),
+        r"^(?=.{0,400}$)(?=.*\b(newsletter|whats-?app|push-?(mitteilung|nachricht)|push alerts)).*"
+        r"\b(abonn|anmeld|sign(ing)? ?up|subscri|folg|follow|join|beitreten|postfach|inbox|kanal"
+        r"|channel|hier|here)",
+    ),
     r"^(folg(en sie|e|st du)|follow)\b.{0,120}\b(twitter|x|facebook|instagram|tiktok|threads"
     r"|bluesky|mastodon|linkedin|youtube|whats-?app|telegram|google news)\b.{0,80}$",
     r"^got a story\b.{0,200}$",
@@ -85,7 +105,9 @@ _LINE_PATTERNS = [
     r"^link (zu[mr]|to( the)?)\s+\S{0,40}[- ]?(inhalt|beitrag|post|video|tweet|content)$",
     # credit lines under the text: "Reporting by …; Editing by …", "… contributed to this report."
     r"^(with |additional )?(reporting|writing|editing) by\b[^.!?]{0,300}$",
-    r"^.{0,300}\bcontributed (reporting )?to this (report|story|article)\.?$",
+    _Scan(
+        ("contributed",), r"^.{0,300}\bcontributed (reporting )?to this (report|story|article)\.?$"
+    ),
     r"^(our|editorial) standards\s*:.{0,100}$",
     # an editor's initials or agency codes on a line of their own: "(dmk)", "(dpa/jbo)"
     r"^(?-i:\([a-zäöü]{2,6}(\s*[/,]\s*[a-zäöü]{2,6}){0,3}\))$",
@@ -95,7 +117,12 @@ _LINE_PATTERNS = [
     r"|artikel (teilen|anhören|merken)|zur merkliste|listen to (this )?article"
     r"|wie hat ihnen dieser artikel gefallen\??|durchschnittliche bewertung.{0,20})$",
 ]
-_LINE = re.compile("|".join(f"(?:{p})" for p in _LINE_PATTERNS), re.IGNORECASE)
+_LINE = re.compile(
+    "|".join(f"(?:{p})" for p in _LINE_PATTERNS if isinstance(p, str)), re.IGNORECASE
+)
+_SCANS = [
+    (p.words, re.compile(p.pattern, re.IGNORECASE)) for p in _LINE_PATTERNS if isinstance(p, _Scan)
+]
 
 # Appeals that end in a call to pay: "… Jetzt unterstützen", "… Support us". They can be long.
 _APPEAL = re.compile(
@@ -103,17 +130,37 @@ _APPEAL = re.compile(
     r"|support (us|our journalism)|donate now|subscribe now)\W*$",
     re.IGNORECASE,
 )
+_APPEAL_WORDS = ("jetzt", "support", "donate", "subscribe")  # one is in every match
+# The characters that match an ASCII letter case-blind but do not lowercase to it (İ, ı, ſ):
+# without them, a case-blind match of an ASCII word is in `text.lower()`.
+_CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
 
 
 def is_noise(text: str) -> bool:
     """True when a paragraph's words alone say it is not article text."""
+    # The pages of a site repeat their short noise lines; a long paragraph is judged quickly.
+    return _is_noise_short(text) if len(text) <= 600 else _is_noise(text)
+
+
+def _is_noise(text: str) -> bool:
     if not any(ch.isalnum() for ch in text):
         return True  # separators: "|", "___", "→"
-    if len(text) < 2000 and _APPEAL.search(text):
+    # Most lines hold none of the words the slow patterns need: looking for those is cheaper.
+    lowered = None if any(ch in text for ch in _CASE_ODDITIES) else text.lower()
+
+    def may_hold(words: tuple[str, ...]) -> bool:
+        return lowered is None or any(word in lowered for word in words)
+
+    if len(text) < 2000 and may_hold(_APPEAL_WORDS) and _APPEAL.search(text):
         return True
     if len(text) > 600:
         return False  # every other pattern describes a short line
-    return _LINE.match(text) is not None or TEASER_LINE.search(text) is not None
+    if _LINE.match(text) is not None or any(may_hold(w) and p.match(text) for w, p in _SCANS):
+        return True
+    return "|" in text and TEASER_LINE.search(text) is not None
+
+
+_is_noise_short = functools.lru_cache(maxsize=4096)(_is_noise)
 
 
 # A button or link label asking the reader to subscribe, join a channel or pay.

@@ -103,16 +103,15 @@ def read(root: html.HtmlElement, url: str) -> PageMeta:
             pm.descriptions.append(text)
     pm.article_body = _clean(art.get("articleBody"))
     pm.byline = _authors(art.get("author")) or _clean(pm.meta.get("author"))
+    # The page's <time> elements only when JSON-LD and meta tags name no date: finding them
+    # costs a search of the whole page.
     pm.published = _first_date(
         [art.get("datePublished"), art.get("dateCreated")]
         + [pm.meta.get(k) for k in _PUBLISHED_META]
-        + _time_values(root, "datePublished")
-    )
+    ) or _first_date(_time_values(root, "datePublished"))
     pm.modified = _first_date(
-        [art.get("dateModified")]
-        + [pm.meta.get(k) for k in _MODIFIED_META]
-        + _time_values(root, "dateModified", first=False)
-    )
+        [art.get("dateModified")] + [pm.meta.get(k) for k in _MODIFIED_META]
+    ) or _first_date(_time_values(root, "dateModified", first=False))
     pm.canonical_url = _canonical(root, url, pm.meta)
     pm.language = _language(root, art, pm.meta)
     publisher = art.get("publisher")

@@ -20,6 +20,7 @@ from monitor import store
 from monitor.errors import ExtractionError, StoreError
 from monitor.items import Article, Page
 from monitor.rules import Rule, build_view, match
+from monitor.signature import signature
 from monitor.text import normalize
 from monitor.workers import prepare, run_async
 
@@ -62,21 +63,25 @@ class ExtractPipeline(_Stage):
             return page
         if known and page.article_id is None:
             page.article_id = known["id"]  # found once here; the later stages need not look again
-        # A page that cannot answer 304 (no validators) may change bytes on every request, and a
-        # known page may be fetched again: their signatures spare later extractions.
         stored = known["signature"] if known and known["status"] == "live" else None
-        sign = known is not None or not (page.etag or page.last_modified)
+        if stored:  # checked here: cheaper than the trip to a worker, and mostly it matches
+            page.signature = signature(page.body, page.url, page.encoding)
+            if page.signature == stored:
+                self.crawler.stats.inc_value("newsmon/same_signature")
+                return page
+        # A page that cannot answer 304 (no validators) may change bytes on every request, and a
+        # known page is fetched again: their signatures spare later extractions.
+        sign = page.signature is None and (bool(known) or not (page.etag or page.last_modified))
         try:
-            page.article, page.packed, page.signature = await run_async(
-                prepare, page.body, page.url, page.encoding, page.live, stored, sign
+            page.article, page.packed, found = await run_async(
+                prepare, page.body, page.url, page.encoding, page.live, sign
             )
         except ExtractionError as exc:
             raise self.drop("extract_failed", page, str(exc)) from None
         except Exception as exc:  # a crashed worker must not turn into a silent loss
             self.crawler.stats.inc_value("newsmon/errors")
             raise self.drop("extract_crashed", page, f"{type(exc).__name__}: {exc}") from None
-        if page.article is None:
-            self.crawler.stats.inc_value("newsmon/same_signature")
+        page.signature = page.signature or found
         return page
 
 

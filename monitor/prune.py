@@ -48,7 +48,7 @@ _NOISE_TESTID = re.compile(
     r"|more-?(topic|stories|news|from)|read-?more",
     re.IGNORECASE,
 )
-_NAMING_ATTRS = ("data-testid", "data-component", "data-module", "data-aqa", "data-track-module")
+_NAMING_ATTRS = {"data-testid", "data-component", "data-module", "data-aqa", "data-track-module"}
 # Site chrome: removed without a trace in `Article.noise`.
 _CHROME_ROLES = {"navigation", "contentinfo", "dialog", "search", "menu", "menubar", "banner"}
 _CHROME_TAGS = ("nav", "footer", "dialog", "select", "template", "form")
@@ -69,11 +69,14 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
     has_region = next(root.iter("main", "article"), None) is not None
 
     def drop(el: html.HtmlElement, record: bool = True) -> bool:
-        if el in protected or not _attached(el, root):
+        if el in protected:
             return False
+        ancestors = list(el.iterancestors())
+        if not ancestors or ancestors[-1] is not root:
+            return False  # no longer in the page: inside a box removed before
         if _paragraph_text_len(el) > max(500, 0.3 * text_total):
             return False  # broken markup can put the whole article in an <aside>: keep the text
-        in_region = not has_region or any(a.tag in ("main", "article") for a in el.iterancestors())
+        in_region = not has_region or any(a.tag in ("main", "article") for a in ancestors)
         if record and in_region:
             noise.extend(block_texts(el))
         _remove_keep_tail(el)
@@ -106,20 +109,21 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
     stack = [root]
     while stack:
         el = stack.pop()
-        testid = " ".join(filter(None, map(el.get, _NAMING_ATTRS))) if el.attrib else ""
+        tag = el.tag
+        role, testid = _role_and_naming(el)
         dropped = False
-        if (el.get("role") or "").lower() in _CHROME_ROLES:
+        if role in _CHROME_ROLES:
             dropped = drop(el, record=False)
         elif testid and _NOISE_TESTID.search(testid):
             dropped = drop(el)
-        elif el.tag == "aside":
+        elif tag == "aside":
             if is_prose_box(el):
                 el.tag = "div"  # the content extractor drops every <aside>; this one is text
             else:
                 dropped = drop(el)
-        elif el.tag == "article" and keep is not None and links_away(el):
+        elif tag == "article" and keep is not None and links_away(el):
             dropped = drop(el)  # a teaser card for another article
-        elif el.tag in ("ul", "ol") and is_link_list(el):
+        elif tag in ("ul", "ol") and is_link_list(el):
             # Without <main>/<article> to tell them apart, link lists are mostly site menus.
             label, box = el.getprevious(), el.getparent()
             if label is not None and is_label(label):
@@ -127,17 +131,24 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
             dropped = drop(el, record=has_region)
             if dropped and is_title_box(box, protected):
                 drop(box, record=has_region)  # the box held the links and their title
-        elif el.tag in _LINE_TAGS and is_noise_line(el):
+        elif tag in _LINE_TAGS and is_noise_line(el):
             dropped = drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
         if not dropped:
-            stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))
+            stack.extend(el.iterchildren("*", reversed=True))
     return noise
 
 
-def _attached(el: html.HtmlElement, root: html.HtmlElement) -> bool:
-    """Still in the page: not inside a box removed before."""
-    ancestors = list(el.iterancestors())
-    return el is not root and bool(ancestors) and ancestors[-1] is root
+def _role_and_naming(el: html.HtmlElement) -> tuple[str, str]:
+    """The element's role, lowercased, and its naming attributes' values joined by spaces
+    (in the page's order: `_NOISE_TESTID` matches within one value, so the order is moot)."""
+    role = testid = ""
+    for name, value in el.items():  # one look at the few attributes, not six lookups
+        if name in _NAMING_ATTRS:
+            if value:
+                testid = f"{testid} {value}" if testid else value
+        elif name == "role":
+            role = value.lower()
+    return role, testid
 
 
 def _remove_keep_tail(el: html.HtmlElement) -> None:
@@ -163,12 +174,12 @@ def _paragraph_text_len(el: html.HtmlElement) -> int:
 def _repair(root: html.HtmlElement) -> None:
     _rewrite_quote_boxes(root)
     for el in list(root.iter("p", "span", "div", "i")):
-        if el.getparent() is None:
-            continue
         if el.tag == "p":
-            _join_initial(el)
-        elif not len(el) and not (el.text or "").strip():
-            _spacer_to_break(el)
+            _join_initial(el)  # only a spacer is ever removed here, and a <p> holds none
+        elif not len(el):
+            text = el.text
+            if (not text or text.isspace()) and el.getparent() is not None:
+                _spacer_to_break(el)
 
 
 def _rewrite_quote_boxes(root: html.HtmlElement) -> None:

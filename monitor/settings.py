@@ -46,9 +46,22 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.RetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "monitor.middlewares.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # no outlet needs a login
+}
+# Scrapy's memory watch only adds stats (the daemon's memory is systemd's to limit), and no
+# crawl exports a feed.
+EXTENSIONS = {
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
 }
 # A feed or sitemap of thousands of entries must not become thousands of requests.
-SPIDER_MIDDLEWARES = {"monitor.middlewares.ListingLimitMiddleware": 950}
+SPIDER_MIDDLEWARES = {
+    "monitor.middlewares.ListingLimitMiddleware": 950,
+    # Each spider middleware wraps every response's output in one more async generator; these
+    # do nothing for us: no depth limit, and no site needs to know which feed linked an article.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
 NEWSMON_MAX_LINKS_PER_LISTING = 1000  # article links followed per listing (0: no limit)
 
 # --- Failure handling -------------------------------------------------------

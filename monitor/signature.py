@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from monitor.extract import decode_html
+from monitor.decode import decode_html
 
 # An element's start and end tags; the name must end there (`<scripts>` is another element).
 _OPEN = {tag: re.compile(rf"<{tag}(?=[\s/>])([^>]*)>") for tag in ("script", "style")}

@@ -273,11 +273,12 @@ def _update(db: Database, table: str, row_id: int, values: dict) -> None:
 
 def _known(db: Database, page: Page) -> dict | None:
     if page.article_id is not None:
-        rows = list(db["articles"].rows_where("id = ?", [page.article_id], limit=1))
-        if rows:
-            return rows[0]
-    for url in (article_key(page), page.url, page.request_url):
-        if url and (row := lookup(db, url)):
+        cursor = db.execute("select * from articles where id = ?", [page.article_id])
+        if found := cursor.fetchone():
+            return dict(zip([c[0] for c in cursor.description], found, strict=True))
+    urls = (article_key(page), page.url, page.request_url)
+    for key in dict.fromkeys(normalize_url(url) for url in urls if url):  # mostly one URL
+        if row := lookup(db, key):
             return row
     return None
 

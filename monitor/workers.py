@@ -93,27 +93,16 @@ def shutdown() -> None:
 
 
 def prepare(
-    body: bytes,
-    url: str,
-    encoding: str | None,
-    live: bool,
-    known: str | None = None,
-    sign: bool = True,
-) -> tuple[Article | None, bytes | None, str | None]:
+    body: bytes, url: str, encoding: str | None, live: bool, sign: bool = False
+) -> tuple[Article, bytes, str | None]:
     """Everything a page needs before it is stored, done in one trip to a worker: the article,
-    the raw page compressed for the versions table (zlib is the next biggest cost) and the
-    page's signature (when `sign`, or to compare with `known`).
-
-    A page whose signature equals `known`, the stored fetch's, would extract to the same
-    article: it is not extracted, and the article comes back as None.
-    """
+    the raw page compressed for the versions table (zlib is the next biggest cost) and, when
+    `sign`, the page's signature (monitor.signature)."""
     # Imported here: the crawling process never extracts itself and need not hold the extractor.
     from monitor.liveblog import extract_page
     from monitor.signature import signature
 
-    found = signature(body, url, encoding) if sign or known else None
-    if known is not None and found == known:
-        return None, None, found
+    found = signature(body, url, encoding) if sign else None
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
     return extract_page(body, url, encoding, live).seal(), zlib.compress(body, 1), found
 

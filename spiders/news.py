@@ -50,6 +50,9 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(f"mode must be all, discover or revisit, not {mode!r}")
         self.mode = mode
         self.source: Source
+        # Article URLs requested in this crawl: a listing that names one again (the revisits
+        # went first) needs no second request, nor the store lookup for its validators.
+        self.requested: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -136,6 +139,7 @@ class NewsSpider(scrapy.Spider):
     ) -> scrapy.Request:
         """A request for an article page, conditional when the store has its validators
         (`headers`, when the caller already holds the article's row)."""
+        self.requested.add(url)
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -157,7 +161,7 @@ class NewsSpider(scrapy.Spider):
     def _articles(self, urls: Iterator[str], base: str) -> Iterator[scrapy.Request]:
         for url in urls:
             url = urljoin(base, url.strip())
-            if self.is_article(url):
+            if url not in self.requested and self.is_article(url):
                 yield self.article_request(url)
 
     def _listing_unchanged(self, response: Response) -> bool:

@@ -26,8 +26,9 @@ if str(REPO) not in sys.path:  # run as a script from anywhere, without installi
 
 from lxml import html  # noqa: E402
 
+from monitor.decode import decode_html  # noqa: E402
 from monitor.errors import ExtractionError  # noqa: E402
-from monitor.extract import decode_html, extract  # noqa: E402
+from monitor.extract import extract  # noqa: E402
 from monitor.items import Article  # noqa: E402
 from monitor.text import normalize  # noqa: E402
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import body as bodylib
 from monitor.errors import ExtractionError, NewsmonError
 from monitor.extract import extract
 from monitor.noise import is_noise
@@ -749,3 +750,57 @@ def test_the_json_ld_alternative_headline_is_not_repeated_as_body_text():
     page = boxed_page("", head=head).replace("</h1>", f"</h1>{box}</h2>")
     text, _ = body_and_noise(page)
     assert "Unterhändler treffen" not in text
+
+
+# --- trafilatura's fast mode, used only where its full mode would agree -----------------------
+
+SHORT_PAGE = """<html><head><meta property="og:type" content="article"></head><body><article>
+<h1>Kurz</h1><p>Ein kurzer Text über die Gespräche in Genf, mehr nicht.</p></article></body></html>"""
+# Three paragraphs in <main>, and twice their words in boxes beside it: readability, which the
+# full mode consults, might take the boxes.
+RAIL_PAGE = f"""<html><head><meta property="og:type" content="article"></head><body><main>
+<h1>Neue Runde in Genf</h1><p>{BODY[0]}</p><p>{BODY[2]}</p><p>{BODY[5]}</p></main>
+<div>{"".join(f"<div><span>{p}</span></div>" for p in BODY * 3)}</div></body></html>"""
+
+
+def trafilatura_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record trafilatura's runs during extraction: "fast" or "full"."""
+    runs: list[str] = []
+    real = bodylib.trafilatura.bare_extraction
+
+    def spy(*args, **kwargs):
+        runs.append("fast" if isinstance(kwargs.get("options"), bodylib._FastProbe) else "full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bodylib.trafilatura, "bare_extraction", spy)
+    return runs
+
+
+def full_mode_only(page: str, monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(bodylib, "_FAST_GATE", False)
+        return extract(page, URL)
+
+
+def test_trafilatura_fast_mode_stands_on_a_page_where_the_full_mode_agrees(monkeypatch):
+    """Fails after a trafilatura upgrade: check `monitor.body._full_agrees` against the new
+    version's cascade (core.trafilatura_sequence, external.compare_extraction), then move
+    `_FAST_GATE`'s version."""
+    runs = trafilatura_runs(monkeypatch)
+    article = extract(zdf_page(), URL)
+    assert runs == ["fast"]
+    assert article == full_mode_only(zdf_page(), monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        pytest.param(SHORT_PAGE, id="short text: the fast mode rescues wild text differently"),
+        pytest.param(RAIL_PAGE, id="more text beside the article: readability might win"),
+    ],
+)
+def test_trafilatura_full_mode_decides_where_the_fast_mode_could_differ(page, monkeypatch):
+    runs = trafilatura_runs(monkeypatch)
+    article = extract(page, URL)
+    assert runs == ["fast", "full"]
+    assert article == full_mode_only(page, monkeypatch)

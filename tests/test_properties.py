@@ -7,12 +7,16 @@ between machines. `max_examples` keeps the whole file to a few seconds per test.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_diff import check_runs, rebuild
 
+from monitor import body as bodylib
+from monitor import noise
+from monitor import text as textlib
 from monitor.diff import Diff, diff_articles
 from monitor.errors import ExtractionError
 from monitor.extract import extract
@@ -355,3 +359,74 @@ def test_rule_matching_is_unchanged_by_how_the_term_is_cased_or_spelled(
     written = umlauts_spelled_out(written) if spelled else written
     written = written.replace("SS", "ss") if "ß" in term else written  # ẞ is rare; ss is not
     assert fires(term, text, False) == fires(written, text, False), (term, written, text)
+
+
+# --- the fast text helpers compute what their plain definitions do --------------------------
+
+# Characters where the shortcuts could go wrong: ASCII and Latin-1, what normalize() replaces or
+# drops, combining accents and Hangul jamo (NFC composes them), control characters and odd
+# spaces, and the four characters besides its cases that match an ASCII letter case-blind.
+ODD_CHARS = (
+    "`´\u00ad\u200b\u00a0\u202f\u2026\u201e\u201c\u2013\u0301\u0308\u0338\u1100\u1161\u11a8"
+    "\x00\x08\x0b\x0c\x1c\x85\x9f\u2028\u3000\u202a\u2066\u0130\u0131\u017f\u212a\u0958µß"
+)
+ODD_TEXT = st.text(
+    alphabet=st.one_of(st.characters(max_codepoint=0xFF), st.sampled_from(ODD_CHARS)),
+    max_size=40,
+)
+# Words the noise patterns look for, to build lines of.
+NOISE_WORDS = ["Newsletter", "WhatsApp", "Push", "abonnieren", "in unserem", "Liveblog", "Ticker",
+               "finden Sie", "aufgenommen am", "contributed", "to this report", "Jetzt",
+               "unterstützen", "Support us", "donate now", "subscribe now", "22.04.2024",
+               "|", "3:37 min", "1", ".", ":"]  # fmt: skip
+# Lines each of the patterns with a word shortcut finds.
+NOISE_LINES = ["Newsletter hier abonnieren", "Mehr dazu im Liveblog", "In unserem Ticker",
+               "Bild, aufgenommen am 1. Mai", "AP contributed to this report.", "Jetzt spenden",
+               "Bitte jetzt unterstützen!", "Support us", "Donate now", "Subscribe now",
+               "Folgen Sie unserem WhatsApp-Kanal", "Push-Mitteilungen: hier anmelden",
+               "Mehr dazu im Ticker"]  # fmt: skip
+CASE_BLIND = {"i": "İı", "s": "ſ", "k": "\u212a"}  # what else matches them case-blind (K: Kelvin)
+NOISE_TEXT = st.lists(st.one_of(st.sampled_from(NOISE_WORDS), ODD_TEXT), max_size=8).map(" ".join)
+
+
+def noise_by_its_patterns(text: str) -> bool:
+    """`is_noise` by its definition: every pattern tried, no shortcut."""
+    patterns = [p if isinstance(p, str) else p.pattern for p in noise._LINE_PATTERNS]
+    every_line = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return (
+        not any(ch.isalnum() for ch in text)
+        or (len(text) < 2000 and noise._APPEAL.search(text) is not None)
+        or (
+            len(text) <= 600
+            and (every_line.match(text) is not None or noise.TEASER_LINE.search(text) is not None)
+        )
+    )
+
+
+@SETTINGS
+@given(text=ODD_TEXT)
+def test_normalize_is_nfc_then_translation_control_removal_and_single_spaces(text: str) -> None:
+    plain = unicodedata.normalize("NFC", text).translate(textlib._TRANSLATE)
+    plain = " ".join(textlib._CONTROL.sub("", plain).split())
+    assert normalize(text) == plain
+
+
+@SETTINGS
+@given(text=ODD_TEXT)
+def test_squash_drops_exactly_what_is_not_a_letter_or_digit(text: str) -> None:
+    assert bodylib._letters_and_digits(text) == bodylib._NOT_WORD.sub("", text)
+
+
+@SETTINGS
+@given(text=st.one_of(NOISE_TEXT, st.sampled_from(NOISE_LINES)))
+def test_is_noise_gives_what_its_patterns_give(text: str) -> None:
+    assert noise._is_noise(text) == noise_by_its_patterns(text)
+
+
+def test_is_noise_finds_lines_spelled_with_the_odd_twins_of_letters() -> None:
+    for line in NOISE_LINES:
+        assert noise._is_noise(line), line
+        for i, char in enumerate(line):
+            for twin in CASE_BLIND.get(char.lower(), ""):
+                odd = line[:i] + twin + line[i + 1 :]
+                assert noise._is_noise(odd) == noise_by_its_patterns(odd), odd

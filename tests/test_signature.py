@@ -99,14 +99,48 @@ def test_pages_with_equal_signatures_extract_to_the_same_text():
     assert (first.headline, first.lead, first.body) == (second.headline, second.lead, second.body)
 
 
-def test_prepare_skips_extraction_when_the_signature_matches_the_stored_one():
-    article, packed, found = prepare(page(nonce="n2", ago="vor 8 Minuten"), URL, None, False, BASE)
-    assert (article, packed, found) == (None, None, BASE)
-    article, packed, found = prepare(page(headline="Neue Runde"), URL, None, False, BASE)
-    assert article is not None and article.headline == "Neue Runde"
-    assert packed and found not in (None, BASE)
+def test_prepare_signs_only_when_asked():
+    assert prepare(page(), URL, None, False)[2] is None
+    article, packed, found = prepare(page(), URL, None, False, sign=True)
+    assert found == BASE and article.headline == "Gespräche in Genf gehen weiter" and packed
 
 
-def test_prepare_signs_only_when_asked_or_comparing():
-    assert prepare(page(), URL, None, False, None, sign=False)[2] is None
-    assert prepare(page(), URL, None, False, None, sign=True)[2] == BASE
+def extract_stage(tmp_path, stored_signature: str):
+    """The extract pipeline over a real store that knows the article, signed as given."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from monitor import store
+    from monitor.items import Page
+    from monitor.pipelines import ExtractPipeline
+
+    db = store.open_db(tmp_path / "monitor.db")
+    first = Page(url=URL, source="zdf", status=200, body=page())
+    first.article = extract(first.body, URL)
+    with db.atomic():
+        store.record_page(db, first)
+    db.execute("update articles set signature = ?", [stored_signature])
+    crawler = get_crawler(settings_dict={})
+    crawler.stats.open_spider()
+    crawler.spider = SimpleNamespace(db=db, source=SimpleNamespace(name="zdf"))
+    stage = ExtractPipeline(crawler)
+
+    def run(body: bytes) -> Page:
+        fetched = Page(url=URL, source="zdf", status=200, body=body)
+        return asyncio.run(stage.process_item(fetched))
+
+    return run, crawler.stats
+
+
+def test_a_churning_page_with_the_stored_signature_is_not_extracted(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_WORKERS", "0")  # extraction, if any, in this process
+    run, stats = extract_stage(tmp_path, BASE)
+    churned = run(page(nonce="n2", ago="vor 8 Minuten"))
+    assert churned.article is None and churned.signature == BASE
+    assert stats.get_value("newsmon/same_signature") == 1
+    edited = run(page(headline="Neue Runde in Genf"))
+    assert edited.article is not None and edited.article.headline == "Neue Runde in Genf"
+    assert edited.signature not in (None, BASE)
+    assert stats.get_value("newsmon/same_signature") == 1
