@@ -91,15 +91,19 @@ class Cycle:
         sources = sources if sources is not None else [s for s in self.config.sources if s.enabled]
         # Unique per call: jobs of several sources may start within the same second.
         run_id = f"{store.now()}-{secrets.token_hex(3)}"
-        tasks = []
+        tasks, crawlers = [], []
         for source in sources:
             crawler = self.runner.create_crawler(self.spiders.load(source.spider))
             for listener in self.listeners:
                 crawler.signals.connect(_forward(listener), signal=change_found, weak=False)
             tasks.append(self.runner.crawl(crawler, source=source, run_id=run_id, mode=mode))
+            crawlers.append(crawler)
         await asyncio.gather(*tasks)
         # Sending blocks on the network; keep the reactor's loop free while it happens.
         self.alerts = await asyncio.to_thread(after_crawl, self.config, self.targets)
+        # Most alerts were made while the pages were stored (StorePipeline); count them too.
+        made = sum(c.stats.get_value("newsmon/alerts", 0) for c in crawlers)
+        self.alerts["alerts"] = self.alerts.get("alerts", 0) + made
         db = store.open_db(self.config.database)
         try:
             return list(

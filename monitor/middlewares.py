@@ -17,12 +17,17 @@ Retries: Scrapy retries at once and ignores Retry-After. Here each retry waits, 
 each time, and a 429 or 503 with Retry-After pauses the whole host for that long; a host that
 asks for more than NEWSMON_RETRY_AFTER_MAX seconds gets no more requests in this crawl.
 
+Meta refresh: Scrapy decodes every HTML page in full to look for a refresh tag in its first
+4,096 characters, and keeps the text with the response while its page waits for a worker.
+Here a page whose first bytes cannot hold one is passed on as it is.
+
 Listings: a feed or sitemap with thousands of entries must not turn one crawl into thousands
 of requests; at most NEWSMON_MAX_LINKS_PER_LISTING article links are followed per listing.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -32,6 +37,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as _ScrapyOffsite
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as _ScrapyRedirect
 from scrapy.downloadermiddlewares.retry import RetryMiddleware as _ScrapyRetry
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
@@ -101,6 +107,18 @@ class RedirectMiddleware(_ScrapyRedirect):
             or response.status in meta.get("handle_httpstatus_list", ())
             or response.status in getattr(self.crawler.spider, "handle_httpstatus_list", ())
         )
+
+
+class MetaRefreshMiddleware(_ScrapyMetaRefresh):
+    # 4,096 characters are at most 16 KB of UTF-8; UTF-16 pages go the long way.
+    def process_response(self, request: Request, response: Response) -> Any:
+        head = response.body[:16384]
+        if head.startswith(_UTF16) or b"refresh" in head.lower():
+            return super().process_response(request, response)
+        return response
+
+
+_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class HostBackingOff(IgnoreRequest):

@@ -17,6 +17,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from monitor import store
+from monitor.alerts import evaluate
 from monitor.errors import ExtractionError, StoreError
 from monitor.items import Article, Page
 from monitor.rules import Rule, build_view, match
@@ -175,6 +176,20 @@ class StorePipeline(_Stage):
             if outcome is not None:
                 self._count(outcome)
             page.body = page.packed = b""  # stored; do not keep it in memory or in item logs
+        if any(o is not None and o.change_id is not None for o in outcomes):
+            self._evaluate(db)
+
+    def _evaluate(self, db: store.Database) -> None:
+        """Turn the batch's changes into alerts now, while the workers extract the next pages:
+        after the crawl only their delivery is left (after_crawl evaluates anything missed)."""
+        config = self.crawler.settings.get("NEWSMON_CONFIG_OBJECT")
+        if config is None or not config.rules:
+            return
+        try:
+            created = evaluate(db, config)
+        except StoreError:
+            return  # the changes stay unevaluated until after the crawl
+        self.crawler.stats.inc_value("newsmon/alerts", created)
 
     def _record(self, db: store.Database, page: Page) -> store.Outcome:
         outcome = store.record_page(db, page)

@@ -46,6 +46,8 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middlewares.RetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "monitor.middlewares.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "monitor.middlewares.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # no outlet needs a login
 }
 # Scrapy's memory watch only adds stats (the daemon's memory is systemd's to limit), and no
@@ -131,6 +133,7 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         NEWSMON_SHORT_RATIO=config.health.short_ratio,
         NEWSMON_REVISIT=config.revisit,
         NEWSMON_RULES=config.rules,  # a source with relevance = "rules" keeps what they match
+        NEWSMON_CONFIG_OBJECT=config,  # the store pipeline evaluates rules as it stores changes
     )
     settings.update(overrides)
     return settings

@@ -102,6 +102,16 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery ------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        revisits = []
+        if self.mode != "discover":
+            limit = self.crawler.settings.getint("NEWSMON_REVISIT_LIMIT", 0) or None
+            everything = self.crawler.settings.getbool("NEWSMON_REVISIT_ALL")
+            revisits = store.articles_to_revisit(
+                self.db, self.source.name, limit=limit, everything=everything
+            )
+            # Listings go first, and their answer may come before every revisit is requested:
+            # a listed article that is about to be revisited needs no request of its own.
+            self.requested.update(row["url"] for row in revisits)
         if self.mode != "revisit":
             for url in self.source.feeds:
                 yield self._listing(url, self.parse_feed)
@@ -111,15 +121,10 @@ class NewsSpider(scrapy.Spider):
                 yield self._listing(url, self.parse_section)
             for url in self.source.live_blogs:
                 yield self.article_request(url, live=True)
-        if self.mode != "discover":
-            limit = self.crawler.settings.getint("NEWSMON_REVISIT_LIMIT", 0) or None
-            everything = self.crawler.settings.getbool("NEWSMON_REVISIT_ALL")
-            for row in store.articles_to_revisit(
-                self.db, self.source.name, limit=limit, everything=everything
-            ):
-                live = row["kind"] == "liveblog"
-                headers = store.conditional_headers(row)
-                yield self.article_request(row["url"], row["id"], live, headers)
+        for row in revisits:
+            live = row["kind"] == "liveblog"
+            headers = store.conditional_headers(row)
+            yield self.article_request(row["url"], row["id"], live, headers)
 
     def _listing(self, url: str, callback: Any) -> scrapy.Request:
         return scrapy.Request(

@@ -136,3 +136,23 @@ def test_idle_connections_are_kept_for_every_request_that_can_be_in_flight():
     )
     assert HTTPHandler(crawler)._pool.maxPersistentPerHost == 16
     assert set(DOWNLOAD_HANDLERS.values()) == {"monitor.handler.HTTPHandler"}
+
+
+def test_meta_refresh_is_followed_and_other_pages_are_not_decoded_to_look_for_one():
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from monitor.middlewares import MetaRefreshMiddleware
+
+    middleware = MetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={}))
+    request = Request("http://127.0.0.1/a.html")
+    moved = HtmlResponse(
+        request.url,
+        body=b'<html><head><meta http-equiv="Refresh" content="0; url=/b.html"></head></html>',
+        request=request,
+    )
+    followed = middleware.process_response(request, moved)
+    assert isinstance(followed, Request) and followed.url == "http://127.0.0.1/b.html"
+    page = HtmlResponse(request.url, body=b"<html><body>" + b"<p>Text</p>" * 5000, request=request)
+    assert middleware.process_response(request, page) is page
+    assert getattr(page, "_cached_ubody", None) is None  # never decoded
