@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from monitor.text import normalize
+
+if TYPE_CHECKING:
+    from monitor.diff import Diff
 
 
 @dataclass
@@ -95,6 +99,9 @@ class Page:
     live: bool = False  # listed under a source's live_blogs: read it as a stream
     packed: bytes | None = field(default=None, repr=False)  # the body zlib-compressed, for storing
     signature: str | None = None  # monitor.signature of the body, when it was computed
+    # The diff from stored version `diff_base` to `article`, when a worker computed it with it.
+    diff: Diff | None = field(default=None, repr=False)
+    diff_base: int | None = None
 
     @cached_property
     def raw_hash(self) -> str:

@@ -73,9 +73,10 @@ class ExtractPipeline(_Stage):
         # A page that cannot answer 304 (no validators) may change bytes on every request, and a
         # known page is fetched again: their signatures spare later extractions.
         sign = page.signature is None and (bool(known) or not (page.etag or page.last_modified))
+        previous = self._stored_version(page, known)
         try:
-            page.article, page.packed, found = await run_async(
-                prepare, page.body, page.url, page.encoding, page.live, sign
+            page.article, page.packed, found, page.diff = await run_async(
+                prepare, page.body, page.url, page.encoding, page.live, sign, previous
             )
         except ExtractionError as exc:
             raise self.drop("extract_failed", page, str(exc)) from None
@@ -84,6 +85,17 @@ class ExtractPipeline(_Stage):
             raise self.drop("extract_crashed", page, f"{type(exc).__name__}: {exc}") from None
         page.signature = page.signature or found
         return page
+
+    def _stored_version(self, page: Page, known: dict | None) -> Article | None:
+        """The article's stored text, for the worker to diff against (live blogs are compared
+        entry by entry in the store)."""
+        if not known or not known["current_version"] or known["kind"] == "liveblog" or page.live:
+            return None
+        row = store.version_row(self.spider.db, known["current_version"])
+        if row is None:
+            return None
+        page.diff_base = row["id"]
+        return store.version_article(row)
 
 
 class RelevancePipeline(_Stage):

@@ -411,7 +411,10 @@ def _fetched(db: Database, page: Page) -> Outcome:
             url=row["url"],
         )
 
-    diff = diff_articles(version_article(current), article) if current else None
+    diff = None
+    if current is not None:  # the worker's diff, unless another version was stored meanwhile
+        worked = page.diff is not None and page.diff_base == current["id"]
+        diff = page.diff if worked else diff_articles(version_article(current), article)
     # A reorder, merge or split changes the fingerprint without changing a word.
     meaningful = (diff.categories or ["reordered"]) if diff else ["new"]
     categories = (["restored"] if restored else []) + meaningful

@@ -19,10 +19,13 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.items import Article
 from monitor.memory import release_large_buffers
+
+if TYPE_CHECKING:
+    from monitor.diff import Diff
 
 T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
@@ -93,18 +96,29 @@ def shutdown() -> None:
 
 
 def prepare(
-    body: bytes, url: str, encoding: str | None, live: bool, sign: bool = False
-) -> tuple[Article, bytes, str | None]:
+    body: bytes,
+    url: str,
+    encoding: str | None,
+    live: bool,
+    sign: bool = False,
+    previous: Article | None = None,
+) -> tuple[Article, bytes, str | None, Diff | None]:
     """Everything a page needs before it is stored, done in one trip to a worker: the article,
-    the raw page compressed for the versions table (zlib is the next biggest cost) and, when
-    `sign`, the page's signature (monitor.signature)."""
+    the raw page compressed for the versions table (zlib is the next biggest cost), when
+    `sign` the page's signature (monitor.signature), and the diff from `previous`, the stored
+    version, when the text changed."""
     # Imported here: the crawling process never extracts itself and need not hold the extractor.
+    from monitor.diff import diff_articles
     from monitor.liveblog import extract_page
     from monitor.signature import signature
 
     found = signature(body, url, encoding) if sign else None
+    article = extract_page(body, url, encoding, live).seal()
+    diff = None
+    if previous is not None and previous.fingerprint() != article.fingerprint():
+        diff = diff_articles(previous, article)
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
-    return extract_page(body, url, encoding, live).seal(), zlib.compress(body, 1), found
+    return article, zlib.compress(body, 1), found, diff
 
 
 async def run_async(func: Callable[..., T], *args: Any) -> T:

@@ -101,7 +101,7 @@ def test_pages_with_equal_signatures_extract_to_the_same_text():
 
 def test_prepare_signs_only_when_asked():
     assert prepare(page(), URL, None, False)[2] is None
-    article, packed, found = prepare(page(), URL, None, False, sign=True)
+    article, packed, found, _ = prepare(page(), URL, None, False, sign=True)
     assert found == BASE and article.headline == "Gespräche in Genf gehen weiter" and packed
 
 

@@ -207,3 +207,34 @@ def test_a_page_waits_at_most_for_the_timer_or_the_spider_closing(db):
     store_pipeline.flush()  # what the timer and close_spider call
     assert db.execute("select count(*) from articles").fetchone()[0] == 1
     assert stats.get_value("newsmon/new") == 1 and store_pipeline.timer is None
+
+
+def test_the_worker_diffs_against_the_stored_version_and_the_store_keeps_its_diff(db):
+    from dataclasses import replace
+
+    from monitor.diff import Diff, diff_articles
+    from monitor.workers import prepare
+
+    html = "<html><head><title>t</title></head><body><article><h1>{}</h1>{}</article></body></html>"
+    body = "".join(
+        f"<p>Absatz {n} über die Gespräche in Genf und die Waffenruhe.</p>" for n in range(9)
+    )
+    original = html.format("Gespräche in Genf", body).encode()
+    first, *_ = prepare(original, URL, None, False)
+    assert prepare(original, URL, None, False, False, first)[3] is None  # same text: no diff
+    edited = html.format("Gespräche in Genf vertagt", body).encode()
+    second, _, _, diff = prepare(edited, URL, None, False, False, first)
+    assert diff == diff_articles(first, second) and "headline" in diff.categories
+
+    store.record_page(db, page(first))
+    current = db.execute("select current_version from articles").fetchone()[0]
+    marked = replace(diff, categories=["lead"])  # not what the store would compute itself
+    later = page(second)
+    later.diff, later.diff_base = marked, current
+    outcome = store.record_page(db, later)
+    assert outcome.categories == ["lead"]
+    # A diff against another version than the stored one is not used.
+    third = replace(second, headline="Gespräche in Genf abgesagt")
+    stale = page(third)
+    stale.diff, stale.diff_base = Diff(categories=["lead"]), current
+    assert "headline" in store.record_page(db, stale).categories
