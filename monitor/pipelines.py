@@ -70,9 +70,9 @@ class ExtractPipeline(_Stage):
             if page.signature == stored:
                 self.crawler.stats.inc_value("newsmon/same_signature")
                 return page
-        # A page that cannot answer 304 (no validators) may change bytes on every request, and a
-        # known page is fetched again: their signatures spare later extractions.
-        sign = page.signature is None and (bool(known) or not (page.etag or page.last_modified))
+        # A page that cannot answer 304 (no validators) may change bytes on every request: its
+        # signature spares later extractions (the worker also signs new bytes of the same text).
+        sign = page.signature is None and not (page.etag or page.last_modified)
         previous = self._stored_version(page, known)
         try:
             page.article, page.packed, found, page.diff = await run_async(

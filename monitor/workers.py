@@ -104,19 +104,23 @@ def prepare(
     previous: Article | None = None,
 ) -> tuple[Article, bytes, str | None, Diff | None]:
     """Everything a page needs before it is stored, done in one trip to a worker: the article,
-    the raw page compressed for the versions table (zlib is the next biggest cost), when
-    `sign` the page's signature (monitor.signature), and the diff from `previous`, the stored
-    version, when the text changed."""
+    the raw page compressed for the versions table (zlib is the next biggest cost), the diff
+    from `previous` (the stored version) when the text changed, and the page's signature
+    (monitor.signature) when `sign` or when new bytes held the same text: such a page changes
+    bytes on every request, and its signature spares the next extraction."""
     # Imported here: the crawling process never extracts itself and need not hold the extractor.
     from monitor.diff import diff_articles
     from monitor.liveblog import extract_page
     from monitor.signature import signature
 
-    found = signature(body, url, encoding) if sign else None
     article = extract_page(body, url, encoding, live).seal()
     diff = None
-    if previous is not None and previous.fingerprint() != article.fingerprint():
-        diff = diff_articles(previous, article)
+    if previous is not None:
+        if previous.fingerprint() == article.fingerprint():
+            sign = True
+        else:
+            diff = diff_articles(previous, article)
+    found = signature(body, url, encoding) if sign else None
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
     return article, zlib.compress(body, 1), found, diff
 

@@ -144,3 +144,13 @@ def test_a_churning_page_with_the_stored_signature_is_not_extracted(tmp_path, mo
     assert edited.article is not None and edited.article.headline == "Neue Runde in Genf"
     assert edited.signature not in (None, BASE)
     assert stats.get_value("newsmon/same_signature") == 1
+
+
+def test_new_bytes_of_the_same_text_are_signed_and_an_edit_is_diffed_instead():
+    stored = extract(page(), URL)
+    churned = page(nonce="n7", ago="vor 3 Minuten")
+    article, _, found, diff = prepare(churned, URL, None, False, False, stored)
+    assert found == signature(churned, URL, None) and diff is None
+    assert article.fingerprint() == stored.fingerprint()
+    article, _, found, diff = prepare(page(headline="Neue Runde"), URL, None, False, False, stored)
+    assert found is None and "headline" in diff.categories and article.headline == "Neue Runde"
