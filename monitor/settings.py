@@ -63,6 +63,8 @@ SPIDER_MIDDLEWARES = {
     # do nothing for us: no depth limit, and no site needs to know which feed linked an article.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    # A development aid: warns when a spider copies response.meta into new requests (ours never).
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 NEWSMON_MAX_LINKS_PER_LISTING = 1000  # article links followed per listing (0: no limit)
 

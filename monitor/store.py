@@ -636,7 +636,10 @@ def schedule_next(db: Database, article_id: int, settings: Any, at: datetime | N
     from monitor.revisit import birth, next_check
 
     at = at or datetime.now(UTC)
-    row = _row(db, "articles", article_id)
+    row = db.execute(
+        "select first_seen, published, last_changed from articles where id = ?", [article_id]
+    ).fetchone()
+    row = dict(zip(("first_seen", "published", "last_changed"), row, strict=True))
     first_seen = datetime.fromisoformat(row["first_seen"])
     published = parse_time(row["published"])
     changed = parse_time(row["last_changed"])
