@@ -661,7 +661,7 @@ def parent(args: argparse.Namespace) -> int:
         print(
             f"newsmon {m.case}: main process {m.main_cpu_s:.1f} CPU s "
             f"({100 * m.main_cpu_s / m.wall_s:.0f} % of its wall time), workers "
-            f"{m.cpu_s - m.main_cpu_s:.1f}; {c['requests']} requests, {c['not_modified']} answered 304, "
+            f"{max(0.0, m.cpu_s - m.main_cpu_s):.1f}; {c['requests']} requests, {c['not_modified']} answered 304, "
             f"{c['extracted']} extracted (the rest: 304, same bytes or same signature), "
             f"{c['new']} new, {c['changed']} changed, {c['unchanged']} unchanged, "
             f"{c['errors']} errors, dropped {c['dropped'] or 'none'}"
