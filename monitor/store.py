@@ -173,24 +173,22 @@ def article_key(page: Page) -> str:
 def lookup(db: Database, url: str) -> dict | None:
     """The article a URL (canonical or any alias) belongs to."""
     key = normalize_url(url)
-    cursor = db.execute(
-        "select a.* from articles a where a.url = :key "
-        "union all select a.* from articles a join article_urls u on u.article_id = a.id "
-        "where u.url = :key limit 1",
-        {"key": key},
+    return _first(
+        db.execute(
+            "select a.* from articles a where a.url = :key "
+            "union all select a.* from articles a join article_urls u on u.article_id = a.id "
+            "where u.url = :key limit 1",
+            {"key": key},
+        )
     )
-    found = cursor.fetchone()
-    return dict(zip([c[0] for c in cursor.description], found, strict=True)) if found else None
 
 
 def validators(db: Database, url: str) -> dict[str, str]:
     """Conditional-request headers for a URL we fetched before (articles and feeds)."""
     row = lookup(db, url)
     if row is None:
-        cursor = db.execute(
-            "select etag, last_modified from feeds where url = ?", [normalize_url(url)]
-        )
-        row = dict(zip(("etag", "last_modified"), cursor.fetchone() or (None, None), strict=True))
+        query = "select etag, last_modified from feeds where url = ?"
+        row = _first(db.execute(query, [normalize_url(url)])) or {}
     return conditional_headers(row)
 
 
@@ -266,9 +264,14 @@ def _insert(db: Database, table: str, row: dict) -> int:
     return cursor.lastrowid
 
 
-def _row(db: Database, table: str, row_id: int) -> dict:
-    cursor = db.execute(f"select * from [{table}] where id = ?", [row_id])
-    return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+def _first(cursor: sqlite3.Cursor) -> dict | None:
+    """A query's first row as a dict of its columns; None when it found nothing."""
+    found = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], found, strict=True)) if found else None
+
+
+def _row(db: Database, table: str, row_id: int) -> dict | None:
+    return _first(db.execute(f"select * from [{table}] where id = ?", [row_id]))
 
 
 def _update(db: Database, table: str, row_id: int, values: dict) -> None:
@@ -277,10 +280,8 @@ def _update(db: Database, table: str, row_id: int, values: dict) -> None:
 
 
 def _known(db: Database, page: Page) -> dict | None:
-    if page.article_id is not None:
-        cursor = db.execute("select * from articles where id = ?", [page.article_id])
-        if found := cursor.fetchone():
-            return dict(zip([c[0] for c in cursor.description], found, strict=True))
+    if page.article_id is not None and (row := _row(db, "articles", page.article_id)):
+        return row
     urls = (article_key(page), page.url, page.request_url)
     for key in dict.fromkeys(normalize_url(url) for url in urls if url):  # mostly one URL
         if row := lookup(db, key):
@@ -636,10 +637,8 @@ def schedule_next(db: Database, article_id: int, settings: Any, at: datetime | N
     from monitor.revisit import birth, next_check
 
     at = at or datetime.now(UTC)
-    row = db.execute(
-        "select first_seen, published, last_changed from articles where id = ?", [article_id]
-    ).fetchone()
-    row = dict(zip(("first_seen", "published", "last_changed"), row, strict=True))
+    query = "select first_seen, published, last_changed from articles where id = ?"
+    row = _first(db.execute(query, [article_id]))
     first_seen = datetime.fromisoformat(row["first_seen"])
     published = parse_time(row["published"])
     changed = parse_time(row["last_changed"])
@@ -678,9 +677,7 @@ def version_row(db: Database, version_id: int | None) -> dict | None:
     """A version's row without its raw HTML; None when there is no such version."""
     if not version_id:
         return None
-    cursor = db.execute(f"select {_VERSION_TEXT} from versions where id = ?", [version_id])
-    found = cursor.fetchone()
-    return dict(zip([c[0] for c in cursor.description], found, strict=True)) if found else None
+    return _first(db.execute(f"select {_VERSION_TEXT} from versions where id = ?", [version_id]))
 
 
 def version_article(row: dict) -> Article:

@@ -20,15 +20,7 @@ def tree(pid: int | None = None) -> list[int]:
 
 def rss_mb(pid: int | None = None) -> float:
     """Resident memory of the whole process tree, in MB."""
-    total = 0
-    for each in tree(pid):
-        try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            continue
-    return total / 1024
+    return sum(_status_kb(each, "VmRSS:") for each in tree(pid)) / 1024
 
 
 def cpu_seconds(pid: int | None = None) -> float:
@@ -65,7 +57,8 @@ def peak_rss_mb(pid: int | None = None) -> float:
 def peaks_by_process(pid: int | None = None) -> dict[str, float]:
     """Each process's peak resident memory (VmHWM) in MB, by "pid role" (what it runs)."""
     peaks = {}
-    for each in tree(pid):
+    pids = tree(pid)
+    for each in pids:
         try:
             argv = Path(f"/proc/{each}/cmdline").read_bytes().split(b"\0")
         except (FileNotFoundError, ProcessLookupError):
@@ -73,7 +66,7 @@ def peaks_by_process(pid: int | None = None) -> dict[str, float]:
         command = b" ".join(argv).decode(errors="replace")
         role = next(
             (name for key, name in _ROLES if key in command),
-            "main" if each == tree(pid)[0] else "?",
+            "main" if each == pids[0] else "?",
         )
         peaks[f"{each} {role}"] = round(_status_kb(each, "VmHWM:") / 1024, 1)
     return peaks
