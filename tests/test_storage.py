@@ -106,7 +106,10 @@ class Disk:
     def read_only(self, db: Path) -> None:
         if MOUNT:  # the filesystem: the -wal and -shm files cannot be written either
             assert _run("mount", "--bind", str(self.path), str(self.path))
-            assert _run("mount", "-o", "remount,bind,ro", str(self.path))
+            # The kernel refuses ("mount point is busy") while a file opened through the new
+            # mount is open for writing: a daemon job may have opened the database just then.
+            remount = ("mount", "-o", "remount,bind,ro", str(self.path))
+            wait_for(lambda: _run(*remount), 30, what="a read-only remount")
         else:
             assert os.geteuid() != 0, "as root, read-only needs a mount (root ignores modes)"
             db.chmod(0o444)
