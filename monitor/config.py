@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.clock import parse_duration
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/monitor.toml")
@@ -46,7 +47,7 @@ class Source:
 
 @dataclass
 class CrawlSettings:
-    """Politeness and limits; each maps to a Scrapy setting (see monitor/settings.py)."""
+    """Politeness and limits; each maps to a Scrapy setting (see monitor/crawl/settings.py)."""
 
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon; set crawl.user_agent)"
     obey_robots: bool = True
@@ -96,7 +97,7 @@ class Config:
     database: Path = Path("data/monitor.db")
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     sources: list[Source] = field(default_factory=list)
-    rules: list[Any] = field(default_factory=list)  # monitor.rules.Rule
+    rules: list[Any] = field(default_factory=list)  # monitor.rules.rules.Rule
     notify: NotifySettings = field(default_factory=NotifySettings)
     health: HealthSettings = field(default_factory=HealthSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
@@ -111,8 +112,6 @@ class Config:
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
@@ -134,7 +133,7 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
     # Rules and the revisit policy are pure and know nothing of this module.
     from monitor.revisit import parse_revisit
-    from monitor.rules import parse_rules
+    from monitor.rules.rules import parse_rules
 
     errors: list[str] = []
     raw = _expand_env(raw)
@@ -329,19 +328,6 @@ def _parse_retention(table: dict, config: Config, errors: list[str]) -> None:
         if keep < 1:
             errors.append("At 'retention.raw_keep': keep at least 1 raw page per article")
         config.retention.raw_keep = max(keep, 1)
-
-
-def parse_duration(value: Any) -> int | None:
-    """Seconds from 90, "90s", "10m", "1.5h" or "2d"; None when it is not a duration."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value) if value > 0 else None
-    match = _DURATION.match(str(value))
-    if not match:
-        return None
-    seconds = int(float(match.group(1)) * _UNITS[match.group(2)])
-    return seconds or None
 
 
 def _duration(value: Any, where: str, errors: list[str]) -> int | None:

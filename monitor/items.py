@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from monitor.text import normalize
 
 if TYPE_CHECKING:
-    from monitor.diff import Diff
+    from monitor.diff.core import Diff
 
 
 @dataclass
@@ -98,7 +98,7 @@ class Page:
     article: Article | None = None
     live: bool = False  # listed under a source's live_blogs: read it as a stream
     packed: bytes | None = field(default=None, repr=False)  # the body zlib-compressed, for storing
-    signature: str | None = None  # monitor.signature of the body, when it was computed
+    signature: str | None = None  # monitor.extract.signature of the body, when it was computed
     # The diff from stored version `diff_base` to `article`, when a worker computed it with it.
     diff: Diff | None = field(default=None, repr=False)
     diff_base: int | None = None

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.clock import format_duration, parse_duration
+
 OLDER = "older"  # the word for an open-ended tier in config
 STOP = "stop"  # the word for "stop checking" in config
 MINUTE = timedelta(seconds=60)
@@ -167,10 +169,6 @@ def parse_revisit(raw: Any, errors: list[str], where: str = "revisit") -> Revisi
     max_per_minute = 30
     jitter = 0.1
     """
-    # Imported here: config.py imports this module to build its Config, and parse_duration is
-    # plain stdlib code, so the lazy import keeps the two free of an import cycle.
-    from monitor.config import parse_duration
-
     settings = RevisitSettings()
     if raw is None:
         return settings
@@ -217,8 +215,6 @@ def _parse_tiers(raw: Any, errors: list[str], where: str) -> list[Tier] | None:
     if not isinstance(raw, list) or not raw:
         errors.append(f'At \'{where}\': must be a list of [age, every] pairs like ["1h", "2m"]')
         return None
-    from monitor.config import parse_duration
-
     count = len(errors)
     tiers: list[Tier] = []
     previous = 0
@@ -258,21 +254,6 @@ def _parse_tiers(raw: Any, errors: list[str], where: str) -> list[Tier] | None:
                 )
         tiers.append(Tier(max_age, every))
     return tiers if len(errors) == count else None
-
-
-def format_duration(seconds: int | float | None) -> str:
-    """90 -> "1m30s", 3600 -> "1h", 86400 -> "1d": the units the config is written in."""
-    if seconds is None:
-        return "-"
-    rest = int(seconds)
-    if rest <= 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if rest >= size:
-            parts.append(f"{rest // size}{unit}")
-            rest %= size
-    return "".join(parts)
 
 
 _RNG = random.Random()

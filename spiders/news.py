@@ -21,10 +21,10 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from monitor import store
+from monitor import clock, store
 from monitor.config import Source, load_config
+from monitor.crawl.settings import crawler_settings
 from monitor.items import Page
-from monitor.settings import crawler_settings
 
 fetch_log = logging.getLogger("newsmon.fetch")
 
@@ -87,7 +87,7 @@ class NewsSpider(scrapy.Spider):
             or (config or load_config(settings.get("NEWSMON_CONFIG"))).database
         )
         self.db = store.open_db(db_path)
-        self.run_id = self.run_id or store.now()
+        self.run_id = self.run_id or clock.now()
         store.ensure_source(
             self.db,
             source.name,
@@ -238,7 +238,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- failures -------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
-        from monitor.middlewares import HostBackingOff
+        from monitor.crawl.middlewares import HostBackingOff
 
         request = failure.request
         if isinstance(failure.value, HostBackingOff):
@@ -300,7 +300,7 @@ def describe_failure(failure: Failure, max_bytes: int = 0) -> str:
     )
     from scrapy.spidermiddlewares.httperror import HttpError
 
-    from monitor.middlewares import REFUSED_WAIT
+    from monitor.crawl.middlewares import REFUSED_WAIT
 
     exc = failure.value
     meta = failure.request.meta if failure.request is not None else {}

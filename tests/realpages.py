@@ -1,4 +1,4 @@
-"""Measure `monitor.extract` on saved real pages: headline match, body token F1, speed.
+"""Measure `monitor.extract.article` on saved real pages: headline match, body token F1, speed.
 
 Usage: python tests/realpages.py [DIR]
 
@@ -26,9 +26,9 @@ if str(REPO) not in sys.path:  # run as a script from anywhere, without installi
 
 from lxml import html  # noqa: E402
 
-from monitor.decode import decode_html  # noqa: E402
 from monitor.errors import ExtractionError  # noqa: E402
-from monitor.extract import extract  # noqa: E402
+from monitor.extract.article import extract  # noqa: E402
+from monitor.extract.decode import decode_html  # noqa: E402
 from monitor.items import Article  # noqa: E402
 from monitor.text import normalize  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from conftest import ROOT, SAMPLE_CONFIG, cli_runner, rows
 
 from monitor.sample_site import SampleSite, Step
-from monitor.sample_site.timeline import (
+from monitor.sample_site.script import (
     AUSTAUSCH,
     GENF,
     HEADLINE_NEW,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor import store
-from monitor.alerts import evaluate
+from monitor import clock, store
 from monitor.config import parse_config
-from monitor.health import check_health
 from monitor.items import Article, Page
+from monitor.notify.health import check_health
+from monitor.rules.evaluate import evaluate
 
 URL = "https://www.zdfheute.de/politik/ausland/genf-100.html"
 NOW = datetime(2026, 11, 24, 10, 20, tzinfo=UTC)
@@ -132,14 +132,14 @@ def test_a_burst_of_edits_within_the_rate_limit_joins_the_waiting_alert(db, tmp_
     evaluate(db, config, NOW)
     record(db, article(headline="Waffenruhe: Delegationen treffen sich in Genf"), b"2")
     evaluate(db, config, NOW)
-    db["alerts"].update(1, {"status": "sent", "sent_at": store.iso(NOW)})
+    db["alerts"].update(1, {"status": "sent", "sent_at": clock.iso(NOW)})
     record(db, article(headline="Waffenruhe in Sicht: Delegationen treffen sich in Genf"), b"3")
     evaluate(db, config, NOW + timedelta(minutes=5))
     record(db, article(headline="Waffenruhe nah: Delegationen treffen sich in Genf"), b"4")
     evaluate(db, config, NOW + timedelta(minutes=6))
     later = list(db["alerts"].rows_where("id > 1", order_by="id"))
     assert len(later) == 2
-    assert {a["not_before"] for a in later} == {store.iso(NOW + timedelta(minutes=30))}
+    assert {a["not_before"] for a in later} == {clock.iso(NOW + timedelta(minutes=30))}
 
 
 def test_a_source_failing_in_a_row_alerts_once_when_it_starts_and_once_when_it_clears(db, tmp_path):
@@ -149,10 +149,10 @@ def test_a_source_failing_in_a_row_alerts_once_when_it_starts_and_once_when_it_c
         store.record_run(
             db,
             {
-                "run_id": store.now(),
+                "run_id": clock.now(),
                 "source": "zdf",
-                "started_at": store.now(),
-                "finished_at": store.now(),
+                "started_at": clock.now(),
+                "finished_at": clock.now(),
                 "seconds": 1.0,
                 "requests": 1,
                 "responses": fetched,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from served import APPENDED, Served, crawled_and_served, marks
 
-from monitor.sample_site.timeline import HEADLINE_NEW
+from monitor.sample_site.script import HEADLINE_NEW
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 WINDOW = (1280, 2000)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_duration
+from monitor.clock import parse_duration
+from monitor.config import load_config
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ kills; a longer run with another seed:
     NEWSMON_CRASH_KILLS=100 NEWSMON_CRASH_SEED=7 .venv/bin/pytest -s -p no:cacheprovider \
         tests/test_crash.py -k sigkill
 
-Below it, the two tests of "one dispatcher per database" (monitor.lease).
+Below it, the two tests of "one dispatcher per database" (monitor.notify.lease).
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ import pytest
 from conftest import ROOT
 from receivers import HttpReceiver
 
-from monitor.lease import Lease, LeaseLost
-from monitor.messages import label
+from monitor.notify.lease import Lease, LeaseLost
+from monitor.notify.messages import label
 from monitor.sample_site import SampleSite
-from monitor.sample_site.timeline import default_steps
+from monitor.sample_site.script import default_steps
 from monitor.store import open_db
 
 # The story of the articles; live blogs are streams with tests of their own (test_liveblog).
@@ -568,7 +568,7 @@ def test_the_outbox_lease_has_one_holder_and_a_dead_holders_lease_ends(tmp_path)
 
 HOLD = """
 import sys, time
-from monitor.lease import Lease
+from monitor.notify.lease import Lease
 from monitor.store import open_db
 assert Lease(open_db(sys.argv[1])).acquire() is None
 print("held", flush=True)

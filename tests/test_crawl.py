@@ -127,22 +127,22 @@ def test_idle_connections_are_kept_for_every_request_that_can_be_in_flight():
     from scrapy.utils.reactor import install_reactor
     from scrapy.utils.test import get_crawler
 
-    from monitor.handler import HTTPHandler
-    from monitor.settings import DOWNLOAD_HANDLERS, TWISTED_REACTOR
+    from monitor.crawl.handler import HTTPHandler
+    from monitor.crawl.settings import DOWNLOAD_HANDLERS, TWISTED_REACTOR
 
     install_reactor(TWISTED_REACTOR)
     crawler = get_crawler(
         settings_dict={"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
     )
     assert HTTPHandler(crawler)._pool.maxPersistentPerHost == 16
-    assert set(DOWNLOAD_HANDLERS.values()) == {"monitor.handler.HTTPHandler"}
+    assert set(DOWNLOAD_HANDLERS.values()) == {"monitor.crawl.handler.HTTPHandler"}
 
 
 def test_meta_refresh_is_followed_and_other_pages_are_not_decoded_to_look_for_one():
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 
-    from monitor.middlewares import MetaRefreshMiddleware
+    from monitor.crawl.middlewares import MetaRefreshMiddleware
 
     middleware = MetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={}))
     request = Request("http://127.0.0.1/a.html")

@@ -20,13 +20,13 @@ from conftest import ROOT, rows
 from served import APPENDED, CORRECTION, Served, crawled_and_served, marks
 
 from monitor.config import parse_config
-from monitor.diff import Diff
+from monitor.diff.core import Diff
+from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import ConfigError
-from monitor.messages import FORMATS, AlertContent, render
-from monitor.sample_site.timeline import HEADLINE_NEW, HEADLINE_OLD
-from monitor.serve import ServeError, build, load_metadata
+from monitor.notify.messages import FORMATS, AlertContent, render
+from monitor.sample_site.script import HEADLINE_NEW, HEADLINE_OLD
 from monitor.store import open_db
-from monitor.tracked import CELL, diff_html
+from monitor.web.serve import ServeError, build, load_metadata
 
 METADATA = ROOT / "deploy" / "datasette.yml"
 

@@ -8,7 +8,7 @@ import sys
 
 from conftest import ROOT, rows
 
-from monitor.sample_site.timeline import CATEGORIES, default_steps
+from monitor.sample_site.script import CATEGORIES, default_steps
 
 
 def test_the_demo_finds_every_scripted_change_and_nothing_from_page_churn(tmp_path):

@@ -197,7 +197,7 @@ def test_extraction_and_storage_code_runs_without_writable_executable_memory(tmp
         """
         import ctypes, sqlite3
         import lxml.html, regex, trafilatura
-        from monitor.extract import extract  # noqa: F401  (the whole extraction stack imports)
+        from monitor.extract.article import extract  # noqa: F401  (the whole extraction stack imports)
         html = "<html><body><article><h1>Waffenruhe</h1>" + "<p>Ein Satz über Genf.</p>" * 40
         html += "</article></body></html>"
         assert "Genf" in trafilatura.extract(html)

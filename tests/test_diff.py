@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from monitor.diff import (
+from monitor.diff.core import (
     Diff,
     Op,
     WordOp,

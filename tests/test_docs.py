@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import cli
+from monitor.cli.main import cli
 from monitor.config import (
     CrawlSettings,
     HealthSettings,
@@ -17,7 +17,7 @@ from monitor.config import (
     load_config,
 )
 from monitor.revisit import RevisitSettings
-from monitor.rules import Rule
+from monitor.rules.rules import Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

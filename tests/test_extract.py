@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor import body as bodylib
 from monitor.errors import ExtractionError, NewsmonError
-from monitor.extract import extract
-from monitor.noise import is_noise
+from monitor.extract import body as bodylib
+from monitor.extract.article import extract
+from monitor.extract.noise import is_noise
 from monitor.text import normalize
 
 URL = "https://www.zdfheute.de/politik/ausland/waffenruhe-gespraeche-genf-100.html"
@@ -398,7 +398,7 @@ def test_pages_that_are_not_articles_raise_extraction_error(data):
 
 def test_extraction_imports_neither_scrapy_nor_a_database_nor_apprise():
     code = (
-        "import sys, monitor.extract; "
+        "import sys, monitor.extract.article; "
         "print(sorted(m for m in ('scrapy', 'twisted', 'sqlite3', 'sqlite_utils', 'apprise') "
         "if m in sys.modules))"
     )
@@ -783,7 +783,7 @@ def full_mode_only(page: str, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_trafilatura_fast_mode_stands_on_a_page_where_the_full_mode_agrees(monkeypatch):
-    """Fails after a trafilatura upgrade: check `monitor.body._full_agrees` against the new
+    """Fails after a trafilatura upgrade: check `monitor.extract.body._full_agrees` against the new
     version's cascade (core.trafilatura_sequence, external.compare_extraction), then move
     `_FAST_GATE`'s version."""
     runs = trafilatura_runs(monkeypatch)

@@ -28,16 +28,16 @@ import pytest
 from conftest import Result, cli_runner, rows
 from scrapy.settings import Settings
 
-from monitor import store
+from monitor import clock, store
 from monitor.config import Source, load_config
-from monitor.daemon import Daemon
-from monitor.health import crawl_delay, failure_streak, pacing
-from monitor.middlewares import RetryMiddleware, retry_after_seconds
-from monitor.pipelines import run_summary
+from monitor.crawl.middlewares import RetryMiddleware, retry_after_seconds
+from monitor.crawl.pipelines import run_summary
+from monitor.daemon.service import Daemon
+from monitor.notify.health import crawl_delay, failure_streak, pacing
 from monitor.sample_site import SampleSite
 from monitor.sample_site import faults as f
 from monitor.sample_site.content import SECRET
-from monitor.sample_site.timeline import GENF, WITKOFF
+from monitor.sample_site.script import GENF, WITKOFF
 
 # Every fault source is enabled, so health checks see it; the first crawl names the outlets.
 CONFIG = """
@@ -486,7 +486,7 @@ def record(db, source: str, *, failed: bool) -> None:
     """One crawl_runs row made the way a crawl makes it, from Scrapy-style stats."""
     stats = {"downloader/request_count": 3, "downloader/response_count": 3}
     stats.update({"newsmon/errors": 3} if failed else {"newsmon/unchanged": 3})
-    store.record_run(db, run_summary(stats, source, store.now(), datetime.now(UTC)))
+    store.record_run(db, run_summary(stats, source, clock.now(), datetime.now(UTC)))
 
 
 def test_a_failing_source_waits_longer_after_each_failure_and_recovers_at_once(tmp_path):
@@ -498,7 +498,7 @@ def test_a_failing_source_waits_longer_after_each_failure_and_recovers_at_once(t
         seen.append(pacing(db, source))
     assert seen == [(600, 1), (1200, 2), (2400, 3), (4800, 4), (4800, 5), (4800, 6)]
     # A crawl with nothing to do is no evidence; one that works ends the backoff.
-    store.record_run(db, run_summary({}, "down", store.now(), datetime.now(UTC)))
+    store.record_run(db, run_summary({}, "down", clock.now(), datetime.now(UTC)))
     assert failure_streak(db, "down") == 6
     record(db, "down", failed=False)
     assert pacing(db, source) == (600, 0)

@@ -29,15 +29,17 @@ from receivers import HttpReceiver, SmtpReceiver
 from served import free_port, serve
 from test_notify import slack_posts  # noqa: F401  (a fixture: Slack's servers are out of reach)
 
-from monitor import alerts
 from monitor.config import load_config, parse_config
-from monitor.diff import diff_articles
+from monitor.diff.core import diff_articles
 from monitor.errors import ConfigError, NotifyError
 from monitor.items import Article, Page
-from monitor.messages import FORMATS, TITLE_LIMIT, AlertContent, render
-from monitor.notify import DispatchSettings, dispatch
+from monitor.notify.dispatch import DispatchSettings, dispatch
+from monitor.notify.messages import FORMATS, TITLE_LIMIT, AlertContent, render
+from monitor.notify.targets import ENV_VAR, load_targets
+from monitor.rules import evaluate as alerts
+from monitor.rules.terms import REGEX_TIMEOUT
 from monitor.sample_site import SampleSite, Step
-from monitor.sample_site.timeline import (
+from monitor.sample_site.script import (
     AUSTAUSCH,
     GENF,
     HEADLINE_OLD,
@@ -46,8 +48,6 @@ from monitor.sample_site.timeline import (
     set_field,
 )
 from monitor.store import open_db, record_page
-from monitor.targets import ENV_VAR, load_targets
-from monitor.terms import REGEX_TIMEOUT
 
 URL = "https://www.zdfheute.de/politik/ausland/genf-100.html"
 TIMELINE = "http://127.0.0.1:8001/-/newsmon/article/7"

@@ -10,13 +10,13 @@ import pytest
 from conftest import SAMPLE_CONFIG, rows
 
 from monitor import store
-from monitor.alerts import evaluate
 from monitor.config import load_config
 from monitor.errors import ExtractionError
+from monitor.extract.liveblog import extract_page
 from monitor.items import Entry, Page
-from monitor.liveblog import extract_page
+from monitor.rules.evaluate import evaluate
 from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG
-from monitor.sample_site.timeline import LIVE_ENTRY, TICKER_ENTRY
+from monitor.sample_site.script import LIVE_ENTRY, TICKER_ENTRY
 
 URL = "https://www.example.org/ukraine-liveblog-100.html"
 

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 SCRIPT = """
 import ctypes
-from monitor.memory import release_large_buffers
+from monitor.crawl.memory import release_large_buffers
 class Info(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
                                                "usmblks", "fsmblks", "uordblks", "fordblks",

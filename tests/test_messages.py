@@ -10,9 +10,9 @@ import pytest
 from apprise import NotifyFormat
 from apprise.conversion import convert_between
 
-from monitor.diff import diff_articles
+from monitor.diff.core import diff_articles
 from monitor.items import Article
-from monitor.messages import DIFF_BUDGET, FORMATS, TITLE_LIMIT, AlertContent, label, render
+from monitor.notify.messages import DIFF_BUDGET, FORMATS, TITLE_LIMIT, AlertContent, label, render
 
 URL = "https://www.zdfheute.de/politik/ausland/genf-gespraeche-100.html"
 OLD = Article(

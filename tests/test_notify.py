@@ -17,13 +17,13 @@ import pytest
 import requests
 from receivers import HttpReceiver, SmtpReceiver
 
-from monitor.diff import Diff, diff_articles
+from monitor.diff.core import Diff, diff_articles
 from monitor.errors import NotifyError
 from monitor.items import Article
-from monitor.messages import AlertContent
-from monitor.notify import DispatchSettings, dispatch, send_test
+from monitor.notify.dispatch import DispatchSettings, dispatch, send_test
+from monitor.notify.messages import AlertContent
+from monitor.notify.targets import ENV_VAR, load_targets
 from monitor.store import open_db
-from monitor.targets import ENV_VAR, load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_diff import check_runs, rebuild
 
-from monitor import body as bodylib
-from monitor import noise
 from monitor import text as textlib
-from monitor.diff import Diff, diff_articles
+from monitor.diff.core import Diff, diff_articles
 from monitor.errors import ExtractionError
-from monitor.extract import extract
+from monitor.extract import body as bodylib
+from monitor.extract import noise
+from monitor.extract.article import extract
 from monitor.items import Article
-from monitor.rules import build_view, match, parse_rules
+from monitor.rules.rules import build_view, match, parse_rules
 from monitor.text import normalize
 
 SETTINGS = settings(

@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.clock import format_duration
 from monitor.revisit import (
     DEFAULT_TIERS,
     RevisitSettings,
     Tier,
     birth,
-    format_duration,
     next_check,
     parse_revisit,
     spread,

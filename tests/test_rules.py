@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.diff import diff_articles
+from monitor.diff.core import diff_articles
 from monitor.items import Article
-from monitor.rules import (
+from monitor.rules.rules import (
     Rule,
     Segment,
     build_view,
@@ -15,7 +15,7 @@ from monitor.rules import (
     match,
     parse_rules,
 )
-from monitor.terms import REGEX_BUDGET
+from monitor.rules.terms import REGEX_BUDGET
 
 BODY = [
     "Die Gespräche in Genf dauerten bis tief in die Nacht.",

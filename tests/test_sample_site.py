@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from monitor.sample_site import SampleSite
 from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG
 from monitor.sample_site.routes import FAULT_URLS, HUGE_SIZE
-from monitor.sample_site.timeline import (
+from monitor.sample_site.script import (
     AUSTAUSCH,
     CATEGORIES,
     GARANTIEN,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sdnotify import Notifier
+from monitor.daemon.sdnotify import Notifier
 
 
 @pytest.fixture

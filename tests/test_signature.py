@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract import extract
-from monitor.signature import signature
-from monitor.workers import prepare
+from monitor.crawl.workers import prepare
+from monitor.extract.article import extract
+from monitor.extract.signature import signature
 
 URL = "https://www.zdfheute.de/politik/ausland/gespraeche-100.html"
 PARAGRAPHS = "".join(
@@ -113,8 +113,8 @@ def extract_stage(tmp_path, stored_signature: str):
     from scrapy.utils.test import get_crawler
 
     from monitor import store
+    from monitor.crawl.pipelines import ExtractPipeline
     from monitor.items import Page
-    from monitor.pipelines import ExtractPipeline
 
     db = store.open_db(tmp_path / "monitor.db")
     first = Page(url=URL, source="zdf", status=200, body=page())

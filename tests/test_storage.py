@@ -40,7 +40,7 @@ from test_crash import (
 )
 
 from monitor.sample_site import SampleSite
-from monitor.sample_site.timeline import WITKOFF
+from monitor.sample_site.script import WITKOFF
 from monitor.store import open_db
 
 SECRET = "St0rage-H00k-Secret"

@@ -8,7 +8,7 @@ import pytest
 
 from monitor import store
 from monitor.items import Article, Page
-from monitor.migrations import migrations
+from monitor.store.migrations import migrations
 
 URL = "https://www.zdfheute.de/politik/ausland/genf-gespraeche-100.html"
 
@@ -160,8 +160,8 @@ def pipeline(db):
     from scrapy.utils.reactor import install_reactor
     from scrapy.utils.test import get_crawler
 
-    from monitor.pipelines import StorePipeline
-    from monitor.settings import TWISTED_REACTOR
+    from monitor.crawl.pipelines import StorePipeline
+    from monitor.crawl.settings import TWISTED_REACTOR
 
     install_reactor(TWISTED_REACTOR)  # the batch timer's, as in a crawl (not Twisted's default)
     crawler = get_crawler(settings_dict={})
@@ -212,8 +212,8 @@ def test_a_page_waits_at_most_for_the_timer_or_the_spider_closing(db):
 def test_the_worker_diffs_against_the_stored_version_and_the_store_keeps_its_diff(db):
     from dataclasses import replace
 
-    from monitor.diff import Diff, diff_articles
-    from monitor.workers import prepare
+    from monitor.crawl.workers import prepare
+    from monitor.diff.core import Diff, diff_articles
 
     html = "<html><head><title>t</title></head><body><article><h1>{}</h1>{}</article></body></html>"
     body = "".join(

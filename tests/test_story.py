@@ -14,7 +14,7 @@ from conftest import ROOT, SAMPLE_CONFIG, rows
 
 from monitor.config import load_config
 from monitor.items import Article
-from monitor.rules import build_view, match
+from monitor.rules.rules import build_view, match
 
 DEFAULT = ROOT / "config" / "monitor.toml"
 

@@ -5,7 +5,7 @@ tagesschau-like, an English one), their RSS/Atom feeds and a news sitemap, answe
 conditional requests with 304, plays a scripted timeline of edits, and misbehaves on demand.
 """
 
+from monitor.sample_site.script import Step
 from monitor.sample_site.server import SampleSite, serve
-from monitor.sample_site.timeline import Step
 
 __all__ = ["SampleSite", "Step", "serve"]

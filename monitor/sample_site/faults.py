@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from monitor.sample_site import render
 from monitor.sample_site.content import SECRET
 from monitor.sample_site.feeds import FeedItem, news_sitemap, rss, x
-from monitor.sample_site.timeline import AUSTAUSCH, GENF
+from monitor.sample_site.script import AUSTAUSCH, GENF
 
 if TYPE_CHECKING:
     from monitor.sample_site.routes import Response, Router

@@ -34,7 +34,7 @@ from monitor.sample_site.faults import on_demand
 from monitor.sample_site.liveblogs import default_liveblogs
 from monitor.sample_site.render import http_date
 from monitor.sample_site.routes import FAULT_NAMES, HUGE_SIZE, Response, Router, not_modified
-from monitor.sample_site.timeline import Step, apply_step, default_steps, held_back
+from monitor.sample_site.script import Step, apply_step, default_steps, held_back
 
 _HUGE_HEAD = (
     b'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"/><title>Sehr lange Seite'

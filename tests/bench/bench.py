@@ -277,10 +277,11 @@ def detection(edited: list[str], changed: list[str]) -> dict:
 
 # --- newsmon ---------------------------------------------------------------------------------
 def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure]:
-    from monitor import pipelines, store, workers
+    from monitor import store
     from monitor.config import load_config
-    from monitor.crawl import Cycle, configure_logging, run_on_reactor
-    from monitor.extract import extract
+    from monitor.crawl import pipelines, workers
+    from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
+    from monitor.extract.article import extract
 
     workdir = Path(args.workdir)
     name = "profile" if profile else "newsmon"
@@ -443,7 +444,7 @@ def profile_extraction(args: argparse.Namespace, sample: int = 120) -> None:
     """One worker's job: `extract` over a sample of the site's pages, in this process."""
     from pyinstrument import Profiler
 
-    from monitor.extract import extract
+    from monitor.extract.article import extract
 
     fetcher = Baseline(args.base, Path(args.workdir) / "profile-fetch.db")
     pages = [

@@ -29,9 +29,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from served import free_port, serve  # noqa: E402
 
-from monitor import alerts, store  # noqa: E402
+from monitor import clock, store  # noqa: E402
 from monitor.config import parse_config  # noqa: E402
 from monitor.items import Article, Page  # noqa: E402
+from monitor.rules import evaluate as alerts  # noqa: E402
 
 LIMIT_MS = 300
 REQUESTS = 7
@@ -169,7 +170,7 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
     end = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
     start = end - timedelta(days=30)
     clock = [start]
-    store.now = lambda: store.iso(clock[0])  # the store stamps rows with this clock
+    clock.now = lambda: clock.iso(clock[0])  # the store stamps rows with this clock
     db = store.open_db(db_path)
     for source, pattern in SOURCES.items():
         store.ensure_source(db, source, "news", {"feeds": [pattern.format(slug="rss")]})
@@ -231,7 +232,7 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
     )
     for alert_id, created in db.execute("select id, created_at from alerts").fetchall():
         status = rng.choices(["sent", "pending", "dead"], [90, 7, 3])[0]
-        sent = store.iso(datetime.fromisoformat(created) + timedelta(seconds=rng.uniform(2, 90)))
+        sent = clock.iso(datetime.fromisoformat(created) + timedelta(seconds=rng.uniform(2, 90)))
         db["alerts"].update(
             alert_id,
             {
@@ -254,10 +255,10 @@ def runs(db, rng: random.Random, start: datetime, end: datetime) -> None:
             failed = rng.random() < 0.01
             rows.append(
                 {
-                    "run_id": store.iso(at),
+                    "run_id": clock.iso(at),
                     "source": source,
-                    "started_at": store.iso(at),
-                    "finished_at": store.iso(at + timedelta(seconds=4)),
+                    "started_at": clock.iso(at),
+                    "finished_at": clock.iso(at + timedelta(seconds=4)),
                     "seconds": 4.0,
                     "requests": 40,
                     "responses": 0 if failed else 40,
@@ -277,10 +278,10 @@ def runs(db, rng: random.Random, start: datetime, end: datetime) -> None:
             if failed:
                 errors.append(
                     {
-                        "run_id": store.iso(at),
+                        "run_id": clock.iso(at),
                         "source": source,
                         "url": SOURCES[source].format(slug="rss"),
-                        "at": store.iso(at),
+                        "at": clock.iso(at),
                         "reason": "TimeoutError: took longer than 30 s",
                     }
                 )

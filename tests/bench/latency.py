@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 from receivers import HttpReceiver  # noqa: E402
 
 from monitor.sample_site import SampleSite  # noqa: E402
-from monitor.sample_site.timeline import Step, append_paragraph  # noqa: E402
+from monitor.sample_site.script import Step, append_paragraph  # noqa: E402
 
 ROOT = HERE.parents[1]
 CONFIG = """

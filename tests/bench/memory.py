@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_seconds, rss_mb
 
 from monitor.config import load_config
-from monitor.crawl import Cycle, run_on_reactor
+from monitor.crawl.runner import Cycle, run_on_reactor
 from monitor.sample_site import SampleSite
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,201 @@
+"""`newsmon rules ...`, `newsmon notify ...` and `newsmon alerts ...`: the alert side of the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from monitor.errors import NewsmonError
+
+
+def _config(ctx: click.Context):
+    from monitor.cli.main import _config as load
+
+    return load(ctx)
+
+
+@click.group()
+def rules() -> None:
+    """Check and try out the keyword rules."""
+
+
+@rules.command("check")
+@click.pass_context
+def rules_check(ctx: click.Context) -> None:
+    """Validate the rules of the config; every problem with its key.
+
+    Example: newsmon rules check
+    """
+    config = _config(ctx)
+    for rule in config.rules:
+        terms = len(rule.any) + len(rule.all)
+        click.echo(
+            f"{rule.name}: {terms} term(s), events {', '.join(rule.events)}, "
+            f"notify {', '.join(rule.notify)}, digest {rule.digest}"
+        )
+    click.echo(f"{config.path}: {len(config.rules)} rule(s) OK")
+
+
+@rules.command("test")
+@click.argument("rule", required=False)
+@click.option("--article", "article_id", type=int, help="Only the changes of this article.")
+@click.option("--all", "everything", is_flag=True, help="Every stored change (default: last 50).")
+@click.pass_context
+def rules_test(
+    ctx: click.Context, rule: str | None, article_id: int | None, everything: bool
+) -> None:
+    """Show which stored changes would fire which rules, with the matched words marked.
+
+    Example: newsmon rules test ukraine-talks --article 12
+    """
+    from monitor import store
+    from monitor.diff.core import Diff
+    from monitor.rules.rules import build_view, highlight, match
+
+    config = _config(ctx)
+    chosen = [r for r in config.rules if rule in (None, r.name)]
+    if rule and not chosen:
+        known = ", ".join(r.name for r in config.rules) or "none"
+        raise NewsmonError(f"no rule named {rule!r} (known: {known})")
+    db = store.open_db(config.database)
+    where, params = ("where article_id = ?", [article_id]) if article_id else ("", [])
+    limit = "" if everything or article_id else "limit 50"
+    changes = list(db.query(f"select * from changes {where} order by id desc {limit}", params))
+    color = sys.stdout.isatty()
+    fired = 0
+    for change in reversed(changes):
+        version_id = change["to_version"] or change["from_version"]
+        if version_id is None:
+            continue
+        article = store.version_article(store.version_row(db, version_id))
+        diff = Diff.from_json(change["ops"]) if change["ops"] else None
+        view = build_view(
+            change["source"],
+            json.loads(change["categories"]),
+            article,
+            diff,
+            (change["words_added"] or 0) + (change["words_removed"] or 0),
+        )
+        for candidate in chosen:
+            result = match(candidate, view)
+            if result is None:
+                continue
+            fired += 1
+            click.echo(
+                f"change {change['id']} ({', '.join(json.loads(change['categories']))}) "
+                f"fires {candidate.name}: {', '.join(result.terms)}\n  {change['headline']}"
+            )
+            texts = {s.field: s.text for s in view.segments}
+            for field, start, end, _ in result.spans[:5]:
+                text = texts.get(field, "")
+                lo, hi = max(0, start - 60), min(len(text), end + 60)
+                snippet = highlight(text[lo:hi], [(start - lo, end - lo)], color)
+                click.echo(f"    {field}: …{snippet}…")
+    click.echo(f"{fired} alert(s) from {len(changes)} change(s)")
+
+
+@click.group()
+def notify() -> None:
+    """Send through the configured targets."""
+
+
+@notify.command("test")
+@click.argument("tag", required=False)
+@click.pass_context
+def notify_test(ctx: click.Context, tag: str | None) -> None:
+    """Send a real test message to every target (or those with TAG) and report each one.
+
+    Example: newsmon notify test newsroom
+    """
+    import os
+
+    from monitor.notify.dispatch import send_test
+    from monitor.notify.targets import load_targets
+
+    config = _config(ctx)
+    targets = load_targets(config.notify.apprise_config, os.environ)
+    results = send_test(targets, tag)
+    if not results:
+        raise NewsmonError(
+            f"no target{' with tag ' + repr(tag) if tag else ''}; set notify.apprise_config "
+            "or NEWSMON_APPRISE_URLS"
+        )
+    for target_id, service, ok, error in results:
+        click.echo(
+            f"{'ok  ' if ok else 'FAIL'} {service} {target_id}{': ' + error if error else ''}"
+        )
+    sys.exit(0 if all(r[2] for r in results) else 1)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "sent", "dead"]), help="Only these.")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
+    """List alerts, newest first, by status.
+
+    Example: newsmon alerts --status dead
+    """
+    if ctx.invoked_subcommand:
+        return
+    from monitor import store
+
+    db = store.open_db(_config(ctx).database)
+    where, params = ("where status = ?", [status]) if status else ("", [])
+    rows = list(
+        db.query(
+            "select id, status, kind, rule, tag, source, attempts, last_error, created_at, "
+            f"sent_at "
+            f"from alerts {where} order by id desc limit ?",
+            [*params, limit],
+        )
+    )
+    counts = dict(db.execute("select status, count(*) from alerts group by status").fetchall())
+    for row in rows:
+        extra = f"  ({row['attempts']} attempts: {row['last_error']})" if row["last_error"] else ""
+        click.echo(
+            f"{row['id']:>5}  {row['status']:<8} {row['tag']:<12} {row['rule'] or '':<20} "
+            f"{row['source'] or ''}  {row['created_at']}{extra}"
+        )
+    click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no alerts yet")
+
+
+@alerts.command("retry")
+@click.argument("alert_id", type=int, required=False)
+@click.option("--dead", "all_dead", is_flag=True, help="Every dead alert.")
+@click.pass_context
+def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool) -> None:
+    """Put a dead (or any) alert back in the queue with a fresh attempt count.
+
+    Example: newsmon alerts retry --dead
+    """
+    from monitor import store
+    from monitor.clock import iso
+
+    if alert_id is None and not all_dead:
+        raise click.UsageError("give an alert id or --dead")
+    db = store.open_db(_config(ctx).database)
+    from datetime import UTC, datetime
+
+    fields = {
+        "status": "pending",
+        "attempts": 0,
+        "last_error": None,
+        "not_before": iso(datetime.now(UTC)),
+    }
+    with db.atomic():
+        if all_dead:
+            ids = [r["id"] for r in db["alerts"].rows_where("status = 'dead'")]
+        else:
+            ids = [alert_id] if db["alerts"].count_where("id = ?", [alert_id]) else []
+        if not ids:
+            raise NewsmonError(
+                f"no alert {alert_id}; list them with: newsmon alerts"
+                if alert_id
+                else "no dead alerts"
+            )
+        for i in ids:
+            db["alerts"].update(i, fields)
+    click.echo(f"{len(ids)} alert(s) queued again; they go out with the next dispatch")

@@ -1,0 +1,109 @@
+"""`newsmon demo`: the whole pipeline, offline, against the bundled sample site.
+
+It serves the sample site on 127.0.0.1, crawls it once, then advances the
+site's scripted timeline one step per cycle and prints each change as it is
+found, checked against what the step was scripted to do. Extra quiet cycles
+show that page churn (rotating teasers, relative times) never becomes a change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from monitor.cli.report import ChangePrinter
+from monitor.config import load_config
+from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
+from monitor.notify.targets import BRIEF_CONSOLE
+from monitor.sample_site import SampleSite
+from monitor.store import Outcome
+
+SAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sample.toml"
+
+
+def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
+    """Run the demo; return 0 when every scripted change was found and nothing else."""
+    out = out or sys.stdout
+    started = time.monotonic()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    site = SampleSite()
+    site.start()
+    os.environ["NEWSMON_SAMPLE_URL"] = site.base_url
+    config = load_config(SAMPLE_CONFIG)
+    config.database = db_path
+    configure_logging()
+    # The demo prints changes and alerts itself; the per-cycle counts would only repeat them.
+    logging.getLogger("newsmon.alerts").setLevel(logging.WARNING)
+    color = out.isatty()
+    printer = ChangePrinter(color=color, out=out)
+    found: list[Outcome] = []
+
+    def say(text: str = "") -> None:
+        print(text, file=out, flush=True)
+
+    async def main() -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
+        cycle = Cycle(config, targets=[BRIEF_CONSOLE], NEWSMON_REVISIT_ALL=True)
+        cycle.listeners.append(found.append)
+        say(f"Sample site on {site.base_url}; database {db_path}\n")
+        say("== cycle 0: first crawl (every article is new)")
+        runs = await cycle.run()
+        say(f"   {sum(r['new'] for r in runs)} new articles stored\n")
+        results = []
+        steps = [*site.steps[site.step_index :], *[None] * quiet_cycles]
+        for n, _ in enumerate(steps, start=1):
+            step = site.advance() if site.step_index < len(site.steps) else None
+            title = f"{step.name}: {step.description}" if step else "quiet: only page churn"
+            say(f"== cycle {n}: {title}")
+            found.clear()
+            cycle.listeners[-1] = _printing(found, printer)
+            await cycle.run()
+            got = sorted((urlsplit(o.url).path, c) for o in found for c in o.categories)
+            expected = sorted(step.expected) if step else []
+            mark = "ok" if got == expected else "MISMATCH"
+            say(f"   expected {_fmt(expected)}; found {_fmt(got)}: {mark}\n")
+            results.append((title, expected, got))
+        return results
+
+    try:
+        results = run_on_reactor(main)
+    finally:
+        site.stop()
+    bad = [r for r in results if r[1] != r[2]]
+    say(
+        f"{len(results)} cycles, {len(results) - len(bad)} as scripted, {len(bad)} not, "
+        f"in {time.monotonic() - started:.1f} s."
+    )
+    bin_dir = _bin_dir()
+    say(
+        f"\nThe database is {db_path}. See the story change in Datasette with:\n"
+        f"  {bin_dir}newsmon --db {db_path} serve   (then http://127.0.0.1:8001/-/newsmon/story)\n"
+        f"or plain Datasette: {bin_dir}datasette {db_path}\n"
+        f"or list what was stored with:\n  {bin_dir}newsmon --db {db_path} articles"
+    )
+    return 1 if bad else 0
+
+
+def _printing(found: list[Outcome], printer: ChangePrinter):
+    def listener(outcome: Outcome) -> None:
+        found.append(outcome)
+        printer(outcome)
+
+    return listener
+
+
+def _fmt(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{c} {p.rsplit('/', 1)[-1]}" for p, c in pairs) or "nothing"
+
+
+def _bin_dir() -> str:
+    """Where this interpreter's scripts are, as the user would type it (".venv/bin/")."""
+    scripts = Path(sys.executable).parent
+    try:
+        return f"{scripts.relative_to(Path.cwd())}/"
+    except ValueError:
+        return f"{scripts}/"

@@ -1,0 +1,293 @@
+"""The `newsmon` command: a thin Click layer over the modules that do the work."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.config import DEFAULT_CONFIG, Config, load_config
+from monitor.errors import NewsmonError
+
+
+class _Group(click.Group):
+    """Every NewsmonError becomes one 'Error: ...' line; NEWSMON_DEBUG=1 shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsmonError as exc:
+            if os.environ.get("NEWSMON_DEBUG"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=lambda: os.environ.get("NEWSMON_CONFIG", str(DEFAULT_CONFIG)),
+    show_default="config/monitor.toml or $NEWSMON_CONFIG",
+    help="Configuration file.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="SQLite database (default: newsmon.database in the config).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
+    """newsmon: watch how news stories are reported and re-reported.
+
+    Example: newsmon crawl zdf
+    """
+    ctx.obj = {"config_path": config_path, "db_path": db_path}
+
+
+def _config(ctx: click.Context) -> Config:
+    config = load_config(ctx.obj["config_path"])
+    if ctx.obj["db_path"]:
+        config.database = ctx.obj["db_path"]
+    return config
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines.")
+@click.option(
+    "--all",
+    "recheck_all",
+    is_flag=True,
+    help="Re-check every known article, not only those the revisit policy says are due.",
+)
+@click.pass_context
+def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_all: bool) -> None:
+    """Run one crawl cycle now over all enabled sources, or the named ones.
+
+    Prints each change as it is found and a summary per source at the end.
+    Exits 1 when a source could not be reached at all, or a page could not be stored.
+
+    Example: newsmon crawl zdf tagesschau
+    """
+    from monitor.cli.report import ChangePrinter, Progress, failure_lines, summary_table
+    from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
+    from monitor.daemon.recovery import HideFaultTracebacks
+
+    config = _config(ctx)
+    chosen = [config.source(name) for name in sources] or [s for s in config.sources if s.enabled]
+    configure_logging(verbose)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(HideFaultTracebacks())  # said in one line at the end
+    printer = ChangePrinter(color=sys.stdout.isatty())
+    progress = Progress(enabled=sys.stderr.isatty() and not verbose)
+
+    cycle_alerts: dict[str, int] = {}
+
+    async def main() -> list[dict]:
+        cycle = Cycle(config, NEWSMON_REVISIT_ALL=recheck_all)
+        cycle.listeners += [printer, progress]
+        runs = await cycle.run(chosen)
+        cycle_alerts.update(cycle.alerts)
+        return runs
+
+    runs = run_on_reactor(main)
+    progress.finish()
+    click.echo(summary_table(runs))
+    if cycle_alerts:
+        click.echo("alerts: " + ", ".join(f"{k} {v}" for k, v in cycle_alerts.items()))
+    for line in failure_lines(config.database, runs):
+        click.echo(f"Error: {line}", err=True)
+    from monitor.store import FAULTS
+
+    if FAULTS.last is not None:  # pages fetched but not stored: Scrapy only logged it
+        click.echo(f"Error: {FAULTS.count} write(s) failed; the last: {FAULTS.last}", err=True)
+    unreachable = [r for r in runs if r["errors"] and not r["responses"]]
+    sys.exit(1 if unreachable or FAULTS.last or len(runs) < len(chosen) else 0)
+
+
+@cli.command()
+@click.option("--source", help="Only articles of this source.")
+@click.option("--limit", default=50, show_default=True, help="How many, newest change first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def articles(ctx: click.Context, source: str | None, limit: int, as_json: bool) -> None:
+    """List stored articles with their version count and status.
+
+    Example: newsmon articles --source zdf
+    """
+    from monitor import store
+
+    db = store.open_db(_config(ctx).database)
+    where, params = ("where source = ?", [source]) if source else ("", [])
+    rows = list(
+        db.query(
+            "select id, source, status, versions, last_changed, headline, url from articles "
+            f"{where} "
+            "order by last_changed desc, id desc limit ?",
+            [*params, limit],
+        )
+    )
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{row['id']:>5}  {row['source']:<12} {row['status']:<8} "
+                f"v{row['versions']:<3} {row['headline'] or ''}\n       {row['url']}"
+            )
+    if not rows and not as_json:
+        click.echo("No articles stored yet. Run: newsmon crawl")
+
+
+@cli.command()
+@click.argument("article")
+@click.option("--from", "from_number", type=int, help="Version number to compare from.")
+@click.option("--to", "to_number", type=int, help="Version number to compare to (default: latest).")
+@click.option(
+    "--color/--no-color", default=None, help="Coloured word diff (default: on a terminal)."
+)
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    article: str,
+    from_number: int | None,
+    to_number: int | None,
+    color: bool | None,
+) -> None:
+    """Show the word diff between two versions of an article (by id or URL).
+
+    Example: newsmon diff 12 --from 1 --to 3
+    """
+    from monitor import store
+    from monitor.diff.core import diff_articles, render_terminal
+    from monitor.errors import StoreError
+
+    db = store.open_db(_config(ctx).database)
+    row = (
+        db["articles"].get(int(article))
+        if article.isdigit() and db["articles"].count_where("id = ?", [int(article)])
+        else store.lookup(db, article)
+    )
+    if row is None:
+        raise StoreError(f"no article {article!r}; list them with: newsmon articles")
+    versions = {v["number"]: v for v in db["versions"].rows_where("article_id = ?", [row["id"]])}
+    to_number = to_number or max(versions)
+    from_number = from_number or max(to_number - 1, 1)
+    for number in (from_number, to_number):
+        if number not in versions:
+            raise StoreError(f"article {row['id']} has versions 1 to {max(versions)}, not {number}")
+    old = store.version_article(versions[from_number])
+    new = store.version_article(versions[to_number])
+    click.echo(f"{row['url']}\nversion {from_number} → {to_number}")
+    result = diff_articles(old, new)
+    if result.is_empty():
+        click.echo("(no difference in the article text)")
+        return
+    click.echo(render_terminal(result, color=sys.stdout.isatty() if color is None else color))
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("check")
+@click.pass_context
+def config_check(ctx: click.Context) -> None:
+    """Validate the config file and list every problem with its key.
+
+    Example: newsmon --config config/monitor.toml config check
+    """
+    config = _config(ctx)
+    click.echo(
+        f"{config.path}: OK, {len(config.sources)} source(s): "
+        + ", ".join(s.name for s in config.sources)
+    )
+
+
+@cli.command("sample-site")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8800, show_default=True)
+def sample_site(host: str, port: int) -> None:
+    """Serve the bundled sample news site (feeds, articles, faults) until interrupted.
+
+    Advance its scripted timeline with: curl -X POST http://127.0.0.1:8800/_control/advance
+
+    Example: newsmon sample-site --port 8800
+    """
+    from monitor.sample_site import serve
+
+    serve(host, port)
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default=Path("data/demo.db"),
+    show_default=True,
+    help="Where the demo's database goes (recreated).",
+)
+@click.option(
+    "--quiet-cycles",
+    default=5,
+    show_default=True,
+    help="Extra cycles with nothing but page churn, to show it never alerts.",
+)
+def demo(db_path: Path, quiet_cycles: int) -> None:
+    """Run the whole pipeline offline against the sample site and print what it finds.
+
+    Example: newsmon demo
+    """
+    from monitor.cli.demo import run_demo
+
+    sys.exit(run_demo(db_path, quiet_cycles))
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show each source's last run and problems, revisit tiers, alerts and the database size.
+
+    Example: newsmon status
+    """
+    from monitor.cli.status import status_report
+
+    click.echo(status_report(_config(ctx)))
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the monitor: crawl every source on its interval until stopped (Ctrl-C).
+
+    Example: newsmon run
+    """
+    from monitor.daemon.service import run_daemon
+
+    sys.exit(run_daemon(_config(ctx), ctx.obj["db_path"]))
+
+
+def _register() -> None:
+    from monitor.cli.alerts import alerts, notify, rules
+    from monitor.web.serve import serve
+
+    for group in (rules, notify, alerts, serve):
+        cli.add_command(group)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="newsmon")

@@ -1,0 +1,122 @@
+"""What a person sees of a crawl: changes as they are found, progress, and the summary table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from monitor.store import Outcome
+
+_COLORS = {"new": "32", "removed": "31", "restored": "36", "correction": "35"}
+
+
+class ChangePrinter:
+    """Prints one line per stored change (and the word diff for edits) as it happens."""
+
+    def __init__(self, color: bool = False, out: TextIO | None = None, diffs: bool = True) -> None:
+        self.color = color
+        self.out = out or sys.stdout
+        self.diffs = diffs
+
+    def __call__(self, outcome: Outcome) -> None:
+        from monitor.diff.core import render_terminal
+
+        label = ", ".join(outcome.categories)
+        if self.color:
+            code = _COLORS.get(outcome.categories[0], "33")
+            label = f"\033[{code}m{label}\033[0m"
+        print(f"[{label}] {outcome.headline}\n    {outcome.url}", file=self.out, flush=True)
+        for line in outcome.entries:
+            print(f"    + {line}", file=self.out, flush=True)
+        if self.diffs and outcome.diff is not None and not outcome.diff.is_empty():
+            text = render_terminal(outcome.diff, color=self.color)
+            print("    " + text.replace("\n", "\n    "), file=self.out, flush=True)
+
+
+class Progress:
+    """A one-line counter on a terminal; silent when output is a file or a pipe."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.changes = 0
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.changes += 1
+        if self.enabled:
+            print(f"\r  {self.changes} change(s) found…", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.enabled and self.changes:
+            print(file=sys.stderr)
+
+
+COLUMNS = ("fetched", "not_modified", "new", "changed", "unchanged", "removed", "errors")
+
+
+def summary_table(runs: list[dict]) -> str:
+    """Per source: fetched, 304, new, changed, unchanged, removed, errors, drops by reason."""
+    header = [
+        "source",
+        "fetched",
+        "304",
+        "new",
+        "changed",
+        "unchanged",
+        "removed",
+        "errors",
+        "pages/s",
+        "dropped",
+    ]
+    rows = []
+    for run in runs:
+        dropped = json.loads(run.get("dropped") or "{}")
+        pages = run["fetched"] + run["not_modified"]
+        rate = pages / run["seconds"] if run["seconds"] else 0.0
+        rows.append(
+            [
+                run["source"],
+                *(str(run[c]) for c in COLUMNS),
+                f"{rate:.1f}",
+                ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "-",
+            ]
+        )
+    if len(runs) > 1:
+        totals = [str(sum(r[c] for r in runs)) for c in COLUMNS]
+        # Sources are crawled side by side, so the cycle lasts as long as the slowest one.
+        longest = max(r["seconds"] for r in runs) or 1.0
+        pages = sum(r["fetched"] + r["not_modified"] for r in runs)
+        rows.append(["total", *totals, f"{pages / longest:.1f}", ""])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def failure_lines(db_path, runs: list[dict]) -> list[str]:
+    """One line per source whose crawl had errors: how many, and the first URL with its reason."""
+    from monitor import store
+
+    lines = []
+    if not any(r["errors"] for r in runs):
+        return lines
+    db = store.open_db(db_path)
+    try:
+        for run in runs:
+            if not run["errors"]:
+                continue
+            first = list(
+                db.query(
+                    "select url, reason from crawl_errors where run_id = ? and "
+                    "source = ? order by id limit 1",
+                    [run["run_id"], run["source"]],
+                )
+            )
+            what = "could not be reached" if not run["responses"] else "had errors"
+            detail = f"; first: {first[0]['url']}: {first[0]['reason']}" if first else ""
+            lines.append(f"{run['source']}: {what} ({run['errors']} failed request(s)){detail}")
+    finally:
+        db.close()
+    return lines

@@ -1,0 +1,104 @@
+"""`newsmon status`: what the monitor is doing, read from the database alone.
+
+Per source: the last run and its numbers, errors, open health problems and
+when the next discovery is due; articles per revisit tier and the next
+checks; pending and dead alerts; the database size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor import clock, store
+from monitor.clock import format_duration
+from monitor.config import Config
+from monitor.revisit import tier_name, tier_of
+
+
+def status_report(config: Config, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    db = store.open_db(config.database)
+    try:
+        lines = [f"database {config.database}: {_size(config.database)}", "", "sources:"]
+        for source in config.sources:
+            lines += _source_lines(db, config, source, now)
+        lines += ["", "revisits (articles per tier):"]
+        tiers: Counter[str] = Counter()
+        next_due: list[str] = []
+        for row in db.query(
+            "select first_seen, published, last_changed, next_check_at "
+            "from articles where status = 'live'"
+        ):
+            first = clock.parse_time(row["first_seen"]) or now
+            born = min(first, clock.parse_time(row["published"]) or first)
+            index = tier_of(now, born, clock.parse_time(row["last_changed"]), config.revisit)
+            tiers[tier_name(config.revisit, index)] += 1
+            if row["next_check_at"] and row["next_check_at"] != "never":
+                next_due.append(row["next_check_at"])
+        for name, count in sorted(tiers.items(), key=lambda kv: kv[0]):
+            lines.append(f"  {count:>5}  {name}")
+        if next_due:
+            soonest = sorted(next_due)[:3]
+            lines.append("  next checks: " + ", ".join(_relative(t, now) for t in soonest))
+        counts = dict(db.execute("select status, count(*) from alerts group by status").fetchall())
+        lines += [
+            "",
+            "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none yet"),
+        ]
+        for row in db.query(
+            "select id, tag, rule, last_error from alerts where status = 'dead' "
+            "order by id desc limit 5"
+        ):
+            lines.append(f"  dead #{row['id']} {row['tag']} {row['rule']}: {row['last_error']}")
+        return "\n".join(lines)
+    finally:
+        db.close()
+
+
+def _source_lines(db, config: Config, source, now: datetime) -> list[str]:
+    runs = list(
+        db["crawl_runs"].rows_where("source = ?", [source.name], order_by="id desc", limit=1)
+    )
+    state = "" if source.enabled else " (disabled)"
+    if not runs:
+        return [f"  {source.name}{state}: never crawled"]
+    run = runs[0]
+    finished = clock.parse_time(run["finished_at"]) or now
+    due = finished + timedelta(seconds=source.interval)
+    dropped = json.loads(run["dropped"] or "{}")
+    line = (
+        f"  {source.name}{state}: last run {_relative(run['finished_at'], now)}: "
+        f"{run['fetched']} fetched, {run['not_modified']} 304, {run['new']} new, "
+        f"{run['changed']} changed, {run['errors']} errors"
+        + (
+            f", dropped {', '.join(f'{k} {v}' for k, v in sorted(dropped.items()))}"
+            if dropped
+            else ""
+        )
+        + f"; next discovery {_relative(clock.iso(due), now)}"
+    )
+    lines = [line]
+    for problem in db["source_health"].rows_where(
+        "source = ? and cleared_at is null", [source.name]
+    ):
+        lines.append(f"    problem since {problem['since']}: {problem['detail']}")
+    return lines
+
+
+def _relative(moment: str, now: datetime) -> str:
+    when = clock.parse_time(moment)
+    if when is None:
+        return "unknown"
+    seconds = (when - now).total_seconds()
+    span = format_duration(abs(int(seconds))) or "0s"
+    return f"in {span}" if seconds > 0 else f"{span} ago"
+
+
+def _size(path: Path) -> str:
+    total = sum(
+        Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()
+    )
+    return f"{total / 1e6:.1f} MB"

@@ -1,0 +1,143 @@
+"""A small process pool for extraction, so cleaning pages uses every core and never
+blocks the event loop (timers, the systemd watchdog and other crawls keep running).
+
+The pool starts workers with "forkserver": a fork of a process that runs the
+Twisted reactor and open SQLite handles would copy both. Workers are started
+on first use and shared by every crawl of the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import os
+import select
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from monitor.crawl.memory import release_large_buffers
+from monitor.items import Article
+
+if TYPE_CHECKING:
+    from monitor.diff.core import Diff
+
+T = TypeVar("T")
+_pool: ProcessPoolExecutor | None = None
+
+
+def pool_size() -> int:
+    """One worker per core this process may run on, overridable with NEWSMON_WORKERS (0: extract
+    in-process).
+
+    The cores it may use, not the machine's: under systemd's CPUAffinity= or a container's
+    cpuset, os.cpu_count() names cores the workers would only queue for.
+    """
+    configured = os.environ.get("NEWSMON_WORKERS")
+    if configured is not None and configured.strip().isdigit():
+        return int(configured)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _warm(owner: int) -> None:
+    """Exit when the process that owns the pool dies, and import the extractor's
+    dependencies before the first page arrives.
+
+    Workers are children of the fork server, not of the daemon, and keep the fork server
+    alive; without this a SIGKILLed daemon would leave both behind, holding its pipes.
+    """
+    threading.Thread(target=_exit_with, args=(owner,), daemon=True).start()
+    release_large_buffers()
+    import monitor.extract.liveblog
+    import monitor.extract.signature  # noqa: F401
+
+
+def _exit_with(owner: int) -> None:
+    try:
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # not Linux 5.3+: poll instead
+        while True:
+            time.sleep(2)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+    select.select([handle], [], [])  # readable once the owner has exited
+    os._exit(0)
+
+
+def pool() -> ProcessPoolExecutor | None:
+    global _pool
+    if _pool is None and pool_size() > 0:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["monitor.extract.liveblog"])
+        _pool = ProcessPoolExecutor(
+            max_workers=pool_size(),
+            mp_context=context,
+            initializer=_warm,
+            initargs=(os.getpid(),),
+        )
+        atexit.register(shutdown)
+    return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def prepare(
+    body: bytes,
+    url: str,
+    encoding: str | None,
+    live: bool,
+    sign: bool = False,
+    previous: Article | None = None,
+) -> tuple[Article, bytes, str | None, Diff | None]:
+    """Everything a page needs before it is stored, done in one trip to a worker: the article,
+    the raw page compressed for the versions table (zlib is the next biggest cost), the diff
+    from `previous` (the stored version) when the text changed, and the page's signature
+    (monitor.extract.signature) when `sign` or when new bytes held the same text: such a page
+    changes bytes on every request, and its signature spares the next extraction."""
+    # Imported here: the crawling process never extracts itself and need not hold the extractor.
+    from monitor.diff.core import diff_articles
+    from monitor.extract.liveblog import extract_page
+    from monitor.extract.signature import signature
+
+    article = extract_page(body, url, encoding, live).seal()
+    diff = None
+    if previous is not None:
+        if previous.fingerprint() == article.fingerprint():
+            sign = True
+        else:
+            diff = diff_articles(previous, article)
+    found = signature(body, url, encoding) if sign else None
+    # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
+    return article, zlib.compress(body, 1), found, diff
+
+
+async def run_async(func: Callable[..., T], *args: Any) -> T:
+    """`func(*args)` in a worker process, or in this one when the pool is off.
+
+    For CPU-heavy steps that would otherwise hold the event loop; `func` and its arguments must
+    pickle (a module-level function). Work under a millisecond costs more to ship than to do.
+    """
+    executor = pool()
+    if executor is None:
+        return func(*args)
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(executor, func, *args)
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): start a fresh pool and try this job once more.
+        shutdown()
+        return await loop.run_in_executor(pool(), func, *args)

@@ -1,0 +1,397 @@
+"""`newsmon run`: one process, one reactor, APScheduler on the reactor's asyncio loop.
+
+Jobs: per source discovery on its interval (jitter, never overlapping,
+missed runs coalesced); revisits of due articles every minute; the alert
+dispatcher every few seconds; maintenance hourly. Signal handlers only post
+a token on a queue; the main coroutine turns it into control flow: SIGTERM
+and SIGINT stop cleanly, SIGHUP reloads the config (an invalid one is refused
+and the old one keeps running). systemd hears READY, WATCHDOG, STATUS and
+STOPPING through monitor.daemon.sdnotify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import signal
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor import clock, store
+from monitor.cli.report import failure_lines
+from monitor.config import Config, Source, load_config
+from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
+from monitor.daemon import recovery
+from monitor.daemon.sdnotify import Notifier
+from monitor.errors import NewsmonError, StoreError
+from monitor.notify.health import backoff_message, pacing
+
+logger = logging.getLogger("newsmon.daemon")
+
+DISPATCH_EVERY = 10  # seconds between dispatcher runs (retries and digests fall due in between)
+REVISIT_EVERY = 60
+MAINTENANCE_EVERY = 3600
+STOP_BOUND = 30.0  # seconds running crawls get to finish after SIGTERM before they are stopped
+FIRST_SPREAD = 10  # seconds over which overdue sources start after a (re)start: no burst
+
+
+class Daemon:
+    def __init__(self, config: Config, db_override: Path | None = None) -> None:
+        self.config = config
+        self.db_override = db_override
+        self.notifier = Notifier()
+        self.tokens: asyncio.Queue[str] = asyncio.Queue()
+        self.locks: dict[str, asyncio.Lock] = {}
+        self.running: set[asyncio.Task] = set()
+        self.cycle: Cycle | None = None
+        self.scheduler = None
+        self.last_status = "starting"
+        self.stopping = False
+        # Sources that keep failing: no crawl (discovery or revisit) before this time.
+        self.backoff_until: dict[str, datetime] = {}
+        # Sources whose listing validators a crawl that lost writes (or died) may have stored:
+        # forgotten before their next crawl (monitor.daemon.recovery). None: all of them.
+        self.unconfirmed: dict[str, str | None] = {}
+        self.faults = recovery.FaultReporter(self._fault_status)
+
+    # --- lifecycle ----------------------------------------------------------
+    async def main(self) -> int:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        loop = asyncio.get_running_loop()
+        for signum, token in (
+            (signal.SIGTERM, "stop"),
+            (signal.SIGINT, "stop"),
+            (signal.SIGHUP, "reload"),
+        ):
+            loop.add_signal_handler(signum, self.tokens.put_nowait, token)
+        self.cycle = self._make_cycle(self.config)
+        self.scheduler = AsyncIOScheduler(
+            event_loop=loop,
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        )
+        try:
+            store.open_db(self.config.database).close()
+        except store.DatabaseFault as exc:
+            # Read-only, full, locked: wait for it (the jobs say so and try again) rather than
+            # exit and be restarted in a loop. A path that can never work stops us here.
+            self.faults.failed("start-up", exc)
+        self._schedule()
+        self.scheduler.start()
+        watchdog = loop.create_task(self._watchdog())
+        self.notifier.ready(self._status_line())
+        logger.info(
+            "newsmon running: %d source(s), database %s", len(self._enabled()), self.config.database
+        )
+        # A crawl the last process did not finish may have stored listing validators for
+        # articles it never stored: each listing is fetched in full once. Then the leftovers:
+        # changes not evaluated, alerts not sent.
+        self.unconfirmed = {source.name: None for source in self._enabled()}
+        self._spawn(self._job(self._forget_listings))
+        self._spawn(self._job(self._dispatch, True))
+        while True:
+            token = await self.tokens.get()
+            if token == "reload":
+                self._reload()
+            elif token == "stop":
+                break
+        await self._shutdown()
+        watchdog.cancel()
+        return 0
+
+    async def _shutdown(self) -> None:
+        self.stopping = True
+        self.notifier.stopping()
+        logger.info(
+            "stopping: no new jobs; %d running job(s) get %.0f s", len(self.running), STOP_BOUND
+        )
+        # Pause first: shutting the scheduler down would cancel the running jobs at once.
+        self.scheduler.pause()
+        if self.running:
+            _, pending = await asyncio.wait(set(self.running), timeout=STOP_BOUND)
+            if pending:
+                logger.warning("stopping %d crawl(s) that did not finish in time", len(pending))
+                await self.cycle.runner.stop()  # spiders close cleanly; their pipelines flush
+                await asyncio.wait(pending, timeout=10)
+        self.scheduler.shutdown(wait=False)
+        logger.info("stopped")
+
+    def _reload(self) -> None:
+        self.notifier.reloading()
+        try:
+            config = load_config(self.config.path)
+        except NewsmonError as exc:
+            logger.error("reload refused, the running config stays:\n%s", exc)
+            self.notifier.ready(self._status_line())
+            return
+        if self.db_override:
+            config.database = self.db_override
+        self.config = config
+        self.cycle = self._make_cycle(config)
+        for job in self.scheduler.get_jobs():
+            job.remove()
+        self._schedule()
+        logger.info(
+            "config reloaded: %d source(s), %d rule(s)", len(self._enabled()), len(config.rules)
+        )
+        self.notifier.ready(self._status_line())
+
+    def _make_cycle(self, config: Config) -> Cycle:
+        # At most max_per_minute revisits per source in one crawl: the rest wait for the next.
+        limit = config.revisit.max_per_minute * max(1, self._revisit_every() // 60)
+        return Cycle(config, NEWSMON_REVISIT_LIMIT=limit)
+
+    # --- jobs -----------------------------------------------------------------
+    def _enabled(self) -> list[Source]:
+        return [s for s in self.config.sources if s.enabled]
+
+    def _schedule(self) -> None:
+        now = datetime.now(UTC)
+        for source in self._enabled():
+            self.scheduler.add_job(
+                self._job,
+                "interval",
+                args=[self._crawl, source.name, "all"],
+                seconds=source.interval,
+                jitter=min(30, source.interval // 10),
+                next_run_time=self._first_run(source, now),
+                id=f"discover:{source.name}",
+            )
+        self.scheduler.add_job(
+            self._job,
+            "interval",
+            args=[self._revisit_all],
+            seconds=self._revisit_every(),
+            next_run_time=now + timedelta(seconds=self._revisit_every()),
+            id="revisit",
+        )
+        self.scheduler.add_job(
+            self._job, "interval", args=[self._dispatch], seconds=DISPATCH_EVERY, id="dispatch"
+        )
+        self.scheduler.add_job(
+            self._job,
+            "interval",
+            args=[self._maintain],
+            seconds=MAINTENANCE_EVERY,
+            id="maintenance",
+            next_run_time=now + timedelta(seconds=60),
+        )
+
+    def _revisit_every(self) -> int:
+        """Look for due articles four times per fastest tier interval (at most every minute):
+        a check is then late by a quarter of its interval at worst. Looking is one query."""
+        fastest = min(
+            (t.every for t in self.config.revisit.tiers if t.every), default=REVISIT_EVERY
+        )
+        return max(1, min(REVISIT_EVERY, fastest // 4))
+
+    def _first_run(self, source: Source, now: datetime) -> datetime:
+        """After a restart keep each source's rhythm (a failing source's longer one too);
+        overdue ones start soon, spread."""
+        try:
+            db = store.open_db(self.config.database)
+        except store.DatabaseFault:  # reported at start-up; the first crawl finds out again
+            return now + timedelta(seconds=random.uniform(0, min(FIRST_SPREAD, source.interval)))
+        try:
+            rows = list(
+                db.query(
+                    "select max(finished_at) as last from crawl_runs where source = ?",
+                    [source.name],
+                )
+            )
+            delay, _ = pacing(db, source)
+        finally:
+            db.close()
+        last = rows[0]["last"] if rows else None
+        if last:
+            due = datetime.fromisoformat(last) + timedelta(seconds=delay)
+            if due > now:
+                return due
+        return now + timedelta(seconds=random.uniform(0, min(FIRST_SPREAD, source.interval)))
+
+    async def _job(self, action, *args) -> None:
+        task = asyncio.current_task()
+        self.running.add(task)
+        try:
+            await action(*args)
+        except (StoreError, sqlite3.Error) as exc:
+            found = exc if isinstance(exc, StoreError) else store.fault(self._db_path(), exc)
+            if found is None:  # not the storage's fault: a bug, with its traceback
+                logger.exception("job %s failed; the schedule goes on", _job_name(action, args))
+            else:  # the file, what and what to do; the next run of the job tries again
+                self.faults.failed(_job_name(action, args), found)
+        except Exception:
+            logger.exception("job %s failed; the schedule goes on", _job_name(action, args))
+        else:
+            if action in (self._crawl, self._dispatch):  # jobs that write: the store works
+                self.faults.worked(self._db_path())
+        finally:
+            self.running.discard(task)
+
+    def _db_path(self) -> Path:
+        return Path(self.config.database)
+
+    def _fault_status(self, text: str) -> None:
+        if not self.stopping:
+            self.notifier.status(text)
+
+    async def _forget_listings(self) -> None:
+        """Forget the listing validators of crawls that lost writes (see monitor.daemon.recovery);
+        kept for the next try while the database fails."""
+        if not self.unconfirmed:
+            return
+        db = store.open_db(self.config.database)
+        try:
+            forgotten = recovery.forget_listings(db, self.unconfirmed)
+        finally:
+            db.close()
+        self.unconfirmed.clear()  # one step of the loop: no crawl added any meanwhile
+        if forgotten:
+            logger.info(
+                "%d listing(s) will be fetched in full once: a crawl that did not finish may "
+                "have read them",
+                forgotten,
+            )
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _crawl(self, name: str, mode: str) -> None:
+        source = next((s for s in self._enabled() if s.name == name), None)
+        if source is None:
+            return
+        lock = self.locks.setdefault(name, asyncio.Lock())
+        async with lock:  # discovery and revisits of one source never overlap
+            await self._forget_listings()
+            began, faults = clock.now(), store.FAULTS.count
+            try:
+                runs = await self.cycle.run([source], mode=mode)
+            except BaseException:
+                self.unconfirmed.setdefault(name, began)
+                raise
+            # A storage fault inside Scrapy's pipelines does not reach here as an exception:
+            # the fault log tells whether this crawl lost writes.
+            lost = store.FAULTS.last if store.FAULTS.count > faults else None
+            if lost is not None:
+                self.unconfirmed.setdefault(name, began)
+        self._pace(source)
+        for line in failure_lines(self.config.database, runs):
+            logger.warning(line)
+        for run in runs:
+            logger.info(
+                "%s: %s fetched, %s not modified, %s new, %s changed, %s errors",
+                run["source"],
+                run["fetched"],
+                run["not_modified"],
+                run["new"],
+                run["changed"],
+                run["errors"],
+            )
+        self.last_status = self._status_line(runs)
+        if lost is not None:
+            raise lost  # reported by _job, once: the file, what, what to do
+        if not self.stopping:  # after STOPPING=1 systemd hears nothing but watchdog pings
+            self.notifier.status(self.last_status)
+
+    def _pace(self, source: Source) -> None:
+        """After a crawl: a source failing crawl after crawl is tried less and less often
+        (monitor.notify.health.crawl_delay); the first crawl that works restores its interval."""
+        import sqlite3
+
+        from monitor.errors import StoreError
+
+        try:
+            db = store.open_db(self.config.database)
+            try:
+                delay, streak = pacing(db, source)
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error):
+            return  # the storage fails: the job reports that; the usual schedule stays
+        if delay <= source.interval:
+            self.backoff_until.pop(source.name, None)
+            return
+        until = datetime.now(UTC) + timedelta(seconds=delay)
+        self.backoff_until[source.name] = until
+        job = self.scheduler.get_job(f"discover:{source.name}") if self.scheduler else None
+        if job is not None:
+            job.modify(next_run_time=until)
+        logger.warning(backoff_message(source.name, streak, delay))
+
+    async def _revisit_all(self) -> None:
+        db = store.open_db(self.config.database)
+        try:
+            due = {
+                r["source"]
+                for r in db.query(
+                    "select distinct source from articles where status = 'live' and "
+                    "next_check_at <= ?",
+                    [clock.now()],
+                )
+            }
+        finally:
+            db.close()
+        now = datetime.now(UTC)
+        for source in self._enabled():
+            if (
+                source.name in due
+                and not self.locks.setdefault(source.name, asyncio.Lock()).locked()
+                and self.backoff_until.get(source.name, now) <= now
+            ):
+                await self._crawl(source.name, "revisit")
+
+    async def _dispatch(self, evaluate: bool = False) -> None:
+        from monitor.rules.evaluate import after_crawl, dispatch_only
+
+        work = after_crawl if evaluate else dispatch_only
+        await asyncio.to_thread(work, self.config, self.cycle.targets)
+
+    async def _maintain(self) -> None:
+        from monitor.store.maintenance import maintain
+
+        report = await asyncio.to_thread(maintain, self.config)
+        logger.info("maintenance: %s", report)
+
+    async def _watchdog(self) -> None:
+        interval = self.notifier.watchdog_interval
+        if not interval:
+            return
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(interval)
+
+    def _status_line(self, runs: list[dict] | None = None) -> str:
+        if not runs:
+            return f"watching {len(self._enabled())} source(s)"
+        run = runs[-1]
+        return (
+            f"last: {run['source']} {run['fetched']} fetched, {run['not_modified']} 304, "
+            f"{run['new']} new, {run['changed']} changed, {run['errors']} errors"
+        )
+
+
+def run_daemon(config: Config, db_override: Path | None = None) -> int:
+    """Run until SIGTERM/SIGINT; return the process exit code."""
+    configure_logging()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(recovery.HideFaultTracebacks())  # _job says them in one line
+    if not any(s.enabled for s in config.sources):
+        logger.error("%s: no enabled sources; nothing to do", config.path)
+        return 2
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    daemon = Daemon(config, db_override)
+    return run_on_reactor(daemon.main, signals=False) or 0
+
+
+def _job_name(action, args: tuple) -> str:
+    """A job as the log names it: "crawl of zdf (all)", "dispatch"."""
+    name = getattr(action, "__name__", str(action)).lstrip("_")
+    if name == "crawl" and args:
+        return f"crawl of {args[0]} ({args[1]})" if len(args) > 1 else f"crawl of {args[0]}"
+    return name.replace("_", " ")

@@ -1,0 +1,117 @@
+"""A stored diff as tracked changes in HTML: deleted words struck through, inserted words marked.
+
+Pure and standard-library only (like `monitor.diff.core`), so the Datasette plugin, its article
+timeline and any later HTML view share one rendering that tests in microseconds.
+
+Everything in the output that came from a page goes through `html.escape`; the only markup
+is what this module writes itself. The result is a `str` of safe HTML: callers wrap it in
+`markupsafe.Markup` (or an equivalent) to keep a template from escaping it twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from monitor.diff.core import Diff, Op, is_correction
+
+# Words of unchanged text kept either side of a change. More than the alert messages keep
+# (monitor.diff.core.CONTEXT_WORDS): a page has room, and a sentence read whole is easier to judge.
+PAGE_CONTEXT = 12
+CELL_CONTEXT = 6
+# A table cell shows this many words of one inserted or deleted run, and this many ops.
+CELL_RUN_WORDS = 60
+CELL_OPS = 8
+
+_FIELDS = {"headline": "Headline", "kicker": "Kicker", "lead": "Lead"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """How much of a diff to show: all of it on a page, a shortened view in a table cell."""
+
+    context: int = PAGE_CONTEXT
+    run_words: int | None = None  # None: inserted and deleted text in full
+    max_ops: int | None = None  # None: every op
+
+
+PAGE = Style()
+CELL = Style(context=CELL_CONTEXT, run_words=CELL_RUN_WORDS, max_ops=CELL_OPS)
+
+
+def diff_html(diff: Diff, style: Style = PAGE) -> str:
+    """The diff's ops as tracked changes; equal paragraphs are not listed by the diff at all."""
+    ops = [op for op in diff.ops if op.op == "moved" or op.changes_words()]
+    if not ops:
+        return '<p class="nm-none">Same text; only the layout changed.</p>'
+    shown = ops if style.max_ops is None else ops[: style.max_ops]
+    parts = [_op_html(op, style) for op in shown]
+    if len(shown) < len(ops):
+        more = len(ops) - len(shown)
+        parts.append(f'<p class="nm-more">… and {more} more change{"s" if more > 1 else ""}</p>')
+    return '<div class="nm-diff">' + "".join(parts) + "</div>"
+
+
+def where(op: Op) -> str:
+    """Which part of the article an op touches, as a reader counts: "Headline", "¶3 added"."""
+    if op.field in _FIELDS:
+        return _FIELDS[op.field] + ("" if op.op == "edited" else f" {op.op}")
+    note = " (correction)" if op.op in ("added", "edited") and is_correction(op.new) else ""
+    if op.op == "added":
+        return f"¶{op.new_index + 1} added{note}"
+    if op.op == "removed":
+        return f"¶{op.old_index + 1} removed"
+    span = _span(op.new_index, op.new_count)
+    if op.op == "moved":
+        return f"{span} moved (was ¶{op.old_index + 1})"
+    if op.old_count > 1:
+        return f"{span} merged from ¶{op.old_index + 1}–{op.old_index + op.old_count}"
+    if op.new_count > 1:
+        return f"{span} split from ¶{op.old_index + 1}"
+    return f"{span} edited{note}"
+
+
+def _span(index: int, count: int) -> str:
+    return f"¶{index + 1}" if count == 1 else f"¶{index + 1}–{index + count}"
+
+
+def _op_html(op: Op, style: Style) -> str:
+    kind = f"nm-field-{op.field} nm-op-{op.op}"
+    head = f'<span class="nm-where">{escape(where(op))}</span> '
+    if op.op == "moved":
+        # The words are the same: show where the paragraph went and how it starts.
+        body = escape(_first_words(op.new, 2 * style.context))
+    else:
+        body = " ".join(_run_html(op, k, style) for k in range(len(op.words)))
+    return f'<p class="nm-op {kind}">{head}{body}</p>'
+
+
+def _run_html(op: Op, k: int, style: Style) -> str:
+    run = op.words[k]
+    if run.op == "-":
+        return f"<del>{escape(_cap(run.text, style.run_words))}</del>"
+    if run.op == "+":
+        return f"<ins>{escape(_cap(run.text, style.run_words))}</ins>"
+    words = run.text.split()
+    n = style.context
+    gap = '<span class="nm-gap" title="unchanged text left out">…</span>'
+    if len(words) <= n:
+        return escape(run.text)
+    # Unchanged text keeps only its words next to a change: the end of a leading run, the
+    # start of a trailing one, both ends of one in the middle.
+    if k == 0:
+        return f"{gap} {escape(' '.join(words[-n:]))}"
+    if k == len(op.words) - 1:
+        return f"{escape(' '.join(words[:n]))} {gap}"
+    if len(words) > 2 * n:
+        return f"{escape(' '.join(words[:n]))} {gap} {escape(' '.join(words[-n:]))}"
+    return escape(run.text)
+
+
+def _cap(text: str, limit: int | None) -> str:
+    return text if limit is None else _first_words(text, limit)
+
+
+def _first_words(text: str, n: int) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")

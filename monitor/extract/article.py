@@ -1,0 +1,230 @@
+"""One news page in, one `Article` out: headline, kicker, lead, body paragraphs, metadata, noise.
+
+A pure function: no Scrapy, no database, no network. The steps, each in the
+module named for it:
+
+1. decode the bytes (`monitor.extract.decode`) and parse them with lxml;
+2. read what the page says about itself: JSON-LD, meta tags (`monitor.extract.pagemeta`);
+3. find the headline `<h1>` and split its kicker off (here);
+4. remove boxes that are not the article (`monitor.extract.prune`);
+5. let trafilatura find the main text and sort its blocks into lead, body and
+   noise (`monitor.extract.body`, with the line patterns of `monitor.extract.noise`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from lxml import etree, html
+
+from monitor.errors import ExtractionError
+from monitor.extract import body as bodylib
+from monitor.extract import pagemeta
+from monitor.extract.decode import decode_html
+from monitor.extract.prune import prune
+from monitor.items import Article
+from monitor.text import normalize
+
+__all__ = ["ExtractionError", "extract"]
+
+# Magic numbers of formats that servers send as text/html by mistake.
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+_LEADING_SPACE = re.compile(rb"\s*")  # what bytes.lstrip() strips
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Control characters and U+FFFD: many of them mean binary data was decoded as text.
+_BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+_SEPARATORS = " :|-–—·•/»›,"
+_MIN_WORDS = 25  # below this, a page without article metadata is a stub, a gallery or an index
+
+# The classes lxml.html gives a page's nodes, looked up in C. lxml.html's parser asks a Python
+# method for a node's class whenever the node gets a Python object, thousands of times per
+# page (by us and by trafilatura, whose copies of the tree inherit the parser): 5 % of the
+# time extraction took. The classes are the same: lxml.html's own for form fields and labels,
+# `HtmlElement` for every other element.
+_ELEMENT_CLASSES = etree.ElementNamespaceClassLookup(
+    etree.ElementDefaultClassLookup(
+        element=html.HtmlElement,
+        comment=html.HtmlComment,
+        pi=html.HtmlProcessingInstruction,
+        entity=html.HtmlEntity,
+    )
+)
+_ELEMENT_CLASSES.get_namespace(None).update(
+    getattr(html.HtmlElementClassLookup, "_default_element_classes", {})  # lxml.html's own
+)
+
+
+def extract(html_doc: bytes | str, url: str, encoding: str | None = None) -> Article:
+    """Turn one article page into an `Article`; raise `ExtractionError` when it is not one.
+
+    `encoding` is what the HTTP response declared; it is only used when the
+    bytes are not valid UTF-8 (servers often declare iso-8859-1 for UTF-8 pages).
+    """
+    try:
+        return _extract(html_doc, url, encoding)
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        # Hostile markup can break any parser; the caller needs one error type and the reason.
+        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _decode(data: bytes, encoding: str | None) -> tuple[str, bytes | None]:
+    """`decode_html(data)`, and `data` itself when that is the text's UTF-8 already.
+
+    Most pages are UTF-8 without a byte-order mark (or NUL bytes, which the text loses):
+    decode_html() reads them as UTF-8, and encoding the text again would give `data`.
+    """
+    if not data.startswith(_BOMS) and b"\x00" not in data:
+        try:
+            return data.decode("utf-8"), data
+        except UnicodeDecodeError:
+            pass
+    return decode_html(data, encoding), None
+
+
+def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, (bytes, str)):
+        raise ExtractionError(f"expected the page as bytes or str, not {type(data).__name__}")
+    utf8 = None  # the page as UTF-8 bytes, when `data` already is them
+    if isinstance(data, bytes):
+        if not data or data.isspace():
+            raise ExtractionError("empty page")
+        start = _LEADING_SPACE.match(data).end()
+        if data.startswith(_BINARY_MAGIC, start) or b"\x00" in data[:1024]:
+            raise ExtractionError("binary content served as HTML")
+        text, utf8 = _decode(data, encoding)
+    else:
+        text = data
+    if utf8 is None:
+        text = text.replace("\x00", "")
+    if not text or text.isspace():
+        raise ExtractionError("empty page")
+    sample = text[:2048]
+    if "<" not in text or len(_BINARY_CHARS.findall(sample)) > 0.05 * len(sample):
+        raise ExtractionError("not HTML")
+    # Hand lxml UTF-8 bytes and say so, so a stale <meta charset> cannot decode the text again.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "replace")
+    try:
+        root = html.document_fromstring(utf8, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unparseable HTML: {exc}") from None
+    if root is None or root.find("body") is None:
+        raise ExtractionError("no HTML body")
+    return root
+
+
+def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
+    root = _parse(data, encoding)
+    meta = pagemeta.read(root, url)
+    h1, kicker, headline = _headline(root, meta)
+    noise = prune(root, keep=h1)
+    titles = [t for t in (headline, kicker, meta.headline, meta.title, *meta.other_headlines) if t]
+    if h1 is not None:
+        titles.append(normalize(h1.text_content()))
+    if kicker:
+        titles.append(f"{kicker} {headline}")
+    if not meta.is_article and _is_index(root):
+        raise ExtractionError("an index page: its text is teasers for other pages")
+    body, more_noise, byline = bodylib.sort(bodylib.blocks(root, url), titles)
+    noise += more_noise
+    if meta.article_body:
+        body = bodylib.rescue(root, body, meta.article_body)
+    body = bodylib.restore_headings(root, body, titles)
+    lead, body = bodylib.lead(root, h1, body, meta.descriptions, noise)
+    words = sum(len(p.split()) for p in [lead, *body])
+    if not words:
+        raise ExtractionError("no article text")
+    if words < _MIN_WORDS and not meta.is_article:
+        raise ExtractionError(f"not an article ({words} words of text)")
+    return Article(
+        url=url,
+        headline=normalize(headline or meta.headline or meta.title),
+        kicker=normalize(kicker),
+        lead=lead,
+        body=body,
+        byline=meta.byline or normalize(byline),
+        published=meta.published,
+        modified=meta.modified,
+        canonical_url=meta.canonical_url,
+        language=meta.language,
+        site_name=meta.site_name,
+        noise=bodylib.dedupe(noise),
+    )
+
+
+def _is_index(root: html.HtmlElement) -> bool:
+    """Three or more boxes that open with a linked title hold most of the prose: a section front."""
+    total = sum(len(p.text_content()) for p in root.iter("p"))
+    teasers = teaser_text = 0
+    for box in root.iter("li", "article", "div", "section"):
+        first = next((c for c in box if isinstance(c.tag, str)), None)
+        if first is None:
+            continue
+        link = first if first.tag == "a" else None
+        if first.tag in ("h2", "h3", "h4"):
+            link = next(first.iter("a"), None)
+        if link is None or len(link.text_content().split()) < 3:
+            continue
+        prose = sum(len(p.text_content()) for p in box.iter("p"))
+        if prose:
+            teasers += 1
+            teaser_text += prose
+    return teasers >= 3 and teaser_text >= 0.5 * total
+
+
+def _headline(root: html.HtmlElement, meta: pagemeta.PageMeta) -> tuple:
+    """The on-page `<h1>` that best matches the declared headline, as (element, kicker, headline).
+
+    JSON-LD `headline` is the strong hint; og:title (a longer search-engine
+    title) the weaker one. Without an `<h1>`, both are left to the caller.
+    """
+    h1s = [h for h in root.iter("h1") if normalize(h.text_content())]
+    if not h1s:
+        return None, "", ""
+    hints = [t for t in (meta.headline, meta.title) if t]
+
+    def score(h: html.HtmlElement) -> float:
+        return max((bodylib.similarity(h.text_content(), hint) for hint in hints), default=0.0)
+
+    best = max(h1s, key=score)  # max() keeps the first of equals: document order breaks ties
+    if score(best) < 0.5:
+        in_content = [
+            h for h in h1s if any(a.tag in ("article", "main") for a in h.iterancestors())
+        ]
+        best = (in_content or h1s)[0]
+    kicker, headline = _split_kicker(best)
+    return best, kicker, headline
+
+
+def _split_kicker(h1: html.HtmlElement) -> tuple[str, str]:
+    """(kicker, headline) from an `<h1>` built of parts, as ZDF, tagesschau and Bild print it.
+
+    `<h1><span>Kicker</span><span>:</span><span>Headline</span></h1>`: the last
+    part is the headline, the parts before it the kicker. Only element children
+    count as parts, and only when no loose words sit between them, so
+    `<h1><em>Not</em> a kicker</h1>` stays whole.
+    """
+    loose = (h1.text or "") + "".join(child.tail or "" for child in h1)
+    children = [c for c in h1 if isinstance(c.tag, str) and c.tag not in ("br", "meta")]
+    parts = [normalize(c.text_content()) for c in children]
+    parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+    has_loose_words = any(ch.isalnum() for ch in loose)
+    if len(children) == 1 and len(children[0]) and not has_loose_words:
+        return _split_kicker(children[0])  # one wrapper around the parts
+    if len(parts) >= 2 and not has_loose_words:
+        if parts[-1][0].islower():  # a headline set over several lines continues a sentence
+            return "", " ".join(parts)
+        return " ".join(parts[:-1]).strip(_SEPARATORS), parts[-1]
+    kicker = ""
+    group = h1.getparent()
+    if group is not None and group.tag == "hgroup":  # <hgroup><p>Kicker</p><h1>…</h1></hgroup>
+        before = [normalize(el.text_content()) for el in group if el.tag == "p"]
+        kicker = before[0] if before else ""
+    return kicker.strip(_SEPARATORS), normalize(h1.text_content())

@@ -1,0 +1,143 @@
+"""Live blogs: a stream of entries, not an article.
+
+A live blog page is extracted like any article (headline, kicker, noise) and then
+read for its entries, each with a key that survives edits, its own time, a title
+and its text. The entries come from the page's JSON-LD `LiveBlogPosting`
+(`liveBlogUpdate`) when it lists them, else from the markup: the largest run of
+sibling elements that each carry an `id` and a `<time>` (how tickers anchor
+their entries for sharing). Generated class names are never used.
+
+The body of a live blog is its entries in the order they happened, so moving a
+pinned entry to the top, or rotating teasers around the stream, changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from lxml import html
+
+from monitor.errors import ExtractionError
+from monitor.extract import pagemeta
+from monitor.extract.article import extract
+from monitor.extract.decode import decode_html
+from monitor.items import Article, Entry
+from monitor.text import normalize
+
+LIVE_TYPES = frozenset({"LiveBlogPosting"})
+_MARKER = b"LiveBlogPosting"
+_OUTSIDE = {"nav", "header", "footer", "aside"}
+_MIN_ENTRY_WORDS = 5
+
+
+def extract_page(data: bytes, url: str, encoding: str | None = None, live: bool = False) -> Article:
+    """`extract`, and for a live blog (JSON-LD says so, or `live` because the config lists the
+    URL) its entries as well. A listed page without entries is read as an article."""
+    if not live and _MARKER not in data:
+        return extract(data, url, encoding)
+    try:
+        root = html.document_fromstring(
+            decode_html(data, encoding).encode("utf-8"),
+            parser=html.HTMLParser(encoding="utf-8"),
+        )
+    except (ValueError, TypeError, html.etree.ParserError) as exc:
+        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from None
+    blog = next((n for n in pagemeta._json_ld_nodes(root) if pagemeta._types(n) & LIVE_TYPES), None)
+    if blog is None and not live:
+        return extract(data, url, encoding)
+    entries = entries_from_json_ld(blog) or entries_from_markup(root)
+    if not entries:
+        return extract(data, url, encoding)
+    try:
+        article = extract(data, url, encoding)
+    except ExtractionError:  # a stream of short entries can look like no article at all
+        article = Article(url=url, headline=_page_headline(root, blog))
+    article.lead = pagemeta._clean((blog or {}).get("description"))
+    article.entries = entries
+    article.body = [e.line() for e in entries]
+    return article
+
+
+def entries_from_json_ld(blog: dict | None) -> list[Entry]:
+    """Entries listed in a `LiveBlogPosting`'s `liveBlogUpdate`, oldest first."""
+    updates = (blog or {}).get("liveBlogUpdate")
+    if isinstance(updates, dict):
+        updates = [updates]
+    found = []
+    for update in updates if isinstance(updates, list) else []:
+        if not isinstance(update, dict):
+            continue
+        text = pagemeta._clean(update.get("articleBody") or update.get("text"))
+        headline = pagemeta._clean(update.get("headline") or update.get("name"))
+        published = pagemeta.iso_date(update.get("datePublished") or update.get("dateCreated"))
+        ident = update.get("@id") or update.get("url")
+        if text or headline:
+            found.append(Entry(_key(ident, published, headline, text), published, headline, text))
+    return _in_order(found)
+
+
+def entries_from_markup(root: html.HtmlElement) -> list[Entry]:
+    """The largest run of sibling elements with an `id` and a `<time>`, as entries."""
+    best: list[html.HtmlElement] = []
+    for parent in root.iter():
+        if not isinstance(parent.tag, str) or _outside_content(parent):
+            continue
+        run = [child for child in parent if _entry_like(child)]
+        if len(run) > len(best):
+            best = run
+    if len(best) < 2:
+        return []
+    found = []
+    for element in best:
+        time = next(element.iter("time"))
+        published = pagemeta.iso_date(time.get("datetime"))
+        heading = next((h for h in element.iter("h2", "h3", "h4")), None)
+        headline = normalize(heading.text_content()) if heading is not None else ""
+        paragraphs = [normalize(p.text_content()) for p in element.iter("p")]
+        text = " ".join(p for p in paragraphs if p)
+        found.append(
+            Entry(_key(element.get("id"), published, headline, text), published, headline, text)
+        )
+    return _in_order(found)
+
+
+def _entry_like(element: html.HtmlElement) -> bool:
+    if not isinstance(element.tag, str) or not element.get("id"):
+        return False
+    if next(element.iter("time"), None) is None:
+        return False
+    return len(element.text_content().split()) >= _MIN_ENTRY_WORDS
+
+
+def _outside_content(element: html.HtmlElement) -> bool:
+    return any(a.tag in _OUTSIDE for a in element.iterancestors()) or element.tag in _OUTSIDE
+
+
+def _key(ident: object, published: str | None, headline: str, text: str) -> str:
+    """The page's own id for an entry (its fragment when it is a URL), else a hash of what
+    stays put when an entry is edited: its time and title (its text only when it has neither)."""
+    if isinstance(ident, str) and ident.strip():
+        ident = ident.strip()
+        return ident.rsplit("#", 1)[-1] if "#" in ident else ident
+    basis = f"{published or ''}\x1f{headline}" if published or headline else text
+    return "h:" + hashlib.sha256(normalize(basis).encode()).hexdigest()[:16]
+
+
+def _in_order(entries: list[Entry]) -> list[Entry]:
+    """Oldest first. Pages list newest first, so without times the page order is reversed;
+    a repeated key (two entries of the same minute and title) gets a suffix."""
+    ordered = sorted(reversed(entries), key=lambda e: e.published or "")
+    seen: dict[str, int] = {}
+    for entry in ordered:
+        count = seen.get(entry.key, 0)
+        seen[entry.key] = count + 1
+        if count:
+            entry.key = f"{entry.key}#{count + 1}"
+    return ordered
+
+
+def _page_headline(root: html.HtmlElement, blog: dict | None) -> str:
+    heading = next(root.iter("h1"), None)
+    if heading is not None and normalize(heading.text_content()):
+        return normalize(heading.text_content())
+    return pagemeta._clean((blog or {}).get("headline")) or "Live blog"

@@ -1,0 +1,243 @@
+"""Clean a parsed news page before the content extractor reads it.
+
+`prune()` removes boxes whose *shape* says they are not the article: embedded
+video teasers (a `DD.MM.YYYY | m:ss min` line), pictures with their captions,
+consent placeholders for embeds, pull quotes that repeat the text, polls and
+sign-up forms, promo boxes around a call to subscribe, teaser cards that link
+elsewhere, lists of links with their titles, asides of links, share bars, and
+site chrome. It builds on elements, roles, form fields, data-testid (and
+similar naming) values and link density, never on generated CSS class names
+(ZDF's change with every deploy).
+
+It also repairs what would garble the text: quote boxes (`<figure>` around a
+`<blockquote>`) said only once become plain paragraphs, because they are
+article text; a drop cap is glued back to its word; empty spacer elements
+between sentences or styled runs become line breaks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+from monitor.extract.boxes import (
+    BOX_LIMIT,
+    block_texts,
+    consent_box,
+    is_label,
+    is_link_list,
+    is_noise_line,
+    is_prose_box,
+    is_title_box,
+    links_away,
+    media_boxes,
+    pull_quotes,
+    small_box,
+    stands_alone,
+    widget_boxes,
+)
+from monitor.extract.noise import is_call_to_act
+from monitor.text import normalize
+
+# data-testid / data-component (and the like) values that name a box around the text.
+# People write these, unlike hashed class names, so they survive deploys.
+_NOISE_TESTID = re.compile(
+    r"teaser|related|recommend|share|social|topic-?tags|newsletter|promo|paywall|comment"
+    r"|breadcrumb|navigation|footer|advert|\bads?\b|banner|outbrain|taboola|sign-?up"
+    r"|more-?(topic|stories|news|from)|read-?more",
+    re.IGNORECASE,
+)
+_NAMING_ATTRS = {"data-testid", "data-component", "data-module", "data-aqa", "data-track-module"}
+# Site chrome: removed without a trace in `Article.noise`.
+_CHROME_ROLES = {"navigation", "contentinfo", "dialog", "search", "menu", "menubar", "banner"}
+_CHROME_TAGS = ("nav", "footer", "dialog", "select", "template", "form")
+_SILENT_TAGS = ("script", "style", "noscript", "svg", "video", "audio", "iframe", "source", "track")
+_LINE_TAGS = {"p", "div", "span", "small", "h2", "h3", "h4", "h5", "h6"}
+
+
+def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[str]:
+    """Remove what is not article text from `root`, in place; return the text of the boxes removed.
+
+    `keep` (the headline element) and its ancestors are never removed. Site
+    chrome (menus, footers) goes silently: `Article.noise` is for what stood
+    around the article, not for the whole site.
+    """
+    protected = set() if keep is None else {keep, *keep.iterancestors()}
+    noise: list[str] = []
+    text_total = _paragraph_text_len(root)
+    has_region = next(root.iter("main", "article"), None) is not None
+
+    def drop(el: html.HtmlElement, record: bool = True) -> bool:
+        if el in protected:
+            return False
+        ancestors = list(el.iterancestors())
+        if not ancestors or ancestors[-1] is not root:
+            return False  # no longer in the page: inside a box removed before
+        if _paragraph_text_len(el) > max(500, 0.3 * text_total):
+            return False  # broken markup can put the whole article in an <aside>: keep the text
+        in_region = not has_region or any(a.tag in ("main", "article") for a in ancestors)
+        if record and in_region:
+            noise.extend(block_texts(el))
+        _remove_keep_tail(el)
+        return True
+
+    for el in list(root.iter(*_SILENT_TAGS)):
+        _remove_keep_tail(el)
+    for el in pull_quotes(root):
+        drop(el)
+    _repair(root)
+    for el in widget_boxes(root, protected):
+        drop(el)  # a poll or a sign-up form, with its title
+    for el in list(root.iter(*_CHROME_TAGS)):
+        drop(el, record=False)
+    for el in list(root.iter("figure", "figcaption")):
+        drop(el)
+    for el in media_boxes(root, protected):
+        drop(el)
+    for el in list(root.iter("button", "a")):
+        label = el.text_content()
+        if len(label) < 200 and is_call_to_act(normalize(label)) and stands_alone(el):
+            drop(small_box(el, protected, BOX_LIMIT))  # "Jetzt abonnieren" and its pitch
+    for el in list(root.iter("button")):
+        box = consent_box(el, protected)
+        if box is None:
+            drop(el, record=False)
+        else:
+            drop(box)
+    # One walk in document order for the rest; a removed box is not entered.
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        role, testid = _role_and_naming(el)
+        dropped = False
+        if role in _CHROME_ROLES:
+            dropped = drop(el, record=False)
+        elif testid and _NOISE_TESTID.search(testid):
+            dropped = drop(el)
+        elif tag == "aside":
+            if is_prose_box(el):
+                el.tag = "div"  # the content extractor drops every <aside>; this one is text
+            else:
+                dropped = drop(el)
+        elif tag == "article" and keep is not None and links_away(el):
+            dropped = drop(el)  # a teaser card for another article
+        elif tag in ("ul", "ol") and is_link_list(el):
+            # Without <main>/<article> to tell them apart, link lists are mostly site menus.
+            label, box = el.getprevious(), el.getparent()
+            if label is not None and is_label(label):
+                drop(label, record=has_region)  # "Auf dieser Seite:", "Mehr zum Thema"
+            dropped = drop(el, record=has_region)
+            if dropped and is_title_box(box, protected):
+                drop(box, record=has_region)  # the box held the links and their title
+        elif tag in _LINE_TAGS and is_noise_line(el):
+            dropped = drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
+        if not dropped:
+            stack.extend(el.iterchildren("*", reversed=True))
+    return noise
+
+
+def _role_and_naming(el: html.HtmlElement) -> tuple[str, str]:
+    """The element's role, lowercased, and its naming attributes' values joined by spaces
+    (in the page's order: `_NOISE_TESTID` matches within one value, so the order is moot)."""
+    role = testid = ""
+    for name, value in el.items():  # one look at the few attributes, not six lookups
+        if name in _NAMING_ATTRS:
+            if value:
+                testid = f"{testid} {value}" if testid else value
+        elif name == "role":
+            role = value.lower()
+    return role, testid
+
+
+def _remove_keep_tail(el: html.HtmlElement) -> None:
+    """Remove an element but keep the text after it (lxml stores that text on the element)."""
+    parent = el.getparent()
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _paragraph_text_len(el: html.HtmlElement) -> int:
+    """Characters of text in `<p>` elements: the measure of how much article a box holds."""
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+# --- repairs ---------------------------------------------------------------------------------
+
+
+def _repair(root: html.HtmlElement) -> None:
+    _rewrite_quote_boxes(root)
+    for el in list(root.iter("p", "span", "div", "i")):
+        if el.tag == "p":
+            _join_initial(el)  # only a spacer is ever removed here, and a <p> holds none
+        elif not len(el):
+            text = el.text
+            if (not text or text.isspace()) and el.getparent() is not None:
+                _spacer_to_break(el)
+
+
+def _rewrite_quote_boxes(root: html.HtmlElement) -> None:
+    """`<figure><blockquote>…</blockquote><figcaption>speaker</figcaption></figure>` → paragraphs.
+
+    A quote box is part of the article: the quote, then the speaker line.
+    """
+    for fig in list(root.iter("figure")):
+        quote = next(fig.iter("blockquote"), None)
+        if quote is None:
+            continue
+        paragraphs = [normalize(p.text_content()) for p in quote.iter("p")]
+        paragraphs = paragraphs or [normalize(quote.text_content())]
+        caption = next(fig.iter("figcaption"), None)
+        if caption is not None:
+            paragraphs.append(normalize(caption.text_content()))
+        box = html.Element("div")
+        for text in filter(None, paragraphs):
+            etree.SubElement(box, "p").text = text
+        box.tail = fig.tail
+        fig.getparent().replace(fig, box)
+
+
+def _join_initial(p: html.HtmlElement) -> None:
+    """Glue a drop cap to its word: `<span>N</span> <span>a endlich</span>` reads "Na endlich"."""
+    if (p.text or "").strip() or not len(p) or not isinstance(p[0].tag, str):
+        return
+    first = p[0]
+    letter = first.text_content().strip()
+    rest = (first.tail or "") + "".join(
+        sib.text_content() for sib in first.itersiblings() if isinstance(sib.tag, str)
+    )
+    if len(letter) == 1 and letter.isupper() and rest[:1].isspace() and rest.lstrip()[:1].islower():
+        first.tail = (first.tail or "").lstrip()
+        nxt = first.getnext()
+        if not first.tail and nxt is not None and isinstance(nxt.tag, str):
+            nxt.text = (nxt.text or "").lstrip()
+
+
+def _spacer_to_break(el: html.HtmlElement) -> None:
+    """An empty element glued between two sentences ("years.<span></span>A series") is a break.
+
+    Some CMSs print it instead of `<br>`; read as text, the sentences would run together.
+    """
+    prev = el.getprevious()
+    before = (prev.tail if prev is not None else el.getparent().text) or ""
+    after = el.tail or ""
+    # Between two styled runs ("<b>Heading</b><span></span><i>Text</i>") any word may end the first.
+    runs = prev is not None and not before and not after
+    if runs:
+        before = prev.text_content()
+        after = next((t for t in (_text_after(sib) for sib in el.itersiblings()) if t), "")
+    sentence_end = re.search(r"[.!?\"“”)]$", before) or (runs and re.search(r"\w$", before))
+    if sentence_end and re.match(r"[A-ZÄÖÜ\"“„]", after):
+        br = html.Element("br")
+        br.tail = f" {el.tail or ''}"  # a space too: an extractor may drop a break in loose text
+        el.getparent().replace(el, br)
+
+
+def _text_after(el: html.HtmlElement) -> str:
+    return el.text_content() + (el.tail or "") if isinstance(el.tag, str) else el.tail or ""

@@ -1,0 +1,228 @@
+"""From stored changes to alert rows: the durable step between the store and the dispatcher.
+
+Every change not yet evaluated is matched against the rules; the alert rows
+it produces and the mark that it was evaluated are written in one
+transaction, and each alert's `key` is unique, so evaluating again (after a
+crash, at start-up) never makes a second alert.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from monitor import store
+from monitor.clock import iso
+from monitor.config import Config
+from monitor.diff.core import Diff
+from monitor.rules.rules import Rule, build_view, match
+
+if TYPE_CHECKING:
+    from monitor.notify.messages import AlertContent
+
+logger = logging.getLogger("newsmon.alerts")
+
+
+def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
+    """Turn every unevaluated change into alert rows; return how many alerts were created."""
+    now = now or datetime.now(UTC)
+    created = 0
+    pending = list(db.query("select * from changes where evaluated_at is null order by id"))
+    for change in pending:
+        with db.atomic():
+            for rule, terms in _matches(db, config.rules, change):
+                for tag in rule.notify:
+                    created += _insert_alert(db, config, rule, change, tag, terms, now)
+            db.execute("update changes set evaluated_at = ? where id = ?", [iso(now), change["id"]])
+    if created:
+        logger.info("%d alert(s) from %d change(s)", created, len(pending))
+    return created
+
+
+def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, list[str]]]:
+    version_id = change["to_version"] or change["from_version"]
+    if version_id is None or not rules:
+        return []
+    article = store.version_article(store.version_row(db, version_id))
+    url = db.execute("select url from articles where id = ?", [change["article_id"]]).fetchone()
+    article.url = url[0]  # named if a regex times out
+    diff = Diff.from_json(change["ops"]) if change["ops"] else None
+    categories = json.loads(change["categories"])
+    view = build_view(
+        change["source"],
+        categories,
+        article,
+        diff,
+        (change["words_added"] or 0) + (change["words_removed"] or 0),
+    )
+    found = []
+    for rule in rules:
+        result = match(rule, view)
+        if result is not None:
+            found.append((rule, result.terms))
+    return found
+
+
+def _insert_alert(
+    db: Database,
+    config: Config,
+    rule: Rule,
+    change: dict,
+    tag: str,
+    terms: list[str],
+    now: datetime,
+) -> int:
+    key = f"{rule.name}:{change['id']}:{tag}"
+    row = {
+        "key": key,
+        "kind": "change",
+        "rule": rule.name,
+        "change_id": change["id"],
+        "article_id": change["article_id"],
+        "version_id": change["to_version"],
+        "source": change["source"],
+        "tag": tag,
+        "digest": rule.digest,
+        "status": "pending",
+        "matched": json.dumps(terms, ensure_ascii=False),
+        "created_at": iso(now),
+        "not_before": iso(_not_before(db, config, rule, change["article_id"], tag, now)),
+    }
+    return store.insert_new(db, "alerts", row)  # the unique key makes a replay a no-op
+
+
+def _not_before(
+    db: Database, config: Config, rule: Rule, article_id: int, tag: str, now: datetime
+) -> datetime:
+    """When the alert may go out: its digest period's end, or after the rule's rate-limit window."""
+    if rule.digest == "hourly":
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if rule.digest == "daily":
+        return next_daily(now, config.notify.daily_digest_at)
+    if not rule.rate_limit:
+        return now
+    window = timedelta(seconds=rule.rate_limit)
+    previous = list(
+        db.query(
+            "select status, not_before, sent_at from alerts where rule = ? and article_id = ? "
+            "and tag = ? order by id desc limit 1",
+            [rule.name, article_id, tag],
+        )
+    )
+    if not previous:
+        return now
+    last = previous[0]
+    if last["status"] == "pending":
+        # Join the alert that is still waiting: the dispatcher folds them into one message.
+        return max(now, datetime.fromisoformat(last["not_before"]))
+    if last["sent_at"] and datetime.fromisoformat(last["sent_at"]) + window > now:
+        return datetime.fromisoformat(last["sent_at"]) + window
+    return now
+
+
+def next_daily(now: datetime, at: str) -> datetime:
+    """The next local wall-clock time `at` ("07:00") after `now`."""
+    hour, minute = (int(part) for part in at.split(":"))
+    local = now.astimezone()
+    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return target.astimezone(UTC)
+
+
+def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
+    """What the dispatcher renders for one alert row; with `base_url` (where `newsmon serve`
+    is reached), a link to the article's timeline there."""
+    from monitor.notify.messages import AlertContent
+
+    if alert["kind"] != "change" or alert["change_id"] is None:
+        return AlertContent(
+            source=alert["source"] or "",
+            categories=[alert["kind"]],
+            headline="",
+            url="",
+            diff=None,
+            matched=[],
+            rule=alert["rule"] or "",
+            detected_at=alert["created_at"],
+            message=alert["message"] or "",
+        )
+    change = db["changes"].get(alert["change_id"])
+    article = db["articles"].get(alert["article_id"])
+    version_id = change["to_version"] or change["from_version"]
+    version = store.version_row(db, version_id) or {}
+    return AlertContent(
+        source=change["source"],
+        categories=json.loads(change["categories"]),
+        headline=change["headline"] or article["headline"] or "",
+        url=article["url"],
+        diff=Diff.from_json(change["ops"]) if change["ops"] else None,
+        matched=json.loads(alert["matched"] or "[]"),
+        rule=alert["rule"] or "",
+        detected_at=change["detected_at"],
+        lead=(version or {}).get("lead") or "",
+        timeline_url=timeline_url(base_url, article["id"]) if base_url else "",
+    )
+
+
+def timeline_url(base_url: str, article_id: int) -> str:
+    """The article's timeline page of the Datasette plugin (monitor/web/plugin.py)."""
+    return f"{base_url.rstrip('/')}/-/newsmon/article/{int(article_id)}"
+
+
+# Crawls of several sources end at different times, each followed by a dispatch in a thread:
+# one dispatcher at a time, or two could send the same pending alert. Other processes (a
+# `newsmon crawl` beside the daemon) are kept out by the outbox's lease (monitor.notify.lease).
+_DISPATCHING = threading.Lock()
+
+
+def after_crawl(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
+    """The durable steps after a crawl: evaluate changes, check source health, deliver alerts."""
+    from monitor.notify.health import check_health
+
+    with _DISPATCHING:
+        db = store.open_db(config.database)
+        try:
+            created = evaluate(db, config, now)
+            health = check_health(db, config, now)
+            report = _dispatch(db, config, targets, now)
+        finally:
+            db.close()
+    return {"alerts": created, "health": health, **report}
+
+
+def dispatch_only(config: Config, targets: list) -> dict[str, int]:
+    """The dispatcher between crawls, when retries, digests and rate-limited alerts fall due."""
+    with _DISPATCHING:
+        db = store.open_db(config.database)
+        try:
+            return _dispatch(db, config, targets, None)
+        finally:
+            db.close()
+
+
+def _dispatch(db: Database, config: Config, targets: list, now: datetime | None) -> dict[str, int]:
+    from monitor.notify.dispatch import dispatch
+
+    base = config.notify.datasette_url
+
+    def content(alert: dict) -> AlertContent:
+        return content_for(db, alert, base)
+
+    report = dispatch(db, targets, content, _settings(config), now)
+    return {"sent": report.sent, "failed": report.failed, "dead": report.dead, "held": report.held}
+
+
+def _settings(config: Config):
+    from monitor.notify.dispatch import DispatchSettings
+
+    return DispatchSettings(
+        max_attempts=config.notify.max_attempts,
+        backoff_base=float(config.notify.backoff),
+        quiet_hours=config.notify.quiet_hours,
+    )

@@ -1,0 +1,222 @@
+"""Schema of the store, as append-only migrations.
+
+Never edit a migration that has shipped: add a new function below the last
+one. sqlite-utils records each applied migration in `_sqlite_migrations`, so
+an old database is brought forward with its data intact.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newsmon")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["sources"].create(
+        {"name": str, "spider": str, "settings": str, "first_seen": str, "last_run": str},
+        pk="name",
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "source": str,
+            "url": str,
+            "status": str,  # live | removed
+            "headline": str,
+            "published": str,
+            "modified": str,
+            "first_seen": str,
+            "last_checked": str,
+            "last_changed": str,
+            "checks": int,
+            "versions": int,
+            "current_version": int,
+            "etag": str,
+            "last_modified": str,
+            "raw_hash": str,
+            "next_check_at": str,
+        },
+        pk="id",
+        not_null={"source", "url", "status"},
+        defaults={"status": "live", "checks": 0, "versions": 0},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["source", "status"])
+    db["articles"].create_index(["next_check_at"])
+    db["article_urls"].create({"url": str, "article_id": int}, pk="url")
+    db["versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "number": int,
+            "fetched_at": str,
+            "fingerprint": str,
+            "headline": str,
+            "kicker": str,
+            "lead": str,
+            "body": str,
+            "byline": str,
+            "published": str,
+            "modified": str,
+            "language": str,
+            "canonical_url": str,
+            "noise": str,
+            "http_status": int,
+            "raw_hash": str,
+            "raw_size": int,
+            "raw_html": bytes,  # zlib-compressed page as fetched
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["versions"].create_index(["article_id", "number"], unique=True)
+    db["changes"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "source": str,
+            "from_version": int,
+            "to_version": int,
+            "detected_at": str,
+            "kind": str,
+            "categories": str,  # JSON list
+            "headline": str,
+            "diff": str,  # readable
+            "ops": str,  # JSON, see monitor.diff.core.Diff.to_json
+            "words_added": int,
+            "words_removed": int,
+            "evaluated_at": str,
+        },
+        pk="id",
+        foreign_keys=[
+            ("article_id", "articles", "id"),
+            ("from_version", "versions", "id"),
+            ("to_version", "versions", "id"),
+        ],
+    )
+    db["changes"].create_index(["article_id"])
+    db["changes"].create_index(["evaluated_at"])
+    db["feeds"].create(
+        {"url": str, "source": str, "etag": str, "last_modified": str, "last_checked": str},
+        pk="url",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "source": str,
+            "started_at": str,
+            "finished_at": str,
+            "seconds": float,
+            "requests": int,
+            "responses": int,
+            "fetched": int,
+            "not_modified": int,
+            "new": int,
+            "changed": int,
+            "unchanged": int,
+            "removed": int,
+            "restored": int,
+            "dropped": str,  # JSON {reason: count}
+            "errors": int,
+            "statuses": str,  # JSON {status: count}
+            "finish_reason": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create_index(["source", "started_at"])
+    db["crawl_errors"].create(
+        {"id": int, "run_id": str, "source": str, "url": str, "at": str, "reason": str},
+        pk="id",
+    )
+    db["versions"].enable_fts(
+        ["headline", "body"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
+
+
+@migrations()
+def m002_alerts(db: Database) -> None:
+    # The outbox: one row per (rule, change, target tag). `key` makes evaluation replay-safe.
+    db["alerts"].create(
+        {
+            "id": int,
+            # "<rule>:<change_id>:<tag>", or "health:<source>:<problem>:<since>:<state>:<tag>"
+            "key": str,
+            "kind": str,  # change | health | test
+            "rule": str,
+            "change_id": int,
+            "article_id": int,
+            "version_id": int,
+            "source": str,
+            "tag": str,
+            "digest": str,  # immediate | hourly | daily
+            "status": str,  # pending | sent | dead
+            "matched": str,  # JSON list of the terms that matched
+            "message": str,  # health alerts: the text to send (change alerts render from changes)
+            "created_at": str,
+            "not_before": str,  # earliest send: rate limit, digest period or retry backoff
+            "attempts": int,
+            "last_error": str,  # never holds a target URL
+            "delivered_to": str,  # JSON list of target ids (hashes) that already have it
+            "sent_at": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "tag", "status"},
+        defaults={"status": "pending", "attempts": 0, "digest": "immediate", "delivered_to": "[]"},
+        foreign_keys=[("change_id", "changes", "id"), ("article_id", "articles", "id")],
+    )
+    db["alerts"].create_index(["key"], unique=True)
+    db["alerts"].create_index(["status", "tag", "not_before"])
+    db["alerts"].create_index(["article_id", "rule", "tag"])
+    # Source health: one row per problem episode, so an alert goes out when it starts and clears.
+    db["source_health"].create(
+        {"id": int, "source": str, "problem": str, "since": str, "cleared_at": str, "detail": str},
+        pk="id",
+    )
+    db["source_health"].create_index(["source", "problem", "cleared_at"])
+
+
+@migrations()
+def m003_live_blogs(db: Database) -> None:
+    # A live blog is one articles row (kind "liveblog") whose entries are events of their own.
+    db["articles"].add_column("kind", str, not_null_default="article")
+    db["entries"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "key": str,  # the page's id for the entry, else a hash of its time and title
+            "published": str,  # the entry's own time, as the page gives it
+            "headline": str,
+            "text": str,
+            "first_seen": str,
+            "last_seen": str,
+            "change_id": int,  # the change that reported it (null: there on the first visit)
+            "edits": int,
+        },
+        pk="id",
+        defaults={"edits": 0},
+        foreign_keys=[("article_id", "articles", "id"), ("change_id", "changes", "id")],
+    )
+    db["entries"].create_index(["article_id", "key"], unique=True)
+    db["entries"].create_index(["change_id"])
+
+
+@migrations()
+def m004_dispatch_lease(db: Database) -> None:
+    # Who may send from the outbox right now: one row per outbox, held by one process at a time
+    # (monitor.notify.lease.Lease), so a `newsmon crawl` beside the daemon never sends an alert
+    # twice.
+    db["dispatch_lease"].create(
+        {"name": str, "owner": str, "host": str, "pid": int, "since": str, "until": str},
+        pk="name",
+    )
+
+
+@migrations()
+def m005_page_signature(db: Database) -> None:
+    # The last fetched page's signature (monitor.extract.signature): a page whose bytes change on
+    # every request but whose signature does not is checked without extracting it.
+    db["articles"].add_column("signature", str)

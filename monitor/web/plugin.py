@@ -1,0 +1,420 @@
+"""newsmon's Datasette plugin: the story's changes as tracked changes, one click from any alert.
+
+Registered through the `datasette` entry point in pyproject.toml, so installing newsmon
+is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It adds:
+
+- cells: `changes.ops` as a readable diff (<del>/<ins>, unchanged text shortened), and
+  `versions.raw_html` as its size with a link to the page as plain text, never the blob;
+- `.json` of newsmon's database (tables, rows, queries, every `_shape`): a BLOB cell is
+  `{"$blob": <download URL>, "bytes": <size>}` instead of Datasette's base64 of it, the
+  way Datasette's CSV already gives the download URL. A stored page is 10-100 kB
+  compressed; a page of 100 versions must not become megabytes of base64. Whoever wants
+  the page asks for it: that `.blob` URL (the stored zlib bytes), or
+  `/-/newsmon/raw/<version id>` (the page as plain text);
+  a `timeline` column of a canned query, an article's headline and every `article_id`
+  link to the article's timeline;
+- `/-/newsmon/article/<id>`: every version of one article in order, the change between
+  each pair, the alerts each change caused, a chart of when it changed, a link to the
+  article on its outlet;
+- `/-/newsmon/story`: changes per outlet per day, as a chart and a table;
+- read-only: every request but GET, HEAD and OPTIONS is answered 405 before Datasette sees
+  it, write actions are refused, and a canned query that writes stops start-up.
+
+Settings, under `plugins: newsmon:` in the metadata: `database`, the name of newsmon's
+database (default: the first attached one with `changes` and `versions` tables), and
+`read_only` (default true; false lets other plugins' POST forms, such as a login, through).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from datasette import hookimpl
+from datasette.utils import (
+    StartupError,
+    call_with_supported_arguments,
+    path_from_row_pks,
+    path_with_format,
+)
+from datasette.utils.asgi import NotFound, Response
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from markupsafe import Markup, escape
+
+from monitor.diff.core import Diff
+from monitor.diff.tracked import CELL, diff_html
+from monitor.errors import StoreError
+from monitor.web.views import load_article, load_story, parse_time
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PREFIX = "/-/newsmon"
+# A stored page larger than this is cut when shown as text: the limit of a sane news page.
+RAW_LIMIT = 20 * 1024 * 1024
+
+# Datasette 1.0's write actions; 0.65 has none of them, so refusing them costs nothing today
+# and keeps the view read-only if the pin moves to 1.x (pyproject allows datasette < 2).
+WRITE_ACTIONS = frozenset(
+    {
+        "insert-row",
+        "delete-row",
+        "update-row",
+        "upsert-row",
+        "create-table",
+        "alter-table",
+        "drop-table",
+    }
+)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Our pages load nothing from elsewhere: a page-derived string that slipped through as
+# markup still could not fetch or post anywhere. Inline script and style stay allowed
+# because Datasette's base template uses both. No referrer: an outlet whose link is
+# followed does not learn the address of this Datasette.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+# --- hooks ----------------------------------------------------------------------------------
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Environment, datasette: Any) -> None:
+    # Datasette finds a plugin's templates/ only when the plugin is a package; this one is a
+    # module of the newsmon package, so its templates are added to the loader here.
+    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    # Canned queries may write in Datasette ("write: true"); newsmon's view never does.
+    for name, database in (datasette.metadata("databases") or {}).items():
+        for query, spec in ((database or {}).get("queries") or {}).items():
+            if isinstance(spec, dict) and spec.get("write"):
+                raise StartupError(
+                    f"canned query {name}/{query} has write: true; newsmon's Datasette is "
+                    "read-only, remove it from the metadata"
+                )
+
+
+@hookimpl
+def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> Any:
+    if action in WRITE_ACTIONS:
+        return False
+    if action == "view-query" and resource:
+
+        async def inner() -> bool | None:
+            # Also canned queries from other plugins' canned_queries hooks, which start-up
+            # cannot see: one that writes is not shown and cannot be run.
+            query = await datasette.get_canned_query(resource[0], resource[1], actor)
+            return False if query and query.get("write") else None
+
+        return inner
+    return None
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    def wrap(app: Any) -> Any:
+        enforced = (datasette.plugin_config("newsmon") or {}).get("read_only", True)
+
+        async def read_only(scope: dict, receive: Any, send: Any) -> None:
+            # One gate for every way in (table inserts, canned-query POSTs, plugins' forms):
+            # Datasette 0.65 answers some of those with a 500 rather than a refusal.
+            if enforced and scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+                refusal = Response.text(
+                    "newsmon's Datasette is read-only: only GET, HEAD and OPTIONS.\n",
+                    status=405,
+                    headers={"Allow": ", ".join(sorted(SAFE_METHODS))},
+                )
+                await refusal.asgi_send(send)
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
+
+
+@hookimpl
+def register_output_renderer(datasette: Any) -> dict[str, Any]:
+    # Registered after Datasette's own renderers, so this one answers .json; it hands every
+    # request to the renderer it replaces, after swapping newsmon's BLOB cells for links.
+    builtin = datasette.renderers["json"][0]
+
+    async def render_json(
+        datasette: Any,
+        columns: list[str],
+        rows: list[Any],
+        sql: str | None,
+        query_name: str | None,
+        database: str,
+        table: str | None,
+        request: Any,
+        view_name: str,
+        args: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        if "rows" in data and await _is_newsmon(datasette, database):
+            data["rows"] = [_blobs_as_links(datasette, request, database, data, r) for r in rows]
+        return call_with_supported_arguments(
+            builtin,
+            datasette=datasette,
+            columns=columns,
+            rows=data.get("rows") or [],
+            sql=sql,
+            query_name=query_name,
+            database=database,
+            table=table,
+            request=request,
+            view_name=view_name,
+            args=args,
+            data=data,
+        )
+
+    return {"extension": "json", "render": render_json, "can_render": lambda: True}
+
+
+def _blobs_as_links(datasette: Any, request: Any, database: str, data: dict, row: Any) -> Any:
+    """A row with each BLOB cell as its download link and size, as Datasette's CSV has it."""
+    values = list(row)
+    if not any(isinstance(v, bytes) for v in values):
+        return row
+    out = []
+    for column, value in zip(data.get("columns") or [], values, strict=False):
+        if not isinstance(value, bytes):
+            out.append(value)
+            continue
+        if data.get("table"):
+            pks = data.get("primary_keys") or []
+            key = path_from_row_pks(row, pks, not pks)
+            path = datasette.urls.row_blob(database, data["table"], key, column)
+        else:  # a query: the link names the value by its hash, as Datasette's own do
+            extra = {"_blob_column": column, "_blob_hash": hashlib.sha256(value).hexdigest()}
+            path = path_with_format(
+                request=request, format="blob", extra_qs=extra, replace_format="json"
+            )
+        out.append({"$blob": datasette.absolute_url(request, path), "bytes": len(value)})
+    return out
+
+
+async def _is_newsmon(datasette: Any, name: str) -> bool:
+    found = await _find_database(datasette)
+    return found is not None and found.name == name
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    return [
+        (rf"^{PREFIX}/article/(?P<article_id>[0-9]{{1,18}})$", article_page),
+        (rf"^{PREFIX}/story$", story_page),
+        (rf"^{PREFIX}/raw/(?P<version_id>[0-9]{{1,18}})$", raw_page),
+        (rf"^{PREFIX}/newsmon\.css$", stylesheet),
+    ]
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    # On every page, so diffs rendered in table cells are styled too.
+    return [datasette.urls.path(f"{PREFIX}/newsmon.css")]
+
+
+@hookimpl
+def menu_links(datasette: Any) -> list[dict[str, str]]:
+    return [{"href": datasette.urls.path(f"{PREFIX}/story"), "label": "newsmon: story overview"}]
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Markup | None:
+    if column == "ops" and table in (None, "changes") and _is_diff_json(value):
+        try:
+            return Markup(diff_html(Diff.from_json(value), CELL))
+        except StoreError:
+            return None
+    if column == "raw_html" and isinstance(value, bytes):
+        return _raw_cell(row, value, table, datasette)
+    if column == "timeline" and table is None and _is_id(value):
+        return _timeline_link(datasette, int(value))
+    if column == "article_id" and isinstance(value, dict) and _is_id(value.get("value")):
+        # A foreign key Datasette expanded to the article's headline: keep its link to the
+        # row, add one to the timeline.
+        article_id = int(value["value"])
+        row_url = datasette.urls.row(database, "articles", str(article_id))
+        shown = value.get("label") or article_id
+        return Markup(
+            f'<a href="{escape(row_url)}">{escape(shown)}</a> '
+            f"{_timeline_link(datasette, article_id)}"
+        )
+    if table == "articles" and column == "headline" and _has(row, "id"):
+        return Markup(f"{escape(value or '')} {_timeline_link(datasette, row['id'])}")
+    return None
+
+
+def _is_diff_json(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("{") and '"ops"' in value
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+
+
+def _has(row: Any, key: str) -> bool:
+    # sqlite3.Row has keys() but no __contains__ for column names.
+    try:
+        return key in row.keys()  # noqa: SIM118
+    except AttributeError:
+        return False
+
+
+def _timeline_link(datasette: Any, article_id: int) -> Markup:
+    url = datasette.urls.path(f"{PREFIX}/article/{int(article_id)}")
+    return Markup(f'<a class="nm-timeline-link" href="{escape(url)}">timeline</a>')
+
+
+def _raw_cell(row: Any, value: bytes, table: str | None, datasette: Any) -> Markup:
+    stored = f"{len(value):,} bytes compressed"
+    size = row["raw_size"] if _has(row, "raw_size") else None
+    text = f"HTML page, {size:,} bytes ({stored})" if isinstance(size, int) else stored
+    if table == "versions" and _has(row, "id"):
+        url = datasette.urls.path(f"{PREFIX}/raw/{int(row['id'])}")
+        return Markup(f'{escape(text)} <a href="{escape(url)}">as text</a>')
+    return Markup(escape(text))
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+async def _find_database(datasette: Any) -> Any:
+    """newsmon's database: the one the settings name, else the first with its tables."""
+    name = (datasette.plugin_config("newsmon") or {}).get("database")
+    if name:
+        return datasette.databases.get(name)
+    for db in datasette.databases.values():
+        if db.is_memory or db.name == "_internal":
+            continue
+        if await db.table_exists("changes") and await db.table_exists("versions"):
+            return db
+    return None
+
+
+async def _database(datasette: Any, request: Any) -> Any:
+    """newsmon's database, after checking the actor may see it."""
+    found = await _find_database(datasette)
+    if found is None:
+        raise NotFound("No newsmon database is attached (one with changes and versions tables).")
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (found.name, "articles")), ("view-database", found.name), "view-instance"],
+    )
+    return found
+
+
+def when(value: str | None) -> str:
+    """A stored ISO time as people read it, in UTC: "24 Nov 2026 14:05"."""
+    moment = parse_time(value)
+    return moment.strftime("%d %b %Y %H:%M") if moment else (value or "")
+
+
+def _only_get(request: Any) -> Response | None:
+    # Our pages only read, also when `read_only: false` turns the gate in asgi_wrapper off.
+    if request.method in ("GET", "HEAD"):
+        return None
+    return Response.text("read-only: only GET", status=405, headers={"Allow": "GET, HEAD"})
+
+
+async def article_page(datasette: Any, request: Any) -> Response:
+    if refused := _only_get(request):
+        return refused
+    article_id = int(request.url_vars["article_id"])
+    db = await _database(datasette, request)
+    view = await db.execute_fn(lambda conn: load_article(conn, article_id))
+    if view is None:
+        raise NotFound(f"No article {article_id} in {db.name}.")
+    history = (
+        datasette.urls.database(db.name) + "/article_history?" + urlencode({"article": article_id})
+    )
+    # Safe HTML built by monitor.diff.tracked and monitor.web.charts, which escape all page text.
+    for event in view.events:
+        event.diff = Markup(event.diff)
+    context = {
+        "article": view,
+        "chart": Markup(view.chart),
+        "outlet": urlsplit(view.link).hostname if view.link else "",
+        "row_url": datasette.urls.row(db.name, "articles", str(article_id)),
+        "history_url": history if _has_query(datasette, db.name, "article_history") else "",
+        "raw_url": lambda version_id: datasette.urls.path(f"{PREFIX}/raw/{int(version_id)}"),
+        "version_url": lambda version_id: datasette.urls.row(db.name, "versions", str(version_id)),
+        "story_url": datasette.urls.path(f"{PREFIX}/story"),
+        "when": when,
+    }
+    html = await datasette.render_template("newsmon_article.html", context, request=request)
+    return Response.html(html, headers=PAGE_HEADERS)
+
+
+def _has_query(datasette: Any, database: str, name: str) -> bool:
+    return name in (datasette.metadata("queries", database=database) or {})
+
+
+async def story_page(datasette: Any, request: Any) -> Response:
+    if refused := _only_get(request):
+        return refused
+    db = await _database(datasette, request)
+    try:
+        days = int(request.args["days"]) if request.args.get("days") else None
+    except ValueError:
+        days = None
+    rule = (request.args.get("rule") or "").strip()
+    story = await db.execute_fn(lambda conn: load_story(conn, days, rule))
+    context = {
+        "story": story,
+        "chart": Markup(story.chart),
+        "days": len(story.days),
+        "timeline_url": lambda article_id: datasette.urls.path(
+            f"{PREFIX}/article/{int(article_id)}"
+        ),
+        "when": when,
+    }
+    html = await datasette.render_template("newsmon_story.html", context, request=request)
+    return Response.html(html, headers=PAGE_HEADERS)
+
+
+async def raw_page(datasette: Any, request: Any) -> Response:
+    """A stored page as plain text: readable, and inert (no outlet markup runs here)."""
+    if refused := _only_get(request):
+        return refused
+    version_id = int(request.url_vars["version_id"])
+    db = await _database(datasette, request)
+    result = await db.execute("select raw_html from versions where id = ?", [version_id])
+    row = result.first()
+    if row is None or row["raw_html"] is None:
+        raise NotFound(f"No stored page for version {version_id} (pruned, or no such version).")
+    try:
+        body = zlib.decompressobj().decompress(row["raw_html"], RAW_LIMIT)
+    except zlib.error:
+        return Response.text(f"version {version_id}: the stored page is damaged", status=500)
+    headers = {**PAGE_HEADERS, "Content-Security-Policy": "sandbox; default-src 'none'"}
+    return Response(body, headers=headers, content_type="text/plain; charset=utf-8")
+
+
+_CSS: dict[str, str] = {}
+
+
+async def stylesheet(datasette: Any, request: Any) -> Response:
+    if "css" not in _CSS:
+        _CSS["css"] = (STATIC / "newsmon.css").read_text(encoding="utf-8")
+    headers = {"Cache-Control": "max-age=300"}
+    return Response(_CSS["css"], content_type="text/css; charset=utf-8", headers=headers)

@@ -1,0 +1,355 @@
+"""What the Datasette pages show, read from the store: an article's timeline, the story overview.
+
+Plain functions from a `sqlite3.Connection` to view objects, so they run inside Datasette's
+read-only connections (`Database.execute_fn`) and in tests alike. They never read
+`versions.raw_html`: a timeline of many versions must not pull every stored page.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from monitor.clock import parse_time
+from monitor.diff.core import Diff, diff_articles
+from monitor.diff.tracked import PAGE, diff_html
+from monitor.errors import StoreError
+from monitor.notify.messages import label
+from monitor.store import version_article
+from monitor.web.charts import CATEGORY_LANE, Mark, changes_chart, story_chart
+
+# The text of the first and the latest version only: an article edited hundreds of times
+# would otherwise pull every body, and the page shows the change between the others.
+_VERSION_COLUMNS = (
+    "id, number, fetched_at, headline, kicker, lead, byline, http_status, raw_size, "
+    "raw_html is not null as has_raw, "
+    "case when number in (1, :latest) then body end as body, number in (1, :latest) as has_text"
+)
+
+
+@dataclass
+class VersionView:
+    id: int
+    number: int
+    fetched_at: str
+    headline: str
+    kicker: str
+    lead: str
+    paragraphs: list[str]
+    byline: str
+    http_status: int | None
+    raw_size: int | None
+    has_raw: bool
+    has_text: bool  # the full text is loaded (first and latest version)
+
+
+@dataclass
+class EventView:
+    """One row of the timeline: a change as it was detected, with what it caused."""
+
+    change_id: int | None  # None for a version the store has no change row for
+    at: str
+    kind: str  # new | change | removed | restored
+    categories: list[str]
+    label: str
+    version: VersionView | None  # the version this event produced (None for a takedown)
+    from_number: int | None
+    diff: str = ""  # tracked changes, safe HTML
+    words_added: int = 0
+    words_removed: int = 0
+    alerts: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ArticleView:
+    id: int
+    source: str
+    url: str
+    link: str  # the URL when it is a link a browser may follow (http or https), else ""
+    status: str
+    headline: str
+    published: str | None
+    first_seen: str | None
+    last_checked: str | None
+    versions: list[VersionView]
+    events: list[EventView]
+    alerts: list[dict]
+    chart: str  # SVG
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list | tuple = ()) -> list[dict]:
+    # Whatever row factory the connection has (Datasette sets sqlite3.Row), give plain dicts.
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def http_link(url: str | None) -> str:
+    """The URL if following it is safe (http or https with a host), else ""."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.hostname else ""
+
+
+def _version(row: dict) -> VersionView:
+    return VersionView(
+        id=row["id"],
+        number=row["number"],
+        fetched_at=row["fetched_at"] or "",
+        headline=row["headline"] or "",
+        kicker=row["kicker"] or "",
+        lead=row["lead"] or "",
+        paragraphs=[p for p in (row["body"] or "").split("\n\n") if p],
+        byline=row["byline"] or "",
+        http_status=row["http_status"],
+        raw_size=row["raw_size"],
+        has_raw=bool(row["has_raw"]),
+        has_text=bool(row["has_text"]),
+    )
+
+
+def _alert(row: dict) -> dict:
+    try:
+        matched = json.loads(row["matched"] or "[]")
+    except ValueError:
+        matched = []
+    return {**row, "matched": [str(m) for m in matched] if isinstance(matched, list) else []}
+
+
+def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | None:
+    """Everything the timeline page shows for one article, or None when there is none."""
+    found = _rows(conn, "select * from articles where id = ?", [article_id])
+    if not found:
+        return None
+    article = found[0]
+    version_rows = _rows(
+        conn,
+        f"select {_VERSION_COLUMNS} from versions where article_id = :id order by number",
+        {"id": article_id, "latest": article["versions"] or 1},
+    )
+    versions = {row["id"]: _version(row) for row in version_rows}
+    changes = _rows(conn, "select * from changes where article_id = ? order by id", [article_id])
+    alerts = [
+        _alert(row)
+        for row in _rows(
+            conn,
+            "select id, kind, rule, change_id, tag, status, matched, created_at, sent_at, "
+            "attempts, last_error from alerts where article_id = ? order by id",
+            [article_id],
+        )
+    ]
+    by_change: dict[int, list[dict]] = {}
+    for alert in alerts:
+        by_change.setdefault(alert["change_id"], []).append(alert)
+
+    events = [_event(change, versions, by_change.get(change["id"], [])) for change in changes]
+    covered = {e.version.id for e in events if e.version and e.kind in ("new", "change")}
+    if len(covered) < len(versions):
+        events += _uncovered(conn, article_id, versions, covered)
+    events.sort(key=lambda e: (e.at, e.change_id or 0))
+
+    return ArticleView(
+        id=article["id"],
+        source=article["source"],
+        url=article["url"],
+        link=http_link(article["url"]),
+        status=article["status"],
+        headline=article["headline"] or "",
+        published=article["published"],
+        first_seen=article["first_seen"],
+        last_checked=article["last_checked"],
+        versions=list(versions.values()),
+        events=events,
+        alerts=alerts,
+        chart=_article_chart(events, article),
+    )
+
+
+def _event(change: dict, versions: dict[int, VersionView], alerts: list[dict]) -> EventView:
+    try:
+        categories = [str(c) for c in json.loads(change["categories"] or "[]")]
+    except ValueError:
+        categories = [change["kind"] or "change"]
+    kind = change["kind"] if change["kind"] in ("new", "removed", "restored") else "change"
+    html = ""
+    if change["ops"]:
+        try:
+            html = diff_html(Diff.from_json(change["ops"]), PAGE)
+        except StoreError:
+            html = '<p class="nm-none">This change\'s stored diff cannot be read.</p>'
+    before = versions.get(change["from_version"])
+    return EventView(
+        change_id=change["id"],
+        at=change["detected_at"] or "",
+        kind=kind,
+        categories=categories,
+        label=label(categories),
+        version=versions.get(change["to_version"]) if kind != "removed" else None,
+        from_number=before.number if before else None,
+        diff=html,
+        words_added=change["words_added"] or 0,
+        words_removed=change["words_removed"] or 0,
+        alerts=alerts,
+    )
+
+
+def _uncovered(
+    conn: sqlite3.Connection, article_id: int, versions: dict[int, VersionView], covered: set[int]
+) -> list[EventView]:
+    """Versions no change row leads to (an older store, a change row lost): diff them here."""
+    rows = _rows(
+        conn,
+        "select id, number, headline, kicker, lead, body, byline, published, modified, "
+        "canonical_url, language, noise from versions where article_id = ? order by number",
+        [article_id],
+    )
+    events = []
+    previous = None
+    for row in rows:
+        if row["id"] not in covered:
+            view = versions[row["id"]]
+            if previous is None:
+                new = EventView(None, view.fetched_at, "new", ["new"], label(["new"]), view, None)
+                events.append(new)
+            else:
+                diff = diff_articles(version_article(previous), version_article(row))
+                events.append(
+                    EventView(
+                        None,
+                        view.fetched_at,
+                        "change",
+                        diff.categories,
+                        label(diff.categories) if diff.categories else "layout only",
+                        view,
+                        previous["number"],
+                        diff_html(diff, PAGE),
+                        diff.words_added,
+                        diff.words_removed,
+                    )
+                )
+        previous = row
+    return events
+
+
+def _article_chart(events: list[EventView], article: dict) -> str:
+    marks = []
+    for event in events:
+        at = parse_time(event.at)
+        if at is None:
+            continue
+        href = f"#change-{event.change_id}" if event.change_id else ""
+        words = event.words_added + event.words_removed
+        for category in dict.fromkeys(event.categories):
+            lane = CATEGORY_LANE.get(category, "status")
+            title = f"{at:%d %b %H:%M} UTC · {label([category])}"
+            if event.version:
+                title += f" · version {event.version.number}"
+            shape = "cross" if category == "removed" else "dot"
+            marks.append(Mark(at, lane, title, words, href, shape))
+    times = [m.at for m in marks]
+    start = min(times, default=parse_time(article["first_seen"]) or datetime.now(UTC))
+    checked = parse_time(article["last_checked"])
+    end = max([*times, *([checked] if checked else [])], default=start)
+    return changes_chart(marks, start, end)
+
+
+# --- the story overview ----------------------------------------------------------------------
+
+
+@dataclass
+class StoryView:
+    days: list[date]
+    sources: list[str]
+    counts: dict[tuple[date, str], int]
+    totals: dict[str, int]
+    rules: list[str]  # every rule that has alerted, for the filter
+    rule: str
+    most_changed: list[dict]
+    chart: str  # SVG
+
+    def rows(self) -> list[dict]:
+        """The chart's numbers as a table: one row per day, newest first."""
+        return [
+            {
+                "day": day,
+                "counts": [self.counts.get((day, s), 0) for s in self.sources],
+                "total": sum(self.counts.get((day, s), 0) for s in self.sources),
+            }
+            for day in reversed(self.days)
+        ]
+
+
+STORY_DAYS = 30  # the default window: the last month of the story, or less if it is younger
+
+
+def load_story(conn: sqlite3.Connection, days: int | None = None, rule: str = "") -> StoryView:
+    """Changes per outlet per day over the `days` days up to the latest change (by default
+    from the first change, at most STORY_DAYS days).
+
+    With `rule`, only articles that rule has alerted on: the tracked story, not everything
+    the outlets published.
+    """
+    params = [rule] if rule else []
+
+    def scope(column: str) -> str:
+        return f"and {column} in (select article_id from alerts where rule = ?)" if rule else ""
+
+    span = _rows(
+        conn,
+        "select min(detected_at) as first, max(detected_at) as last from changes "
+        f"where 1 {scope('article_id')}",
+        params,
+    )[0]
+    now = datetime.now(UTC)
+    end = (parse_time(span["last"]) or now).astimezone(UTC).date()
+    first = (parse_time(span["first"]) or now).astimezone(UTC).date()
+    if days is None:
+        days = min((end - first).days + 1, STORY_DAYS)
+    days = max(1, min(days, 366))
+    start = end - timedelta(days=days - 1)
+    since = start.isoformat()
+    counted = _rows(
+        conn,
+        "select source, substr(detected_at, 1, 10) as day, count(*) as n from changes "
+        f"where detected_at >= ? {scope('article_id')} group by source, day",
+        [since, *params],
+    )
+    counts: dict[tuple[date, str], int] = {}
+    for row in counted:
+        try:
+            day = date.fromisoformat(row["day"])
+        except (TypeError, ValueError):
+            continue
+        counts[(day, row["source"])] = counts.get((day, row["source"]), 0) + row["n"]
+    sources = sorted({s for _, s in counts})
+    totals = {s: sum(n for (_, src), n in counts.items() if src == s) for s in sources}
+    all_days = [start + timedelta(days=i) for i in range(days)]
+    rules = [
+        r["rule"]
+        for r in _rows(
+            conn,
+            "select distinct rule from alerts where kind = 'change' and rule is not null "
+            "order by rule",
+        )
+    ]
+    most_changed = _rows(
+        conn,
+        "select c.article_id, a.source, a.headline, a.status, count(*) as changes, "
+        "max(c.detected_at) as last_change from changes c join articles a on a.id = c.article_id "
+        f"where c.kind != 'new' and c.detected_at >= ? {scope('c.article_id')} "
+        "group by c.article_id order by changes desc, last_change desc limit 10",
+        [since, *params],
+    )
+    return StoryView(
+        days=all_days,
+        sources=sources,
+        counts=counts,
+        totals=totals,
+        rules=rules,
+        rule=rule,
+        most_changed=most_changed,
+        chart=story_chart(all_days, sources, counts),
+    )
