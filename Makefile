@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test crash-test lint format clean install-service bench bench-memory bench-latency bench-datasette
+.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-memory bench-latency bench-datasette
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 	.ci/debian-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## make test-fast: the unit tests alone (tests/unit: pure, no I/O), in under 30 seconds
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+
 ## sudo make install-service: venv in /opt/newsmon, config in /etc/newsmon, both units enabled
 install-service:
 	deploy/install.sh
@@ -35,7 +39,7 @@ bench: $(STAMP)
 
 ## make crash-test: the daemon SIGKILLed at 100 seeded random moments (CI runs 40)
 crash-test: $(STAMP)
-	NEWSMON_CRASH_KILLS=100 NEWSMON_CRASH_SEED=7 $(BIN)/pytest -s -p no:cacheprovider tests/test_crash.py -k sigkill
+	NEWSMON_CRASH_KILLS=100 NEWSMON_CRASH_SEED=7 $(BIN)/pytest -s -p no:cacheprovider tests/system/test_crash.py -k sigkill
 
 ## make bench-memory: resident memory over 300 daemon cycles, CPU per idle cycle
 bench-memory: $(STAMP)

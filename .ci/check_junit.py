@@ -17,12 +17,18 @@ if not os.environ.get("NEWSMON_REAL_PAGES"):
     if optional:
         print(f"note: {len(optional)} real-page tests not run (no NEWSMON_REAL_PAGES)")
     skipped = [c for c in skipped if c not in optional]
-ran_modules = {c.get("classname", "").split(".")[1] for c in cases if "." in c.get("classname", "")}
-modules = {p.stem for p in Path("tests").glob("test_*.py")}
-missing = sorted(modules - ran_modules)
+# A classname is the module's dotted path, then the class when the test is in one:
+# tests.unit.test_diff or tests.unit.test_diff.TestRuns.
+ran = {c.get("classname", "") for c in cases}
+modules = {".".join(p.with_suffix("").parts): p for p in Path("tests").glob("**/test_*.py")}
+missing = sorted(
+    path
+    for dotted, path in modules.items()
+    if not any(name == dotted or name.startswith(dotted + ".") for name in ran)
+)
 for case in skipped:
     print(f"skipped: {case.get('classname')}::{case.get('name')}")
-for name in missing:
-    print(f"no test ran from tests/{name}.py")
+for path in missing:
+    print(f"no test ran from {path}")
 print(f"{len(cases)} tests ran, {len(skipped)} skipped, {len(missing)} module(s) without tests run")
 sys.exit(1 if skipped or missing else 0)

@@ -1,4 +1,5 @@
-"""Time as newsmon stores and writes it: UTC ISO 8601 in whole seconds, durations like "10m"."""
+"""Time as newsmon stores and writes it: UTC ISO 8601 in whole seconds, durations like "10m",
+and how long to wait before trying again."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ def parse_time(value: str | None) -> datetime | None:
     return moment
 
 
+def parse_http_date(value: str) -> datetime | None:
+    """An HTTP date (Retry-After, If-Modified-Since) as an aware datetime (UTC when it names no
+    zone); None when unreadable."""
+    # Imported here: email.utils brings socket and more, which most users of this module skip.
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def parse_duration(value: Any, zero: bool = False) -> int | None:
     """Seconds from 90, "90s", "10m", "1.5h" or "2d"; None when it is not a duration.
 
@@ -63,3 +77,10 @@ def format_duration(seconds: int | float | None) -> str:
             parts.append(f"{rest // size}{unit}")
             rest %= size
     return "".join(parts)
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """The wait before try `attempt` + 1 after `attempt` failed ones (from 1): `base`, doubled
+    with each further failure, at most `cap`. Crawl retries, alert deliveries and failing
+    sources all back off this way; ints in give an int out."""
+    return min(cap, base * 2 ** (attempt - 1))

@@ -2,13 +2,12 @@
 
 Every problem is collected, not just the first, and each names the file and
 the key (`At 'sources[2].feeds[0]': ...`), so one run of `newsmon config
-check` shows everything to fix.
+check` shows everything to fix. How one value or table is checked is
+`monitor.config_check`; rules and the revisit policy check their own tables.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,7 +15,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.clock import parse_duration
+from monitor.config_check import (
+    duration,
+    expand_env,
+    is_http,
+    reject_unknown,
+    secret_free,
+    suggest,
+    table_at,
+    typed,
+)
 from monitor.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/monitor.toml")
@@ -111,9 +119,6 @@ class Config:
         raise ConfigError(f"{self.path}: no source named {name!r} (known: {known})")
 
 
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
 def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
     """Read and validate a config file; raise ConfigError listing every problem."""
     path = Path(path)
@@ -136,23 +141,23 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     from monitor.rules.rules import parse_rules
 
     errors: list[str] = []
-    raw = _expand_env(raw)
+    raw = expand_env(raw)
     tables = {"newsmon", "crawl", "sources", "rules", "notify", "health", "retention", "revisit"}
-    _reject_unknown(raw, tables, "", errors)
+    reject_unknown(raw, tables, "", errors)
     config = Config(path=path)
 
-    general = _table(raw, "newsmon", errors)
-    _reject_unknown(general, {"database"}, "newsmon", errors)
+    general = table_at(raw, "newsmon", errors)
+    reject_unknown(general, {"database"}, "newsmon", errors)
     if "database" in general:
-        config.database = Path(_typed(general, "database", str, "newsmon", errors) or "")
+        config.database = Path(typed(general, "database", str, "newsmon", errors) or "")
 
-    crawl = _table(raw, "crawl", errors)
+    crawl = table_at(raw, "crawl", errors)
     known = set(CrawlSettings.__dataclass_fields__)
-    _reject_unknown(crawl, known, "crawl", errors)
+    reject_unknown(crawl, known, "crawl", errors)
     for key in known & crawl.keys():
         default = getattr(config.crawl, key)
         kind = float if isinstance(default, float) else type(default)
-        value = _typed(crawl, key, kind, "crawl", errors)
+        value = typed(crawl, key, kind, "crawl", errors)
         if value is not None:
             setattr(config.crawl, key, value)
 
@@ -179,13 +184,13 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
             errors.append(f"At '{origin}.sources': no source named {name!r} (known: {known})")
         # A rule that fails at run time (a regex out of time) is reported with its place.
         rule.origin = f"{path}: {origin}"
-    _parse_notify(_table(raw, "notify", errors), config, errors)
-    _parse_health(_table(raw, "health", errors), config, errors)
-    _parse_retention(_table(raw, "retention", errors), config, errors)
+    _parse_notify(table_at(raw, "notify", errors), config, errors)
+    _parse_health(table_at(raw, "health", errors), config, errors)
+    _parse_retention(table_at(raw, "retention", errors), config, errors)
     config.revisit = parse_revisit(raw.get("revisit", {}), errors, "revisit")
 
     if errors:
-        listing = "\n".join(f"  {secret_free(_suggest(e))}" for e in errors)
+        listing = "\n".join(f"  {secret_free(suggest(e))}" for e in errors)
         raise ConfigError(f"{path}: {len(errors)} problem(s):\n{listing}")
     return config
 
@@ -195,8 +200,8 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
         errors.append(f"At '{where}': must be a table")
         return None
     fields = set(Source.__dataclass_fields__)
-    _reject_unknown(entry, fields, where, errors)
-    name = _typed(entry, "name", str, where, errors)
+    reject_unknown(entry, fields, where, errors)
+    name = typed(entry, "name", str, where, errors)
     if not name:
         errors.append(f"At '{where}.name': required (a short word such as 'zdf')")
         return None
@@ -207,21 +212,21 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
         if key == "relevance" and entry.get(key) == "rules":
             source.relevance = "rules"
             continue
-        values = _typed(entry, key, list, where, errors) or []
+        values = typed(entry, key, list, where, errors) or []
         for j, value in enumerate(values):
             if not isinstance(value, str):
                 errors.append(f"At '{where}.{key}[{j}]': must be a string")
-            elif key in ("feeds", "sitemaps", "sections", "live_blogs") and not _is_http(value):
+            elif key in ("feeds", "sitemaps", "sections", "live_blogs") and not is_http(value):
                 errors.append(f"At '{where}.{key}[{j}]': {value!r} is not an http(s) URL")
         setattr(source, key, [v for v in values if isinstance(v, str)])
-    spider = _typed(entry, "spider", str, where, errors)
+    spider = typed(entry, "spider", str, where, errors)
     if spider is not None:
         if spider not in SPIDERS:
             errors.append(
                 f"At '{where}.spider': unknown spider {spider!r} (known: {', '.join(SPIDERS)})"
             )
         source.spider = spider
-    pattern = _typed(entry, "link_pattern", str, where, errors)
+    pattern = typed(entry, "link_pattern", str, where, errors)
     if pattern:
         try:
             re.compile(pattern)
@@ -229,8 +234,8 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
         except re.error as exc:
             errors.append(f"At '{where}.link_pattern': not a valid regular expression: {exc}")
     if "interval" in entry:
-        source.interval = _duration(entry["interval"], f"{where}.interval", errors) or 600
-    enabled = _typed(entry, "enabled", bool, where, errors)
+        source.interval = duration(entry["interval"], f"{where}.interval", errors) or 600
+    enabled = typed(entry, "enabled", bool, where, errors)
     source.enabled = True if enabled is None else enabled
     listings = source.feeds + source.sitemaps + source.sections + source.live_blogs
     if not listings:
@@ -256,9 +261,9 @@ def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
         "quiet_hours",
         "datasette_url",
     }
-    _reject_unknown(table, known, "notify", errors)
+    reject_unknown(table, known, "notify", errors)
     notify = config.notify
-    path = _typed(table, "apprise_config", str, "notify", errors)
+    path = typed(table, "apprise_config", str, "notify", errors)
     if path:
         notify.apprise_config = Path(path)
         if notify.apprise_config.is_dir():
@@ -271,30 +276,30 @@ def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
                 f"At 'notify.apprise_config': no such file {path!r} "
                 "(copy config/apprise.example.yml)"
             )
-    notify.admin_tag = _typed(table, "admin_tag", str, "notify", errors) or notify.admin_tag
-    attempts = _typed(table, "max_attempts", int, "notify", errors)
+    notify.admin_tag = typed(table, "admin_tag", str, "notify", errors) or notify.admin_tag
+    attempts = typed(table, "max_attempts", int, "notify", errors)
     if attempts is not None:
         if attempts < 1:
             errors.append("At 'notify.max_attempts': must be at least 1")
         notify.max_attempts = max(attempts, 1)
     if "backoff" in table:
-        notify.backoff = _duration(table["backoff"], "notify.backoff", errors) or notify.backoff
-    at = _typed(table, "daily_digest_at", str, "notify", errors)
+        notify.backoff = duration(table["backoff"], "notify.backoff", errors) or notify.backoff
+    at = typed(table, "daily_digest_at", str, "notify", errors)
     if at is not None:
         if _CLOCK.match(at):
             notify.daily_digest_at = at
         else:
             errors.append(f"At 'notify.daily_digest_at': {at!r} is not a time like \"07:00\"")
-    url = _typed(table, "datasette_url", str, "notify", errors)
+    url = typed(table, "datasette_url", str, "notify", errors)
     if url:
-        if _is_http(url) and not urlsplit(url).query and not urlsplit(url).fragment:
+        if is_http(url) and not urlsplit(url).query and not urlsplit(url).fragment:
             notify.datasette_url = url.rstrip("/")
         else:
             errors.append(
                 f"At 'notify.datasette_url': {url!r} is not an http(s) base URL "
                 '(like "http://127.0.0.1:8001")'
             )
-    quiet = _typed(table, "quiet_hours", dict, "notify", errors) or {}
+    quiet = typed(table, "quiet_hours", dict, "notify", errors) or {}
     for tag, window in quiet.items():
         parts = window.split("-") if isinstance(window, str) else []
         if len(parts) != 2 or not all(_CLOCK.match(p.strip()) for p in parts):
@@ -305,117 +310,26 @@ def _parse_notify(table: dict, config: Config, errors: list[str]) -> None:
 
 def _parse_health(table: dict, config: Config, errors: list[str]) -> None:
     known = {"failures_in_a_row", "silent_factor", "silent_min", "short_ratio"}
-    _reject_unknown(table, known, "health", errors)
+    reject_unknown(table, known, "health", errors)
     health = config.health
-    failures = _typed(table, "failures_in_a_row", int, "health", errors)
+    failures = typed(table, "failures_in_a_row", int, "health", errors)
     if failures is not None:
         health.failures_in_a_row = max(failures, 1)
     for key in ("silent_factor", "short_ratio"):
-        value = _typed(table, key, float, "health", errors)
+        value = typed(table, key, float, "health", errors)
         if value is not None:
             setattr(health, key, value)
     if "silent_min" in table:
-        health.silent_min = _duration(table["silent_min"], "health.silent_min", errors) or 0
+        health.silent_min = duration(table["silent_min"], "health.silent_min", errors) or 0
 
 
 def _parse_retention(table: dict, config: Config, errors: list[str]) -> None:
-    _reject_unknown(table, {"raw_max_age", "raw_keep"}, "retention", errors)
+    reject_unknown(table, {"raw_max_age", "raw_keep"}, "retention", errors)
     if "raw_max_age" in table:
-        age = _duration(table["raw_max_age"], "retention.raw_max_age", errors)
+        age = duration(table["raw_max_age"], "retention.raw_max_age", errors)
         config.retention.raw_max_age = age or config.retention.raw_max_age
-    keep = _typed(table, "raw_keep", int, "retention", errors)
+    keep = typed(table, "raw_keep", int, "retention", errors)
     if keep is not None:
         if keep < 1:
             errors.append("At 'retention.raw_keep': keep at least 1 raw page per article")
         config.retention.raw_keep = max(keep, 1)
-
-
-def _duration(value: Any, where: str, errors: list[str]) -> int | None:
-    seconds = parse_duration(value)
-    if seconds is None:
-        errors.append(
-            f'At \'{where}\': {value!r} is not a duration (write 90, "90s", "10m" or "1h")'
-        )
-    return seconds
-
-
-def _is_http(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _table(raw: dict, key: str, errors: list[str]) -> dict:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        errors.append(f"At '{key}': must be a table ([{key}])")
-        return {}
-    return value
-
-
-def _typed(table: dict, key: str, kind: type, where: str, errors: list[str]) -> Any:
-    if key not in table:
-        return None
-    value = table[key]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        errors.append(
-            f"At '{where}.{key}': expected {kind.__name__}, got {type(value).__name__} {value!r}"
-        )
-        return None
-    return value
-
-
-def _reject_unknown(table: dict, known: set[str], where: str, errors: list[str]) -> None:
-    for key in table.keys() - known:
-        path = f"{where}.{key}" if where else key
-        errors.append(f"At '{path}': unknown key (known: {', '.join(sorted(known))})")
-
-
-# "At 'sources[0].feds': unknown key (known: …)": the key, then the list of known ones.
-_UNKNOWN = re.compile(
-    r"^(At '(?:[^']*\.)?([^'.\[]+)(?:\[\d+\])*': unknown key) (\(known: ([^)]*)\))"
-)
-
-
-def _suggest(error: str) -> str:
-    """An unknown-key error with the closest known key, when one is close: a typo is the
-    likeliest cause. Done here, on the text, so every table's check gets it (rules and
-    revisit parse their own tables)."""
-    found = _UNKNOWN.match(error)
-    if not found:
-        return error
-    close = difflib.get_close_matches(found.group(2), found.group(4).split(", "), n=1, cutoff=0.6)
-    if not close:
-        return error
-    return f"{found.group(1)}; did you mean {close[0]!r}? {found.group(3)}" + error[found.end() :]
-
-
-# Any URL in a message: notification URLs (mailto://user:pass@…, slack://T…/B…/token) carry
-# secrets, and one pasted into the wrong key must not be echoed by the error about it.
-_URL_IN_TEXT = re.compile(r"\b([a-z][a-z0-9+.-]*)://[^\s'\"]*", re.IGNORECASE)
-_PASSWORD = re.compile(r"(//[^/@\s:]*):[^/@\s]*@")
-_QUERY_VALUE = re.compile(r"([?&][^=&#\s]*=)[^&#\s]*")
-
-
-def secret_free(text: str) -> str:
-    """`text` with every URL that could hold a secret cut back: a non-web URL to its scheme,
-    a web URL's password and query values masked. Its host and path stay, to find the typo."""
-
-    def masked(found: re.Match[str]) -> str:
-        if found.group(1).lower() not in ("http", "https"):
-            return f"{found.group(1)}://…"
-        return _QUERY_VALUE.sub(r"\1****", _PASSWORD.sub(r"\1:****@", found.group(0)))
-
-    return _URL_IN_TEXT.sub(masked, text)
-
-
-def _expand_env(value: Any) -> Any:
-    """${VAR} and ${VAR:-default} in strings: paths and addresses may come from the environment."""
-    if isinstance(value, str):
-        return _ENV.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
-    if isinstance(value, list):
-        return [_expand_env(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _expand_env(v) for k, v in value.items()}
-    return value

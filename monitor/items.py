@@ -1,16 +1,17 @@
-"""The plain data between the parts: what a fetch yields and what extraction makes of it."""
+"""The plain data between the parts: what a fetch yields, what extraction makes of it, and what
+the pipeline hands the store to write (a decision, the facts a spider found on its way).
+
+Plain dataclasses only: this module imports nothing of newsmon but monitor.text, so every
+part may import it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from monitor.text import normalize
-
-if TYPE_CHECKING:
-    from monitor.diff.core import Diff
 
 
 @dataclass
@@ -95,15 +96,73 @@ class Page:
     last_modified: str | None = None
     request_url: str | None = None
     article_id: int | None = None
-    article: Article | None = None
     live: bool = False  # listed under a source's live_blogs: read it as a stream
-    packed: bytes | None = field(default=None, repr=False)  # the body zlib-compressed, for storing
-    signature: str | None = None  # monitor.extract.signature of the body, when it was computed
-    # The diff from stored version `diff_base` to `article`, when a worker computed it with it.
-    diff: Diff | None = field(default=None, repr=False)
-    diff_base: int | None = None
 
     @cached_property
     def raw_hash(self) -> str:
         """sha256 of the body as fetched; computed once for the same-bytes check and the store."""
         return hashlib.sha256(self.body).hexdigest()
+
+
+@dataclass
+class Fetched:
+    """A page and what the pipeline made of it: what the store writes a page's outcome from."""
+
+    page: Page
+    article_id: int | None = None  # the stored article it belongs to, when already known
+    article: Article | None = None  # None: not a 200, or the same bytes or signature as stored
+    packed: bytes | None = field(default=None, repr=False)  # the body zlib-compressed, to store
+    signature: str | None = None  # monitor.extract.signature of the body, when it was computed
+
+
+@dataclass
+class Version:
+    """A stored version, as a fetched article is compared with it."""
+
+    id: int
+    fingerprint: str
+    article: Article
+
+
+@dataclass
+class Change:
+    """One change row as the store writes it: what changed, for people and for programs."""
+
+    categories: list[str]
+    text: str = ""  # the readable diff, or a sentence where there is no diff
+    ops: str | None = None  # the word-level diff as JSON (monitor.diff.core.Diff.to_json)
+    words_added: int = 0
+    words_removed: int = 0
+    headline: str | None = None  # None: the article's headline as stored
+    added: Entry | None = None  # a live blog's entry it reports (remembered with the change)
+    edited: Entry | None = None  # a live blog's entry it reports edited (its text replaced)
+
+
+@dataclass
+class Decision:
+    """What a fetched page is, compared with what the store holds (monitor.diff.decide); the
+    store writes it as it is."""
+
+    kind: str  # new | changed | unchanged | not_modified | removed | restored | gone
+    changes: list[Change] = field(default_factory=list)  # change rows to write, in order
+    version: bool = False  # the fetched article is stored as a new version
+
+
+@dataclass
+class Listing:
+    """A listing (feed, sitemap, section page) as fetched: its validators for the next request."""
+
+    url: str
+    source: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchError:
+    """A request of a crawl that failed, with a reason a person can act on."""
+
+    run_id: str
+    source: str
+    url: str
+    reason: str

@@ -6,8 +6,9 @@ A change puts it back in a faster tier for a while, because an article that
 has just been edited is likely to be edited again.
 
 Pure functions over datetimes: no database, no Scrapy, no scheduler. The
-daemon reads `next_check_at` rows, crawls what is due and writes back what
-`next_check` returns; `newsmon status` counts articles per `tier_of`.
+daemon reads `next_check_at` rows and crawls what is due; the store pipeline
+writes back what `next_check_at` returns for each stored page; `newsmon
+status` counts articles per `tier_of`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.clock import format_duration, parse_duration
+from monitor.clock import format_duration, iso, parse_duration, parse_time
 
 OLDER = "older"  # the word for an open-ended tier in config
 STOP = "stop"  # the word for "stop checking" in config
@@ -128,6 +129,20 @@ def next_check(
         return None
     factor = 1.0 + (rng or _RNG).uniform(-settings.jitter, settings.jitter)
     return now + timedelta(seconds=max(every * factor, 1.0))
+
+
+def next_check_at(
+    at: datetime,
+    first_seen: str,
+    published: str | None,
+    last_changed: str | None,
+    settings: RevisitSettings,
+) -> str:
+    """`next_check` for an article as the store keeps it (ISO times): when to check it next, as
+    an ISO time, or "never" once it stopped changing."""
+    born = birth(datetime.fromisoformat(first_seen), parse_time(published))
+    when = next_check(at, born, parse_time(last_changed), settings)
+    return iso(when) if when else "never"
 
 
 def spread(

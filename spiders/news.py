@@ -3,7 +3,10 @@
 It discovers article URLs from RSS/Atom/RDF feeds, news sitemaps and section
 pages, re-checks the articles the store knows, and yields one `Page` per
 article response. Every request is conditional when the store has validators,
-and every failure is logged with its URL and counted.
+and every failure is logged with its URL and counted. What it learns besides
+article pages (a listing's validators, a failed request) goes to the store as
+one fact at a time through store.record_discovery (monitor.items Listing,
+FetchError).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from twisted.python.failure import Failure
 from monitor import clock, store
 from monitor.config import Source, load_config
 from monitor.crawl.settings import crawler_settings
-from monitor.items import Page
+from monitor.items import FetchError, Listing, Page
+from spiders.listings import feed_links, xml_problem
 
 fetch_log = logging.getLogger("newsmon.fetch")
 
@@ -173,13 +177,9 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.crawler.stats.inc_value("newsmon/listing_not_modified")
             return True
-        store.record_feed(
-            self.db,
-            response.url,
-            self.source.name,
-            _header(response, b"ETag"),
-            _header(response, b"Last-Modified"),
-        )
+        etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
+        listing = Listing(response.url, self.source.name, etag, last_modified)
+        store.record_discovery(self.db, listing)
         return False
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -280,7 +280,7 @@ class NewsSpider(scrapy.Spider):
         # One line per failed URL at INFO (and in crawl_errors); the per-source summary warns.
         fetch_log.info("%s: %s: %s", self.source.name, url, reason)
         self.crawler.stats.inc_value("newsmon/errors")
-        store.record_error(self.db, self.run_id, self.source.name, url, reason)
+        store.record_discovery(self.db, FetchError(self.run_id, self.source.name, url, reason))
 
     def _count_drop(self, reason: str, url: str) -> None:
         self.logger.info("dropped %s: %s", url, reason)
@@ -358,52 +358,6 @@ def _robots_forbidden(exc: BaseException) -> bool:
 
     # The message Scrapy's RobotsTxtMiddleware raises with; it has no exception type of its own.
     return isinstance(exc, IgnoreRequest) and str(exc) == "Forbidden by robots.txt"
-
-
-def feed_links(body: bytes, recover: bool = False) -> list[str] | None:
-    """Article links of an RSS 2.0, RSS 1.0/RDF or Atom feed; None when it is not XML.
-    With `recover`, the links lxml can still read from broken XML."""
-    try:
-        root = etree.fromstring(body, parser=_feed_parser(recover))
-    except etree.XMLSyntaxError:
-        return None
-    if root is None:
-        return None
-    links: list[str] = []
-    for entry in root.iter("{*}item", "{*}entry"):
-        link = None
-        for child in entry:
-            if not isinstance(child.tag, str):
-                continue
-            local = etree.QName(child).localname
-            if local == "link":
-                rel = child.get("rel", "alternate")
-                href = child.get("href") or (child.text or "").strip()
-                if href and rel == "alternate":
-                    link = href
-                    break
-            elif local == "guid" and child.get("isPermaLink", "true") == "true" and not link:
-                link = (child.text or "").strip() or None
-        if link is None and entry.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"):
-            link = entry.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-        if link:
-            links.append(link)
-    return links
-
-
-def _feed_parser(recover: bool) -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, recover=recover
-    )
-
-
-def xml_problem(body: bytes) -> str:
-    """Where and why a document is not well-formed XML, as lxml reports it first."""
-    try:
-        etree.fromstring(body, parser=_feed_parser(False))
-    except etree.XMLSyntaxError as exc:
-        return str(exc.msg)  # lxml names the line and column
-    return "no root element"
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -95,13 +95,14 @@ class HttpReceiver:
     `refuse("500")` answers 500 to every request; `refuse("close")` reads the request
     and closes the socket without an answer; `refuse("hang")` keeps the request (it
     arrived) but answers only after `recover()`; `recover()` goes back to 200. Refused
-    requests are kept apart in `refused`.
+    requests are kept apart in `refused`; `answering` counts requests not yet answered.
     """
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.refused: list[Request] = []
         self.mode = "ok"
+        self.answering = 0
         self.hanging = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -115,6 +116,14 @@ class HttpReceiver:
                     mode = receiver.mode
                     kept = receiver.requests if mode in ("ok", "hang") else receiver.refused
                     kept.append(request)
+                    receiver.answering += 1
+                try:
+                    self.answer(mode)
+                finally:
+                    with receiver._lock:
+                        receiver.answering -= 1
+
+            def answer(self, mode: str) -> None:
                 if mode == "hang":
                     # A send in flight: the client waits here until the test releases it.
                     receiver.hanging.set()

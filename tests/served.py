@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +19,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from conftest import ROOT, SAMPLE_CONFIG, cli_runner, rows
+from conftest import SAMPLE_CONFIG, answer, cli_runner, free_port, rows, start_newsmon
 
 from monitor.sample_site import SampleSite, Step
 from monitor.sample_site.script import (
@@ -106,12 +103,6 @@ class Served:
         return json.loads(body)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _article_id(db_path: Path, path: str) -> int:
     found = rows(db_path, "select id from articles where url like ?", [f"%{path}"])
     assert len(found) == 1, (path, found)
@@ -147,34 +138,19 @@ def crawl_story(tmp: Path, datasette_url: str) -> tuple[Path, str]:
 @contextlib.contextmanager
 def serve(db_path: Path, port: int, *args: str) -> Iterator[subprocess.Popen]:
     """`newsmon serve` as a user starts it, until it answers; stopped on exit."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "monitor",
-            "--db",
-            str(db_path),
-            "serve",
-            "--port",
-            str(port),
-            *args,
-        ],
-        cwd=ROOT,
+    proc = start_newsmon(
+        "--db",
+        str(db_path),
+        "serve",
+        "--port",
+        str(port),
+        *args,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    raise AssertionError(proc.communicate(timeout=10)[0][-3000:]) from None
-                time.sleep(0.2)
+        answer(f"http://127.0.0.1:{port}/-/versions.json", proc)
         yield proc
     finally:
         proc.terminate()

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
 
+from monitor.cli.context import config_of, store_of
 from monitor.errors import NewsmonError
-
-
-def _config(ctx: click.Context):
-    from monitor.cli.main import _config as load
-
-    return load(ctx)
 
 
 @click.group()
@@ -28,7 +24,7 @@ def rules_check(ctx: click.Context) -> None:
 
     Example: newsmon rules check
     """
-    config = _config(ctx)
+    config = config_of(ctx)
     for rule in config.rules:
         terms = len(rule.any) + len(rule.all)
         click.echo(
@@ -51,33 +47,24 @@ def rules_test(
     Example: newsmon rules test ukraine-talks --article 12
     """
     from monitor import store
-    from monitor.diff.core import Diff
-    from monitor.rules.rules import build_view, highlight, match
+    from monitor.rules.evaluate import change_view
+    from monitor.rules.rules import highlight, match
+    from monitor.store import reads
 
-    config = _config(ctx)
+    config = config_of(ctx)
     chosen = [r for r in config.rules if rule in (None, r.name)]
     if rule and not chosen:
         known = ", ".join(r.name for r in config.rules) or "none"
         raise NewsmonError(f"no rule named {rule!r} (known: {known})")
     db = store.open_db(config.database)
-    where, params = ("where article_id = ?", [article_id]) if article_id else ("", [])
-    limit = "" if everything or article_id else "limit 50"
-    changes = list(db.query(f"select * from changes {where} order by id desc {limit}", params))
+    limit = None if everything or article_id else 50
+    changes = reads.changes_newest_first(db, article_id, limit)
     color = sys.stdout.isatty()
     fired = 0
     for change in reversed(changes):
-        version_id = change["to_version"] or change["from_version"]
-        if version_id is None:
+        view = change_view(db, change)
+        if view is None:
             continue
-        article = store.version_article(store.version_row(db, version_id))
-        diff = Diff.from_json(change["ops"]) if change["ops"] else None
-        view = build_view(
-            change["source"],
-            json.loads(change["categories"]),
-            article,
-            diff,
-            (change["words_added"] or 0) + (change["words_removed"] or 0),
-        )
         for candidate in chosen:
             result = match(candidate, view)
             if result is None:
@@ -109,12 +96,10 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
 
     Example: newsmon notify test newsroom
     """
-    import os
-
     from monitor.notify.dispatch import send_test
     from monitor.notify.targets import load_targets
 
-    config = _config(ctx)
+    config = config_of(ctx)
     targets = load_targets(config.notify.apprise_config, os.environ)
     results = send_test(targets, tag)
     if not results:
@@ -140,19 +125,11 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
     """
     if ctx.invoked_subcommand:
         return
-    from monitor import store
+    from monitor.store import outbox
 
-    db = store.open_db(_config(ctx).database)
-    where, params = ("where status = ?", [status]) if status else ("", [])
-    rows = list(
-        db.query(
-            "select id, status, kind, rule, tag, source, attempts, last_error, created_at, "
-            f"sent_at "
-            f"from alerts {where} order by id desc limit ?",
-            [*params, limit],
-        )
-    )
-    counts = dict(db.execute("select status, count(*) from alerts group by status").fetchall())
+    db = store_of(ctx)
+    rows = outbox.list_alerts(db, status, limit)
+    counts = outbox.alert_counts(db)
     for row in rows:
         extra = f"  ({row['attempts']} attempts: {row['last_error']})" if row["last_error"] else ""
         click.echo(
@@ -171,31 +148,21 @@ def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool) -> No
 
     Example: newsmon alerts retry --dead
     """
-    from monitor import store
-    from monitor.clock import iso
+    from monitor.clock import now
+    from monitor.store import outbox
 
     if alert_id is None and not all_dead:
         raise click.UsageError("give an alert id or --dead")
-    db = store.open_db(_config(ctx).database)
-    from datetime import UTC, datetime
-
+    db = store_of(ctx)
     fields = {
         "status": "pending",
         "attempts": 0,
         "last_error": None,
-        "not_before": iso(datetime.now(UTC)),
+        "not_before": now(),
     }
-    with db.atomic():
-        if all_dead:
-            ids = [r["id"] for r in db["alerts"].rows_where("status = 'dead'")]
-        else:
-            ids = [alert_id] if db["alerts"].count_where("id = ?", [alert_id]) else []
-        if not ids:
-            raise NewsmonError(
-                f"no alert {alert_id}; list them with: newsmon alerts"
-                if alert_id
-                else "no dead alerts"
-            )
-        for i in ids:
-            db["alerts"].update(i, fields)
+    ids = outbox.requeue(db, None if all_dead else alert_id, fields)
+    if not ids:
+        raise NewsmonError(
+            f"no alert {alert_id}; list them with: newsmon alerts" if alert_id else "no dead alerts"
+        )
     click.echo(f"{len(ids)} alert(s) queued again; they go out with the next dispatch")

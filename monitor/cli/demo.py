@@ -8,6 +8,7 @@ show that page churn (rotating teasers, relative times) never becomes a change.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -17,10 +18,11 @@ from urllib.parse import urlsplit
 
 from monitor.cli.report import ChangePrinter
 from monitor.config import load_config
+from monitor.crawl.record import Outcome
 from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
 from monitor.notify.targets import BRIEF_CONSOLE
+from monitor.rules.crawl_alerts import CrawlAlerts
 from monitor.sample_site import SampleSite
-from monitor.store import Outcome
 
 SAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config" / "sample.toml"
 
@@ -47,11 +49,14 @@ def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
         print(text, file=out, flush=True)
 
     async def main() -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
-        cycle = Cycle(config, targets=[BRIEF_CONSOLE], NEWSMON_REVISIT_ALL=True)
+        cycle = Cycle(config, NEWSMON_REVISIT_ALL=True)
+        alerts = CrawlAlerts(config, [BRIEF_CONSOLE])
         cycle.listeners.append(found.append)
+        cycle.batch_listeners.append(alerts.stored)
         say(f"Sample site on {site.base_url}; database {db_path}\n")
         say("== cycle 0: first crawl (every article is new)")
         runs = await cycle.run()
+        await asyncio.to_thread(alerts.after)
         say(f"   {sum(r['new'] for r in runs)} new articles stored\n")
         results = []
         steps = [*site.steps[site.step_index :], *[None] * quiet_cycles]
@@ -62,6 +67,7 @@ def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
             found.clear()
             cycle.listeners[-1] = _printing(found, printer)
             await cycle.run()
+            await asyncio.to_thread(alerts.after)
             got = sorted((urlsplit(o.url).path, c) for o in found for c in o.categories)
             expected = sorted(step.expected) if step else []
             mark = "ok" if got == expected else "MISMATCH"
@@ -78,14 +84,18 @@ def run_demo(db_path: Path, quiet_cycles: int = 5, out=None) -> int:
         f"{len(results)} cycles, {len(results) - len(bad)} as scripted, {len(bad)} not, "
         f"in {time.monotonic() - started:.1f} s."
     )
+    say(_where_to_look(db_path))
+    return 1 if bad else 0
+
+
+def _where_to_look(db_path: Path) -> str:
     bin_dir = _bin_dir()
-    say(
+    return (
         f"\nThe database is {db_path}. See the story change in Datasette with:\n"
         f"  {bin_dir}newsmon --db {db_path} serve   (then http://127.0.0.1:8001/-/newsmon/story)\n"
         f"or plain Datasette: {bin_dir}datasette {db_path}\n"
         f"or list what was stored with:\n  {bin_dir}newsmon --db {db_path} articles"
     )
-    return 1 if bad else 0
 
 
 def _printing(found: list[Outcome], printer: ChangePrinter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -11,8 +12,11 @@ from typing import Any
 
 import click
 
-from monitor.config import DEFAULT_CONFIG, Config, load_config
+from monitor.cli.alerts import alerts, notify, rules
+from monitor.cli.context import config_of, store_of
+from monitor.config import DEFAULT_CONFIG
 from monitor.errors import NewsmonError
+from monitor.web.serve import serve
 
 
 class _Group(click.Group):
@@ -53,13 +57,6 @@ def cli(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
     ctx.obj = {"config_path": config_path, "db_path": db_path}
 
 
-def _config(ctx: click.Context) -> Config:
-    config = load_config(ctx.obj["config_path"])
-    if ctx.obj["db_path"]:
-        config.database = ctx.obj["db_path"]
-    return config
-
-
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines.")
@@ -81,8 +78,9 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     from monitor.cli.report import ChangePrinter, Progress, failure_lines, summary_table
     from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
     from monitor.daemon.recovery import HideFaultTracebacks
+    from monitor.rules.crawl_alerts import CrawlAlerts
 
-    config = _config(ctx)
+    config = config_of(ctx)
     chosen = [config.source(name) for name in sources] or [s for s in config.sources if s.enabled]
     configure_logging(verbose)
     for handler in logging.getLogger().handlers:
@@ -94,9 +92,11 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
 
     async def main() -> list[dict]:
         cycle = Cycle(config, NEWSMON_REVISIT_ALL=recheck_all)
+        alerts = CrawlAlerts(config)
         cycle.listeners += [printer, progress]
+        cycle.batch_listeners.append(alerts.stored)
         runs = await cycle.run(chosen)
-        cycle_alerts.update(cycle.alerts)
+        cycle_alerts.update(await asyncio.to_thread(alerts.after))
         return runs
 
     runs = run_on_reactor(main)
@@ -124,18 +124,9 @@ def articles(ctx: click.Context, source: str | None, limit: int, as_json: bool) 
 
     Example: newsmon articles --source zdf
     """
-    from monitor import store
+    from monitor.store import reads
 
-    db = store.open_db(_config(ctx).database)
-    where, params = ("where source = ?", [source]) if source else ("", [])
-    rows = list(
-        db.query(
-            "select id, source, status, versions, last_changed, headline, url from articles "
-            f"{where} "
-            "order by last_changed desc, id desc limit ?",
-            [*params, limit],
-        )
-    )
+    rows = reads.list_articles(store_of(ctx), source, limit)
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -168,18 +159,17 @@ def diff(
     Example: newsmon diff 12 --from 1 --to 3
     """
     from monitor import store
-    from monitor.diff.core import diff_articles, render_terminal
+    from monitor.diff.core import diff_articles
+    from monitor.diff.terminal import render_terminal
     from monitor.errors import StoreError
+    from monitor.store import reads
 
-    db = store.open_db(_config(ctx).database)
-    row = (
-        db["articles"].get(int(article))
-        if article.isdigit() and db["articles"].count_where("id = ?", [int(article)])
-        else store.lookup(db, article)
-    )
+    db = store_of(ctx)
+    row = reads.article(db, int(article)) if article.isdigit() else None
+    row = row or store.lookup(db, article)  # a URL, or no article has that id
     if row is None:
         raise StoreError(f"no article {article!r}; list them with: newsmon articles")
-    versions = {v["number"]: v for v in db["versions"].rows_where("article_id = ?", [row["id"]])}
+    versions = {v["number"]: v for v in reads.versions_of(db, row["id"])}
     to_number = to_number or max(versions)
     from_number = from_number or max(to_number - 1, 1)
     for number in (from_number, to_number):
@@ -207,7 +197,7 @@ def config_check(ctx: click.Context) -> None:
 
     Example: newsmon --config config/monitor.toml config check
     """
-    config = _config(ctx)
+    config = config_of(ctx)
     click.echo(
         f"{config.path}: OK, {len(config.sources)} source(s): "
         + ", ".join(s.name for s in config.sources)
@@ -263,7 +253,7 @@ def status(ctx: click.Context) -> None:
     """
     from monitor.cli.status import status_report
 
-    click.echo(status_report(_config(ctx)))
+    click.echo(status_report(config_of(ctx)))
 
 
 @cli.command()
@@ -275,18 +265,11 @@ def run(ctx: click.Context) -> None:
     """
     from monitor.daemon.service import run_daemon
 
-    sys.exit(run_daemon(_config(ctx), ctx.obj["db_path"]))
+    sys.exit(run_daemon(config_of(ctx), ctx.obj["db_path"]))
 
 
-def _register() -> None:
-    from monitor.cli.alerts import alerts, notify, rules
-    from monitor.web.serve import serve
-
-    for group in (rules, notify, alerts, serve):
-        cli.add_command(group)
-
-
-_register()
+for group in (rules, notify, alerts, serve):
+    cli.add_command(group)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import TextIO
 
-from monitor.store import Outcome
+from monitor.crawl.record import Outcome
 
 _COLORS = {"new": "32", "removed": "31", "restored": "36", "correction": "35"}
 
@@ -20,7 +20,7 @@ class ChangePrinter:
         self.diffs = diffs
 
     def __call__(self, outcome: Outcome) -> None:
-        from monitor.diff.core import render_terminal
+        from monitor.diff.terminal import render_terminal
 
         label = ", ".join(outcome.categories)
         if self.color:
@@ -98,6 +98,7 @@ def summary_table(runs: list[dict]) -> str:
 def failure_lines(db_path, runs: list[dict]) -> list[str]:
     """One line per source whose crawl had errors: how many, and the first URL with its reason."""
     from monitor import store
+    from monitor.store import reads
 
     lines = []
     if not any(r["errors"] for r in runs):
@@ -107,15 +108,9 @@ def failure_lines(db_path, runs: list[dict]) -> list[str]:
         for run in runs:
             if not run["errors"]:
                 continue
-            first = list(
-                db.query(
-                    "select url, reason from crawl_errors where run_id = ? and "
-                    "source = ? order by id limit 1",
-                    [run["run_id"], run["source"]],
-                )
-            )
+            first = reads.first_error(db, run["run_id"], run["source"])
             what = "could not be reached" if not run["responses"] else "had errors"
-            detail = f"; first: {first[0]['url']}: {first[0]['reason']}" if first else ""
+            detail = f"; first: {first['url']}: {first['reason']}" if first else ""
             lines.append(f"{run['source']}: {what} ({run['errors']} failed request(s)){detail}")
     finally:
         db.close()

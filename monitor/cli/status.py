@@ -16,6 +16,7 @@ from monitor import clock, store
 from monitor.clock import format_duration
 from monitor.config import Config
 from monitor.revisit import tier_name, tier_of
+from monitor.store import health, outbox, reads
 
 
 def status_report(config: Config, now: datetime | None = None) -> str:
@@ -28,10 +29,7 @@ def status_report(config: Config, now: datetime | None = None) -> str:
         lines += ["", "revisits (articles per tier):"]
         tiers: Counter[str] = Counter()
         next_due: list[str] = []
-        for row in db.query(
-            "select first_seen, published, last_changed, next_check_at "
-            "from articles where status = 'live'"
-        ):
+        for row in reads.live_schedules(db):
             first = clock.parse_time(row["first_seen"]) or now
             born = min(first, clock.parse_time(row["published"]) or first)
             index = tier_of(now, born, clock.parse_time(row["last_changed"]), config.revisit)
@@ -43,15 +41,12 @@ def status_report(config: Config, now: datetime | None = None) -> str:
         if next_due:
             soonest = sorted(next_due)[:3]
             lines.append("  next checks: " + ", ".join(_relative(t, now) for t in soonest))
-        counts = dict(db.execute("select status, count(*) from alerts group by status").fetchall())
+        counts = outbox.alert_counts(db)
         lines += [
             "",
             "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none yet"),
         ]
-        for row in db.query(
-            "select id, tag, rule, last_error from alerts where status = 'dead' "
-            "order by id desc limit 5"
-        ):
+        for row in outbox.dead_alerts(db, 5):
             lines.append(f"  dead #{row['id']} {row['tag']} {row['rule']}: {row['last_error']}")
         return "\n".join(lines)
     finally:
@@ -59,9 +54,7 @@ def status_report(config: Config, now: datetime | None = None) -> str:
 
 
 def _source_lines(db, config: Config, source, now: datetime) -> list[str]:
-    runs = list(
-        db["crawl_runs"].rows_where("source = ?", [source.name], order_by="id desc", limit=1)
-    )
+    runs = reads.latest_runs(db, source.name, 1)
     state = "" if source.enabled else " (disabled)"
     if not runs:
         return [f"  {source.name}{state}: never crawled"]
@@ -81,9 +74,7 @@ def _source_lines(db, config: Config, source, now: datetime) -> list[str]:
         + f"; next discovery {_relative(clock.iso(due), now)}"
     )
     lines = [line]
-    for problem in db["source_health"].rows_where(
-        "source = ? and cleared_at is null", [source.name]
-    ):
+    for problem in health.open_problems(db, source.name):
         lines.append(f"    problem since {problem['since']}: {problem['detail']}")
     return lines
 

@@ -32,7 +32,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -46,6 +45,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+
+from monitor.clock import backoff, parse_http_date
 
 fetch_log = logging.getLogger("newsmon.fetch")
 
@@ -186,7 +187,7 @@ class RetryMiddleware(_ScrapyRetry):
         return self._schedule(retry, ready, type(exception).__name__, False)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+        return backoff(attempt, self.backoff, self.backoff_max)
 
     def _schedule(self, retry: Request, ready: float, reason: str, asked: bool) -> Request:
         retry.meta[NOT_BEFORE] = ready
@@ -222,12 +223,9 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
         return None
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    when = parse_http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 

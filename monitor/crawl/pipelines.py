@@ -1,7 +1,9 @@
 """Item pipelines, in the order of the flow: extract, relevance, store.
 
-Each drop is counted under `newsmon/dropped/<reason>` and logged with its URL;
-nothing leaves the flow silently. The store pipeline also writes the run's
+The spider yields a Page; the extract stage hands on an Extracted (the page and what extraction
+made of it), which the relevance and store stages pass along; the store stage's outcome for it
+goes out with the change_found signal. Each drop is counted under `newsmon/dropped/<reason>` and
+logged with its URL; nothing leaves the flow silently. The store pipeline also writes the run's
 numbers to `crawl_runs` when the spider closes.
 """
 
@@ -17,15 +19,21 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from monitor import store
-from monitor.crawl.workers import prepare, run_async
+from monitor.clock import iso
+from monitor.crawl.record import Extracted, Outcome, record_page, schedule_next
+from monitor.crawl.workers import Prepared, prepare, run_async
 from monitor.errors import ExtractionError, StoreError
 from monitor.extract.signature import signature
-from monitor.items import Article, Page
-from monitor.rules.evaluate import evaluate
+from monitor.items import Article, Page, Version
 from monitor.rules.rules import Rule, build_view, match
 from monitor.text import normalize
 
 logger = logging.getLogger("newsmon.pipelines")
+
+change_found = object()  # signal: a stored change (kwarg `outcome`: an Outcome)
+# Signal: a batch of pages that holds changes was stored (kwarg `db`: the crawl's connection).
+# Rules hang off it (monitor.rules.crawl_alerts): the crawl itself knows nothing of alerts.
+changes_stored = object()
 
 
 class _Stage:
@@ -49,9 +57,9 @@ class _Stage:
 class ExtractPipeline(_Stage):
     """Turn a fetched page into an Article; a failure is counted, logged and dropped."""
 
-    async def process_item(self, page: Page) -> Page:
+    async def process_item(self, page: Page) -> Extracted:
         if page.status != 200:
-            return page
+            return Extracted(page, page.article_id)
         # The same bytes as last time cannot hold a different article: skip the work.
         known = store.lookup(self.spider.db, page.request_url or page.url)
         if (
@@ -61,21 +69,35 @@ class ExtractPipeline(_Stage):
             and known["status"] == "live"
         ):
             self.crawler.stats.inc_value("newsmon/same_bytes")
-            return page
-        if known and page.article_id is None:
-            page.article_id = known["id"]  # found once here; the later stages need not look again
+            return Extracted(page, page.article_id)
+        # Found once here; the later stages need not look again.
+        article_id = known["id"] if known and page.article_id is None else page.article_id
+        signed = None
         stored = known["signature"] if known and known["status"] == "live" else None
         if stored:  # checked here: cheaper than the trip to a worker, and mostly it matches
-            page.signature = signature(page.body, page.url, page.encoding)
-            if page.signature == stored:
+            signed = signature(page.body, page.url, page.encoding)
+            if signed == stored:
                 self.crawler.stats.inc_value("newsmon/same_signature")
-                return page
+                return Extracted(page, article_id, signature=signed)
+        current = self._stored_version(page, known)
+        made = await self._prepare(page, current, signed)
+        return Extracted(
+            page,
+            article_id,
+            made.article,
+            made.packed,
+            signed or made.signature,
+            made.diff,
+            current.id if current else None,
+        )
+
+    async def _prepare(self, page: Page, current: Version | None, signed: str | None) -> Prepared:
         # A page that cannot answer 304 (no validators) may change bytes on every request: its
         # signature spares later extractions (the worker also signs new bytes of the same text).
-        sign = page.signature is None and not (page.etag or page.last_modified)
-        previous = self._stored_version(page, known)
+        sign = signed is None and not (page.etag or page.last_modified)
+        previous = current.article if current else None
         try:
-            page.article, page.packed, found, page.diff = await run_async(
+            return await run_async(
                 prepare, page.body, page.url, page.encoding, page.live, sign, previous
             )
         except ExtractionError as exc:
@@ -83,19 +105,13 @@ class ExtractPipeline(_Stage):
         except Exception as exc:  # a crashed worker must not turn into a silent loss
             self.crawler.stats.inc_value("newsmon/errors")
             raise self.drop("extract_crashed", page, f"{type(exc).__name__}: {exc}") from None
-        page.signature = page.signature or found
-        return page
 
-    def _stored_version(self, page: Page, known: dict | None) -> Article | None:
-        """The article's stored text, for the worker to diff against (live blogs are compared
-        entry by entry in the store)."""
+    def _stored_version(self, page: Page, known: dict | None) -> Version | None:
+        """The article's stored version, for the worker to diff against (live blogs are
+        compared entry by entry when they are stored)."""
         if not known or not known["current_version"] or known["kind"] == "liveblog" or page.live:
             return None
-        row = store.version_row(self.spider.db, known["current_version"])
-        if row is None:
-            return None
-        page.diff_base = row["id"]
-        return store.version_article(row)
+        return store.current_version(self.spider.db, known["current_version"])
 
 
 class RelevancePipeline(_Stage):
@@ -107,14 +123,14 @@ class RelevancePipeline(_Stage):
         self._pattern: re.Pattern[str] | None = None
         self._topic_rules: list[Rule] | None = None
 
-    def process_item(self, page: Page) -> Page:
+    def process_item(self, item: Extracted) -> Extracted:
         terms = self.spider.source.relevance
-        if not terms or page.article is None or page.article_id is not None:
-            return page
+        if not terms or item.article is None or item.article_id is not None:
+            return item
         keep = self._by_rules if terms == "rules" else self._by_terms
-        if not keep(page.article, terms):
-            raise self.drop("off_topic", page)
-        return page
+        if not keep(item.article, terms):
+            raise self.drop("off_topic", item.page)
+        return item
 
     def _by_terms(self, article: Article, terms: list[str]) -> bool:
         if self._pattern is None:
@@ -152,92 +168,82 @@ class StorePipeline(_Stage):
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
         self.started = datetime.now(UTC)
-        self.pending: list[Page] = []
+        self.pending: list[Extracted] = []
         self.pending_bytes = 0
         self.timer: Any = None
 
-    def process_item(self, page: Page) -> Page:
-        if page.article is not None and page.article_id is not None:
-            self._refuse_suspect_short(page)
-        self.pending.append(page)
-        self.pending_bytes += len(page.body)
+    def process_item(self, item: Extracted) -> Extracted:
+        if item.article is not None and item.article_id is not None:
+            self._refuse_suspect_short(item)
+        self.pending.append(item)
+        self.pending_bytes += len(item.page.body)
         if len(self.pending) >= self.BATCH_PAGES or self.pending_bytes >= self.BATCH_BYTES:
             self.flush()
         elif self.timer is None:
             from twisted.internet import reactor  # here: importing it first would install one
 
             self.timer = reactor.callLater(self.BATCH_SECONDS, self.flush)
-        return page
+        return item
 
     def flush(self) -> None:
         """Write the waiting pages: one transaction for all, or page by page if that fails, so
-        one page that cannot be stored costs only itself."""
+        one page that cannot be stored costs only itself. Then tell who listens (the rules)
+        that changes were stored, while the workers extract the next pages."""
         if self.timer is not None and self.timer.active():
             self.timer.cancel()
         self.timer = None
-        pages, self.pending, self.pending_bytes = self.pending, [], 0
-        if not pages:
+        items, self.pending, self.pending_bytes = self.pending, [], 0
+        if not items:
             return
         db = self.spider.db
         try:
             with db.atomic():
-                outcomes = [self._record(db, page) for page in pages]
+                outcomes = [self._record(db, item) for item in items]
         except Exception:
-            outcomes = [self._record_alone(db, page) for page in pages]
-        for page, outcome in zip(pages, outcomes, strict=True):
+            outcomes = [self._record_alone(db, item) for item in items]
+        for item, outcome in zip(items, outcomes, strict=True):
             if outcome is not None:
                 self._count(outcome)
-            page.body = page.packed = b""  # stored; do not keep it in memory or in item logs
+            item.page.body = item.packed = b""  # stored; do not keep it in memory or in logs
         if any(o is not None and o.change_id is not None for o in outcomes):
-            self._evaluate(db)
+            self.crawler.signals.send_catch_log(signal=changes_stored, db=db)
 
-    def _evaluate(self, db: store.Database) -> None:
-        """Turn the batch's changes into alerts now, while the workers extract the next pages:
-        after the crawl only their delivery is left (after_crawl evaluates anything missed)."""
-        config = self.crawler.settings.get("NEWSMON_CONFIG_OBJECT")
-        if config is None or not config.rules:
-            return
-        try:
-            created = evaluate(db, config)
-        except StoreError:
-            return  # the changes stay unevaluated until after the crawl
-        self.crawler.stats.inc_value("newsmon/alerts", created)
-
-    def _record(self, db: store.Database, page: Page) -> store.Outcome:
-        outcome = store.record_page(db, page)
+    def _record(self, db: store.Database, item: Extracted) -> Outcome:
+        outcome = record_page(db, item)
         revisit = self.crawler.settings.get("NEWSMON_REVISIT")
         if outcome.article_id is not None and revisit is not None:
-            store.schedule_next(db, outcome.article_id, revisit)
+            schedule_next(db, outcome.article_id, revisit)
         return outcome
 
-    def _record_alone(self, db: store.Database, page: Page) -> store.Outcome | None:
+    def _record_alone(self, db: store.Database, item: Extracted) -> Outcome | None:
         try:
             with db.atomic():  # the page and its next check: one commit
-                return self._record(db, page)
+                return self._record(db, item)
         except StoreError as exc:  # a storage fault (store.FAULTS has it for the daemon and CLI)
             self.crawler.stats.inc_value("newsmon/errors")
-            self.drop("store_failed", page, str(exc))
+            self.drop("store_failed", item.page, str(exc))
         except Exception as exc:  # a page the store cannot take must not take the batch with it
             self.crawler.stats.inc_value("newsmon/errors")
-            self.drop("store_failed", page, f"{type(exc).__name__}: {exc}")
-            logger.debug("store failure for %s", page.url, exc_info=True)
+            self.drop("store_failed", item.page, f"{type(exc).__name__}: {exc}")
+            logger.debug("store failure for %s", item.page.url, exc_info=True)
         return None
 
-    def _count(self, outcome: store.Outcome) -> None:
+    def _count(self, outcome: Outcome) -> None:
         self.crawler.stats.inc_value(f"newsmon/{outcome.kind}")
         if outcome.change_id is not None:
             logger.info("%s %s: %s", outcome.kind, outcome.url, ", ".join(outcome.categories))
             # The CLI and the demo print changes as they are found.
             self.crawler.signals.send_catch_log(signal=change_found, outcome=outcome)
 
-    def _refuse_suspect_short(self, page: Page) -> None:
+    def _refuse_suspect_short(self, item: Extracted) -> None:
         """A page far shorter than the stored article: a bot wall or broken markup, not an edit."""
-        stored = store.current_words(self.spider.db, page)
+        stored = store.current_words(self.spider.db, item)
         ratio = self.crawler.settings.getfloat("NEWSMON_SHORT_RATIO", 0.25)
-        words = len(" ".join(page.article.paragraphs()).split())
+        assert item.article is not None
+        words = len(" ".join(item.article.paragraphs()).split())
         if stored >= 100 and words < stored * ratio:
             raise self.drop(
-                "suspect_short", page, f"{words} words; the stored version has {stored}"
+                "suspect_short", item.page, f"{words} words; the stored version has {stored}"
             )
 
     def close_spider(self) -> None:
@@ -247,9 +253,6 @@ class StorePipeline(_Stage):
             self.crawler.stats.get_stats(), spider.source.name, spider.run_id, self.started
         )
         store.record_run(spider.db, run)
-
-
-change_found = object()  # signal: a stored change (kwarg `outcome`)
 
 
 def run_summary(stats: dict[str, Any], source: str, run_id: str, started: datetime) -> dict:
@@ -275,8 +278,8 @@ def run_summary(stats: dict[str, Any], source: str, run_id: str, started: dateti
     return {
         "run_id": run_id,
         "source": source,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": finished.isoformat(timespec="seconds"),
+        "started_at": iso(started),
+        "finished_at": iso(finished),
         "seconds": round((finished - started).total_seconds(), 3),
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("downloader/response_count", 0),

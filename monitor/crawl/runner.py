@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,8 +17,9 @@ from typing import Any, TypeVar
 from monitor import clock, store
 from monitor.config import Config, Source
 from monitor.crawl.memory import release_large_buffers
+from monitor.crawl.record import Outcome
 from monitor.crawl.settings import TWISTED_REACTOR, crawler_settings
-from monitor.rules.evaluate import after_crawl
+from monitor.store import reads
 
 T = TypeVar("T")
 logger = logging.getLogger("newsmon.crawl")
@@ -60,11 +60,15 @@ def run_on_reactor(main: Callable[[], Awaitable[T]], signals: bool = True) -> T:
 
 
 class Cycle:
-    """Runs crawl cycles on the running reactor; create once, call `run()` as often as needed."""
+    """Runs crawl cycles on the running reactor; create once, call `run()` as often as needed.
 
-    def __init__(
-        self, config: Config, targets: list | None = None, **setting_overrides: Any
-    ) -> None:
+    What else should happen as pages are stored is the caller's: `listeners` get each stored
+    change (an Outcome) as it is found, `batch_listeners` the crawl's connection after each
+    batch of pages that stored changes (the rules evaluate them there, monitor.rules.
+    crawl_alerts). Delivering alerts after a crawl is the caller's step too.
+    """
+
+    def __init__(self, config: Config, **setting_overrides: Any) -> None:
         from scrapy.crawler import AsyncCrawlerRunner
         from scrapy.settings import Settings
         from scrapy.spiderloader import SpiderLoader
@@ -73,49 +77,42 @@ class Cycle:
         self.settings = Settings(crawler_settings(config, **setting_overrides))
         self.runner = AsyncCrawlerRunner(self.settings)
         self.spiders = SpiderLoader.from_settings(self.settings)
-        self.listeners: list[Callable[[store.Outcome], None]] = []
-        if targets is None:
-            from monitor.notify.targets import load_targets
-
-            targets = load_targets(config.notify.apprise_config, os.environ)
-        self.targets = targets
-        self.alerts: dict[str, int] = {}
+        self.listeners: list[Callable[[Outcome], object]] = []
+        self.batch_listeners: list[Callable[[store.Database], object]] = []
 
     async def run(self, sources: list[Source] | None = None, mode: str = "all") -> list[dict]:
         """Crawl the given (default: all enabled) sources at once; return their crawl_runs rows.
 
         `mode` is "all" (feeds, sitemaps, sections and due revisits), "discover" or "revisit".
         """
-        from monitor.crawl.pipelines import change_found
+        from monitor.crawl.pipelines import change_found, changes_stored
 
         sources = sources if sources is not None else [s for s in self.config.sources if s.enabled]
         # Unique per call: jobs of several sources may start within the same second.
         run_id = f"{clock.now()}-{secrets.token_hex(3)}"
-        tasks, crawlers = [], []
+        tasks = []
         for source in sources:
             crawler = self.runner.create_crawler(self.spiders.load(source.spider))
             for listener in self.listeners:
-                crawler.signals.connect(_forward(listener), signal=change_found, weak=False)
+                receive = _forward(listener, "outcome")
+                crawler.signals.connect(receive, signal=change_found, weak=False)
+            for listener in self.batch_listeners:
+                receive = _forward(listener, "db")
+                crawler.signals.connect(receive, signal=changes_stored, weak=False)
             tasks.append(self.runner.crawl(crawler, source=source, run_id=run_id, mode=mode))
-            crawlers.append(crawler)
         await asyncio.gather(*tasks)
-        # Sending blocks on the network; keep the reactor's loop free while it happens.
-        self.alerts = await asyncio.to_thread(after_crawl, self.config, self.targets)
-        # Most alerts were made while the pages were stored (StorePipeline); count them too.
-        made = sum(c.stats.get_value("newsmon/alerts", 0) for c in crawlers)
-        self.alerts["alerts"] = self.alerts.get("alerts", 0) + made
         db = store.open_db(self.config.database)
         try:
-            return list(
-                db.query("select * from crawl_runs where run_id = ? order by source", [run_id])
-            )
+            return reads.runs_of(db, run_id)
         finally:
             db.close()
 
 
-def _forward(listener: Callable[[store.Outcome], None]) -> Callable[..., None]:
-    def receive(outcome: store.Outcome, **_: Any) -> None:
-        listener(outcome)
+def _forward(listener: Callable[[Any], object], name: str) -> Callable[..., None]:
+    """A signal receiver that hands `listener` the signal's argument `name`."""
+
+    def receive(**kwargs: Any) -> None:
+        listener(kwargs[name])
 
     return receive
 

@@ -138,7 +138,6 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         NEWSMON_SHORT_RATIO=config.health.short_ratio,
         NEWSMON_REVISIT=config.revisit,
         NEWSMON_RULES=config.rules,  # a source with relevance = "rules" keeps what they match
-        NEWSMON_CONFIG_OBJECT=config,  # the store pipeline evaluates rules as it stores changes
     )
     settings.update(overrides)
     return settings

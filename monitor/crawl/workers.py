@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.crawl.memory import release_large_buffers
@@ -55,7 +56,7 @@ def _warm(owner: int) -> None:
     """
     threading.Thread(target=_exit_with, args=(owner,), daemon=True).start()
     release_large_buffers()
-    import monitor.extract.liveblog
+    import monitor.extract.page
     import monitor.extract.signature  # noqa: F401
 
 
@@ -77,7 +78,7 @@ def pool() -> ProcessPoolExecutor | None:
     global _pool
     if _pool is None and pool_size() > 0:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["monitor.extract.liveblog"])
+        context.set_forkserver_preload(["monitor.extract.page"])
         _pool = ProcessPoolExecutor(
             max_workers=pool_size(),
             mp_context=context,
@@ -95,6 +96,16 @@ def shutdown() -> None:
         _pool = None
 
 
+@dataclass
+class Prepared:
+    """What a worker made of one page (see prepare)."""
+
+    article: Article
+    packed: bytes = field(repr=False)  # the raw page, zlib-compressed for the versions table
+    signature: str | None = None  # monitor.extract.signature, when asked or the text was the same
+    diff: Diff | None = field(default=None, repr=False)  # from `previous`, when the text changed
+
+
 def prepare(
     body: bytes,
     url: str,
@@ -102,7 +113,7 @@ def prepare(
     live: bool,
     sign: bool = False,
     previous: Article | None = None,
-) -> tuple[Article, bytes, str | None, Diff | None]:
+) -> Prepared:
     """Everything a page needs before it is stored, done in one trip to a worker: the article,
     the raw page compressed for the versions table (zlib is the next biggest cost), the diff
     from `previous` (the stored version) when the text changed, and the page's signature
@@ -110,7 +121,7 @@ def prepare(
     changes bytes on every request, and its signature spares the next extraction."""
     # Imported here: the crawling process never extracts itself and need not hold the extractor.
     from monitor.diff.core import diff_articles
-    from monitor.extract.liveblog import extract_page
+    from monitor.extract.page import extract_page
     from monitor.extract.signature import signature
 
     article = extract_page(body, url, encoding, live).seal()
@@ -122,7 +133,7 @@ def prepare(
             diff = diff_articles(previous, article)
     found = signature(body, url, encoding) if sign else None
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
-    return article, zlib.compress(body, 1), found, diff
+    return Prepared(article, zlib.compress(body, 1), found, diff)
 
 
 async def run_async(func: Callable[..., T], *args: Any) -> T:

@@ -7,8 +7,9 @@ the next crawl gets 304 for the listing and never hears of those articles again,
 their next edit, which then hides in their first version. So listing validators count only
 once a crawl has finished cleanly: at start-up (after a crash, whatever was running then) the
 daemon forgets all of them, after a crawl that lost writes those stored since it began, and the
-next crawl of the source fetches these listings in full, once. Articles need nothing of the
-kind: their validators are written with their version, in one transaction.
+next crawl of the source fetches these listings in full, once (the daemon calls
+monitor.store.maintenance.forget_listings). Articles need nothing of the kind: their
+validators are written with their version, in one transaction.
 
 Faults. One ERROR line per job when the database starts failing (the file, what, and what to
 do), a reminder every FAULT_REMIND seconds while it goes on, one line when it works again;
@@ -22,30 +23,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
-
 from monitor.store import DatabaseFault
 
 logger = logging.getLogger("newsmon.daemon")
 
 FAULT_REMIND = 600.0  # seconds between reminders that the database still fails
-
-
-def forget_listings(db: Database, since: dict[str, str | None]) -> int:
-    """Drop the validators of each source's listings checked at or after `since[source]` (None:
-    all of them). Returns how many listings lost theirs. Whole-second stamps, hence "at or
-    after": a listing checked in the second the crawl began is fetched in full, never missed."""
-    forgotten = 0
-    with db.atomic():
-        for source, when in since.items():
-            cursor = db.execute(
-                "update feeds set etag = null, last_modified = null "
-                "where source = :source and (etag is not null or last_modified is not null) "
-                "and last_checked >= coalesce(:since, '')",
-                {"source": source, "since": when},
-            )
-            forgotten += cursor.rowcount
-    return forgotten
 
 
 class HideFaultTracebacks(logging.Filter):

@@ -28,6 +28,8 @@ from monitor.daemon import recovery
 from monitor.daemon.sdnotify import Notifier
 from monitor.errors import NewsmonError, StoreError
 from monitor.notify.health import backoff_message, pacing
+from monitor.rules.crawl_alerts import CrawlAlerts
+from monitor.store import maintenance, reads
 
 logger = logging.getLogger("newsmon.daemon")
 
@@ -47,6 +49,7 @@ class Daemon:
         self.locks: dict[str, asyncio.Lock] = {}
         self.running: set[asyncio.Task] = set()
         self.cycle: Cycle | None = None
+        self.alerts: CrawlAlerts | None = None  # the rules' part in the cycle's crawls
         self.scheduler = None
         self.last_status = "starting"
         self.stopping = False
@@ -143,7 +146,10 @@ class Daemon:
     def _make_cycle(self, config: Config) -> Cycle:
         # At most max_per_minute revisits per source in one crawl: the rest wait for the next.
         limit = config.revisit.max_per_minute * max(1, self._revisit_every() // 60)
-        return Cycle(config, NEWSMON_REVISIT_LIMIT=limit)
+        cycle = Cycle(config, NEWSMON_REVISIT_LIMIT=limit)
+        self.alerts = CrawlAlerts(config)
+        cycle.batch_listeners.append(self.alerts.stored)
+        return cycle
 
     # --- jobs -----------------------------------------------------------------
     def _enabled(self) -> list[Source]:
@@ -197,16 +203,10 @@ class Daemon:
         except store.DatabaseFault:  # reported at start-up; the first crawl finds out again
             return now + timedelta(seconds=random.uniform(0, min(FIRST_SPREAD, source.interval)))
         try:
-            rows = list(
-                db.query(
-                    "select max(finished_at) as last from crawl_runs where source = ?",
-                    [source.name],
-                )
-            )
+            last = reads.last_finished(db, source.name)
             delay, _ = pacing(db, source)
         finally:
             db.close()
-        last = rows[0]["last"] if rows else None
         if last:
             due = datetime.fromisoformat(last) + timedelta(seconds=delay)
             if due > now:
@@ -246,7 +246,7 @@ class Daemon:
             return
         db = store.open_db(self.config.database)
         try:
-            forgotten = recovery.forget_listings(db, self.unconfirmed)
+            forgotten = maintenance.forget_listings(db, self.unconfirmed)
         finally:
             db.close()
         self.unconfirmed.clear()  # one step of the loop: no crawl added any meanwhile
@@ -271,7 +271,9 @@ class Daemon:
             await self._forget_listings()
             began, faults = clock.now(), store.FAULTS.count
             try:
+                alerts = self.alerts  # a reload meanwhile makes new ones, for the next crawl
                 runs = await self.cycle.run([source], mode=mode)
+                await asyncio.to_thread(alerts.after)
             except BaseException:
                 self.unconfirmed.setdefault(name, began)
                 raise
@@ -302,10 +304,6 @@ class Daemon:
     def _pace(self, source: Source) -> None:
         """After a crawl: a source failing crawl after crawl is tried less and less often
         (monitor.notify.health.crawl_delay); the first crawl that works restores its interval."""
-        import sqlite3
-
-        from monitor.errors import StoreError
-
         try:
             db = store.open_db(self.config.database)
             try:
@@ -327,14 +325,7 @@ class Daemon:
     async def _revisit_all(self) -> None:
         db = store.open_db(self.config.database)
         try:
-            due = {
-                r["source"]
-                for r in db.query(
-                    "select distinct source from articles where status = 'live' and "
-                    "next_check_at <= ?",
-                    [clock.now()],
-                )
-            }
+            due = reads.sources_due(db, clock.now())
         finally:
             db.close()
         now = datetime.now(UTC)
@@ -350,12 +341,10 @@ class Daemon:
         from monitor.rules.evaluate import after_crawl, dispatch_only
 
         work = after_crawl if evaluate else dispatch_only
-        await asyncio.to_thread(work, self.config, self.cycle.targets)
+        await asyncio.to_thread(work, self.config, self.alerts.targets)
 
     async def _maintain(self) -> None:
-        from monitor.store.maintenance import maintain
-
-        report = await asyncio.to_thread(maintain, self.config)
+        report = await asyncio.to_thread(maintenance.maintain, self.config)
         logger.info("maintenance: %s", report)
 
     async def _watchdog(self) -> None:

@@ -7,6 +7,9 @@ normalized too, so the word runs of an op always rebuild its `old` and `new`.
 
 Paragraph indices are 0-based positions among the non-empty paragraphs of a
 body (the way a reader counts them); `readable` prints them 1-based as ¶n.
+
+An op's vocabulary is `monitor.diff.ops`, editors' notes `monitor.diff.corrections`, and the
+ways of showing a diff `monitor.diff.render` (text), `.terminal` (colour) and `.tracked` (HTML).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 
+from monitor.diff.corrections import is_correction
+from monitor.diff.ops import TEXT_FIELDS, Op, WordOp
+from monitor.diff.render import render_text
 from monitor.errors import StoreError
 from monitor.items import Article
 from monitor.text import normalize
@@ -30,74 +36,10 @@ MAX_SPAN = 3
 # Past this many (removed × added) pairs the article was rewritten, not edited: pair
 # 1:1 only, and past the second limit not at all, so diffing stays fast whatever happens.
 MAX_SPAN_PAIRS, MAX_PAIRS = 400, 10_000
-# Words of unchanged text shown either side of a change in `readable`.
-CONTEXT_WORDS = 5
-
-# Editors' notes. Data, not code: extend these tuples to teach new markers.
-# Words that open a note wherever they start a paragraph ("Korrektur vom 3. März …").
-CORRECTION_OPENERS = ("korrektur", "berichtigung", "richtigstellung")
-# Labels that also start ordinary sentences, so they count only when a colon
-# follows within a few words ("Update 14:30 Uhr:", "Correction:").
-CORRECTION_LABELS = ("update", "aktualisierung", "nachtrag", "correction", "clarification")
-# Phrases that mark a note anywhere in a paragraph.
-CORRECTION_PHRASES = (
-    "anmerkung der redaktion",
-    "hinweis der redaktion",
-    "in einer früheren version",
-    "in einer vorherigen version",
-    "in einer ersten version",
-    "editor's note",
-    "editors' note",
-    "an earlier version of this article",
-    "an earlier version of this story",
-    "this article has been corrected",
-    "this article has been updated",
-)
-# Mid-paragraph "Korrektur" stays out: "eine Korrektur der Zahlen" is news, not a note.
-_CORRECTION = re.compile(
-    r"^\W*(?:" + "|".join(map(re.escape, CORRECTION_OPENERS)) + r")\b"
-    r"|^\W*(?:" + "|".join(map(re.escape, CORRECTION_LABELS)) + r")\b[^:]{0,40}:"
-    r"|\b(?:" + "|".join(map(re.escape, CORRECTION_PHRASES)) + r")",
-    re.IGNORECASE,
-)
 
 _WORDLIKE = re.compile(r"\w")
 
 CATEGORIES = ("headline", "lead", "body_added", "body_removed", "body_edited", "correction")
-_LABELS = {"headline": "Headline", "kicker": "Kicker", "lead": "Lead"}  # the fields besides body
-
-
-@dataclass
-class WordOp:
-    """One run of words inside an operation: "=" kept, "-" removed, "+" added."""
-
-    op: str
-    text: str
-
-
-@dataclass
-class Op:
-    """One paragraph-level operation; equal paragraphs are not listed.
-
-    `op` is "added", "removed" or "edited", and "moved" for a paragraph whose
-    text is unchanged but whose place is not. A merge (several old paragraphs
-    became one) or a split is one "edited" op spanning `old_count` or
-    `new_count` paragraphs; its `old`/`new` then hold them joined by "\\n".
-    """
-
-    field: str
-    op: str
-    old_index: int | None
-    new_index: int | None
-    old: str
-    new: str
-    # `dataclasses.field`, spelled out: this class has an attribute named `field`.
-    words: list[WordOp] = dataclasses.field(default_factory=list)
-    old_count: int = 1
-    new_count: int = 1
-
-    def changes_words(self) -> bool:
-        return any(w.op != "=" for w in self.words)
 
 
 @dataclass
@@ -143,12 +85,7 @@ class Diff:
 
     def readable(self) -> str:
         """Plain text with [-removed-] and {+added+} markers, for people, mail and logs."""
-        return _render(self, _PLAIN)
-
-
-def is_correction(paragraph: str) -> bool:
-    """Whether a paragraph is an editor's note (correction, update, clarification)."""
-    return bool(_CORRECTION.search(normalize(paragraph)))
+        return render_text(self.categories, self.ops, (self.words_added, self.words_removed))
 
 
 def word_diff(old: str, new: str) -> list[WordOp]:
@@ -306,7 +243,7 @@ def _field_op(name: str, old: str, new: str) -> Op | None:
 
 def diff_articles(old: Article, new: Article) -> Diff:
     """Everything that changed from `old` to `new`, with categories and word counts."""
-    fields = [_field_op(name, getattr(old, name), getattr(new, name)) for name in _LABELS]
+    fields = [_field_op(name, getattr(old, name), getattr(new, name)) for name in TEXT_FIELDS]
     ops = [op for op in fields if op] + diff_paragraphs(old.body, new.body)
     found: set[str] = set()
     for op in ops:
@@ -333,86 +270,3 @@ def _count(ops: list[Op], kind: str) -> int:
     # A lone dash or quote is a token but not a word a reader would count.
     runs = (w.text for op in ops for w in op.words if w.op == kind)
     return sum(1 for text in runs for token in text.split() if _WORDLIKE.search(token))
-
-
-# Templates per part: "-"/"+" a run inside a paragraph, "old"/"new" a whole paragraph.
-_PLAIN = {"-": "[-{}-]", "+": "{{+{}+}}", "old": "{}", "new": "{}", "label": "{}"}
-# Colour alone marks the change on a terminal; no strikethrough, which many terminals lack.
-_RED, _GREEN = "\x1b[31m{}\x1b[0m", "\x1b[32m{}\x1b[0m"
-_COLOR = {"-": _RED, "+": _GREEN, "old": _RED, "new": _GREEN, "label": "\x1b[1m{}\x1b[0m"}
-
-
-def render_terminal(diff: Diff, color: bool = True) -> str:
-    """The diff for `newsmon diff`: red removed, green added; plain markers without color."""
-    return _render(diff, _COLOR if color else _PLAIN)
-
-
-def _render(diff: Diff, style: dict[str, str]) -> str:
-    if diff.is_empty():
-        return "No changes."
-    what = ", ".join(diff.categories) or "layout only"
-    counts = f"{diff.words_added} words added, {diff.words_removed} removed"
-    lines = [style["label"].format(f"Changed: {what} ({counts})")]
-    for op in diff.ops:
-        if op.field in _LABELS:
-            # Headline and kicker are short: show them whole; a lead gets context like a paragraph.
-            context = CONTEXT_WORDS if op.field == "lead" else None
-            lines.append(_line(style, _LABELS[op.field] + ":", _inline(op, style, context)))
-        else:
-            lines.append(_body_line(op, style))
-    return "\n".join(lines)
-
-
-def _line(style: dict[str, str], label: str, text: str) -> str:
-    return style["label"].format(label) + " " + text
-
-
-def _span(index: int, count: int) -> str:
-    return f"¶{index + 1}" if count == 1 else f"¶{index + 1}–{index + count}"
-
-
-def _body_line(op: Op, style: dict[str, str]) -> str:
-    note = " (correction)" if op.op in ("added", "edited") and is_correction(op.new) else ""
-    if op.op == "added":
-        return _line(style, f"¶{op.new_index + 1} added{note}:", style["new"].format(op.new))
-    if op.op == "removed":
-        return _line(style, f"¶{op.old_index + 1} removed:", style["old"].format(op.old))
-    head = _span(op.new_index, op.new_count)
-    if op.op == "moved":
-        return _line(style, f"{head} moved (was ¶{op.old_index + 1}):", _start(op.new))
-    if op.old_count > 1:
-        head += f" merged from old {_span(op.old_index, op.old_count)}"
-    elif op.new_count > 1:
-        head += f" split from old ¶{op.old_index + 1}"
-    else:
-        head += " edited"
-    return _line(style, f"{head}{note}:", _inline(op, style, CONTEXT_WORDS))
-
-
-def _start(text: str) -> str:
-    words = text.split()
-    return " ".join(words[: 2 * CONTEXT_WORDS]) + (" …" if len(words) > 2 * CONTEXT_WORDS else "")
-
-
-def _inline(op: Op, style: dict[str, str], context: int | None) -> str:
-    """The op's runs in a line; with `context`, long unchanged stretches shrink to their ends."""
-    if not op.changes_words():
-        return _start(op.new)
-    parts = []
-    last = len(op.words) - 1
-    for k, run in enumerate(op.words):
-        if run.op == "-":
-            parts.append(style["-"].format(run.text))
-        elif run.op == "+":
-            parts.append(style["+"].format(run.text))
-        elif context is None or len(words := run.text.split()) <= context:
-            parts.append(run.text)
-        elif k == 0:
-            parts.append("… " + " ".join(words[-context:]))
-        elif k == last:
-            parts.append(" ".join(words[:context]) + " …")
-        elif len(words) > 2 * context:
-            parts.append(" ".join([*words[:context], "…", *words[-context:]]))
-        else:
-            parts.append(run.text)
-    return " ".join(parts)

@@ -1,7 +1,8 @@
 """A stored diff as tracked changes in HTML: deleted words struck through, inserted words marked.
 
 Pure and standard-library only (like `monitor.diff.core`), so the Datasette plugin, its article
-timeline and any later HTML view share one rendering that tests in microseconds.
+timeline and any later HTML view share one rendering that tests in microseconds. How places
+are named and unchanged text is shortened is shared with the other views (`monitor.diff.render`).
 
 Everything in the output that came from a page goes through `html.escape`; the only markup
 is what this module writes itself. The result is a `str` of safe HTML: callers wrap it in
@@ -13,17 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from monitor.diff.core import Diff, Op, is_correction
+from monitor.diff.core import Diff
+from monitor.diff.ops import Op
+from monitor.diff.render import FIELD_LABELS, first_words, place, shrink
 
 # Words of unchanged text kept either side of a change. More than the alert messages keep
-# (monitor.diff.core.CONTEXT_WORDS): a page has room, and a sentence read whole is easier to judge.
+# (monitor.diff.render.CONTEXT_WORDS): a page has room, and a sentence read whole is easier
+# to judge.
 PAGE_CONTEXT = 12
 CELL_CONTEXT = 6
 # A table cell shows this many words of one inserted or deleted run, and this many ops.
 CELL_RUN_WORDS = 60
 CELL_OPS = 8
-
-_FIELDS = {"headline": "Headline", "kicker": "Kicker", "lead": "Lead"}
 
 
 @dataclass(frozen=True)
@@ -54,25 +56,9 @@ def diff_html(diff: Diff, style: Style = PAGE) -> str:
 
 def where(op: Op) -> str:
     """Which part of the article an op touches, as a reader counts: "Headline", "¶3 added"."""
-    if op.field in _FIELDS:
-        return _FIELDS[op.field] + ("" if op.op == "edited" else f" {op.op}")
-    note = " (correction)" if op.op in ("added", "edited") and is_correction(op.new) else ""
-    if op.op == "added":
-        return f"¶{op.new_index + 1} added{note}"
-    if op.op == "removed":
-        return f"¶{op.old_index + 1} removed"
-    span = _span(op.new_index, op.new_count)
-    if op.op == "moved":
-        return f"{span} moved (was ¶{op.old_index + 1})"
-    if op.old_count > 1:
-        return f"{span} merged from ¶{op.old_index + 1}–{op.old_index + op.old_count}"
-    if op.new_count > 1:
-        return f"{span} split from ¶{op.old_index + 1}"
-    return f"{span} edited{note}"
-
-
-def _span(index: int, count: int) -> str:
-    return f"¶{index + 1}" if count == 1 else f"¶{index + 1}–{index + count}"
+    if op.field in FIELD_LABELS:
+        return FIELD_LABELS[op.field] + ("" if op.op == "edited" else f" {op.op}")
+    return place(op, old="", note_merges=False)
 
 
 def _op_html(op: Op, style: Style) -> str:
@@ -80,7 +66,7 @@ def _op_html(op: Op, style: Style) -> str:
     head = f'<span class="nm-where">{escape(where(op))}</span> '
     if op.op == "moved":
         # The words are the same: show where the paragraph went and how it starts.
-        body = escape(_first_words(op.new, 2 * style.context))
+        body = escape(first_words(op.new, 2 * style.context))
     else:
         body = " ".join(_run_html(op, k, style) for k in range(len(op.words)))
     return f'<p class="nm-op {kind}">{head}{body}</p>'
@@ -92,26 +78,9 @@ def _run_html(op: Op, k: int, style: Style) -> str:
         return f"<del>{escape(_cap(run.text, style.run_words))}</del>"
     if run.op == "+":
         return f"<ins>{escape(_cap(run.text, style.run_words))}</ins>"
-    words = run.text.split()
-    n = style.context
     gap = '<span class="nm-gap" title="unchanged text left out">…</span>'
-    if len(words) <= n:
-        return escape(run.text)
-    # Unchanged text keeps only its words next to a change: the end of a leading run, the
-    # start of a trailing one, both ends of one in the middle.
-    if k == 0:
-        return f"{gap} {escape(' '.join(words[-n:]))}"
-    if k == len(op.words) - 1:
-        return f"{escape(' '.join(words[:n]))} {gap}"
-    if len(words) > 2 * n:
-        return f"{escape(' '.join(words[:n]))} {gap} {escape(' '.join(words[-n:]))}"
-    return escape(run.text)
+    return " ".join(gap if part is None else escape(part) for part in shrink(op, k, style.context))
 
 
 def _cap(text: str, limit: int | None) -> str:
-    return text if limit is None else _first_words(text, limit)
-
-
-def _first_words(text: str, n: int) -> str:
-    words = text.split()
-    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+    return text if limit is None else first_words(text, limit)

@@ -7,13 +7,15 @@ module named for it:
 2. read what the page says about itself: JSON-LD, meta tags (`monitor.extract.pagemeta`);
 3. find the headline `<h1>` and split its kicker off (here);
 4. remove boxes that are not the article (`monitor.extract.prune`);
-5. let trafilatura find the main text and sort its blocks into lead, body and
-   noise (`monitor.extract.body`, with the line patterns of `monitor.extract.noise`).
+5. let trafilatura find the main text (`monitor.extract.maintext`) and sort its blocks into
+   body and noise (`monitor.extract.body`, with the line patterns of `monitor.extract.noise`);
+6. split the lead off the body (`monitor.extract.lead`).
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 
 from lxml import etree, html
@@ -22,7 +24,10 @@ from monitor.errors import ExtractionError
 from monitor.extract import body as bodylib
 from monitor.extract import pagemeta
 from monitor.extract.decode import decode_html
+from monitor.extract.lead import split_lead
+from monitor.extract.maintext import blocks
 from monitor.extract.prune import prune
+from monitor.extract.words import similarity
 from monitor.items import Article
 from monitor.text import normalize
 
@@ -132,29 +137,24 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
         titles.append(f"{kicker} {headline}")
     if not meta.is_article and _is_index(root):
         raise ExtractionError("an index page: its text is teasers for other pages")
-    body, more_noise, byline = bodylib.sort(bodylib.blocks(root, url), titles)
+    body, more_noise, byline = bodylib.sort(blocks(root, url), titles)
     noise += more_noise
     if meta.article_body:
         body = bodylib.rescue(root, body, meta.article_body)
     body = bodylib.restore_headings(root, body, titles)
-    lead, body = bodylib.lead(root, h1, body, meta.descriptions, noise)
+    lead, body = split_lead(root, h1, body, meta.descriptions, noise)
     words = sum(len(p.split()) for p in [lead, *body])
     if not words:
         raise ExtractionError("no article text")
     if words < _MIN_WORDS and not meta.is_article:
         raise ExtractionError(f"not an article ({words} words of text)")
-    return Article(
-        url=url,
+    return dataclasses.replace(
+        meta.declared,
         headline=normalize(headline or meta.headline or meta.title),
         kicker=normalize(kicker),
         lead=lead,
         body=body,
-        byline=meta.byline or normalize(byline),
-        published=meta.published,
-        modified=meta.modified,
-        canonical_url=meta.canonical_url,
-        language=meta.language,
-        site_name=meta.site_name,
+        byline=meta.declared.byline or normalize(byline),
         noise=bodylib.dedupe(noise),
     )
 
@@ -191,7 +191,7 @@ def _headline(root: html.HtmlElement, meta: pagemeta.PageMeta) -> tuple:
     hints = [t for t in (meta.headline, meta.title) if t]
 
     def score(h: html.HtmlElement) -> float:
-        return max((bodylib.similarity(h.text_content(), hint) for hint in hints), default=0.0)
+        return max((similarity(h.text_content(), hint) for hint in hints), default=0.0)
 
     best = max(h1s, key=score)  # max() keeps the first of equals: document order breaks ties
     if score(best) < 0.5:

@@ -15,8 +15,8 @@ import re
 
 from lxml import html
 
-from monitor.extract.body import trigrams
 from monitor.extract.noise import MEDIA_LINE, is_noise
+from monitor.extract.words import trigrams
 from monitor.text import normalize
 
 # Placeholder boxes for embeds (charts, videos, posts) that load only after consent.

@@ -17,45 +17,22 @@ import hashlib
 
 from lxml import html
 
-from monitor.errors import ExtractionError
 from monitor.extract import pagemeta
-from monitor.extract.article import extract
-from monitor.extract.decode import decode_html
-from monitor.items import Article, Entry
+from monitor.items import Entry
 from monitor.text import normalize
 
 LIVE_TYPES = frozenset({"LiveBlogPosting"})
-_MARKER = b"LiveBlogPosting"
+# In the bytes of every page with a JSON-LD live blog: a page without them is not parsed a
+# second time to look for one.
+MARKER = b"LiveBlogPosting"
 _OUTSIDE = {"nav", "header", "footer", "aside"}
 _MIN_ENTRY_WORDS = 5
 
 
-def extract_page(data: bytes, url: str, encoding: str | None = None, live: bool = False) -> Article:
-    """`extract`, and for a live blog (JSON-LD says so, or `live` because the config lists the
-    URL) its entries as well. A listed page without entries is read as an article."""
-    if not live and _MARKER not in data:
-        return extract(data, url, encoding)
-    try:
-        root = html.document_fromstring(
-            decode_html(data, encoding).encode("utf-8"),
-            parser=html.HTMLParser(encoding="utf-8"),
-        )
-    except (ValueError, TypeError, html.etree.ParserError) as exc:
-        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from None
-    blog = next((n for n in pagemeta._json_ld_nodes(root) if pagemeta._types(n) & LIVE_TYPES), None)
-    if blog is None and not live:
-        return extract(data, url, encoding)
-    entries = entries_from_json_ld(blog) or entries_from_markup(root)
-    if not entries:
-        return extract(data, url, encoding)
-    try:
-        article = extract(data, url, encoding)
-    except ExtractionError:  # a stream of short entries can look like no article at all
-        article = Article(url=url, headline=_page_headline(root, blog))
-    article.lead = pagemeta._clean((blog or {}).get("description"))
-    article.entries = entries
-    article.body = [e.line() for e in entries]
-    return article
+def blog_node(root: html.HtmlElement) -> dict | None:
+    """The page's JSON-LD `LiveBlogPosting`, or None."""
+    nodes = pagemeta.json_ld_nodes(root)
+    return next((n for n in nodes if pagemeta.node_types(n) & LIVE_TYPES), None)
 
 
 def entries_from_json_ld(blog: dict | None) -> list[Entry]:
@@ -67,8 +44,8 @@ def entries_from_json_ld(blog: dict | None) -> list[Entry]:
     for update in updates if isinstance(updates, list) else []:
         if not isinstance(update, dict):
             continue
-        text = pagemeta._clean(update.get("articleBody") or update.get("text"))
-        headline = pagemeta._clean(update.get("headline") or update.get("name"))
+        text = pagemeta.clean(update.get("articleBody") or update.get("text"))
+        headline = pagemeta.clean(update.get("headline") or update.get("name"))
         published = pagemeta.iso_date(update.get("datePublished") or update.get("dateCreated"))
         ident = update.get("@id") or update.get("url")
         if text or headline:
@@ -134,10 +111,3 @@ def _in_order(entries: list[Entry]) -> list[Entry]:
         if count:
             entry.key = f"{entry.key}#{count + 1}"
     return ordered
-
-
-def _page_headline(root: html.HtmlElement, blog: dict | None) -> str:
-    heading = next(root.iter("h1"), None)
-    if heading is not None and normalize(heading.text_content()):
-        return normalize(heading.text_content())
-    return pagemeta._clean((blog or {}).get("headline")) or "Live blog"

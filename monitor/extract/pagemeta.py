@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html
 
+from monitor.items import Article
 from monitor.text import normalize
 from monitor.urls import same_site
 
@@ -68,13 +69,10 @@ class PageMeta:
     title: str = ""  # og:title, else <title>
     descriptions: list[str] = field(default_factory=list)
     article_body: str = ""  # JSON-LD articleBody
-    byline: str = ""
-    published: str | None = None
-    modified: str | None = None
-    canonical_url: str | None = None
-    language: str | None = None
-    site_name: str = ""
     is_article: bool = False  # JSON-LD or og:type says so
+    # The article's metadata as the page declares it (byline, dates, canonical URL, language,
+    # site name), in the Article the extractor fills with the text.
+    declared: Article | None = None
 
 
 def read(root: html.HtmlElement, url: str) -> PageMeta:
@@ -86,43 +84,53 @@ def read(root: html.HtmlElement, url: str) -> PageMeta:
         content = el.get("content")
         if key and content and key not in pm.meta:
             pm.meta[key] = content.strip()  # the first of repeated tags is the page's own
-    pm.article = _article_node(list(_json_ld_nodes(root)), url)
+    pm.article = _article_node(list(json_ld_nodes(root)), url)
     art = pm.article
-    pm.headline = _clean(art.get("headline"))
+    pm.headline = clean(art.get("headline"))
     alternative = art.get("alternativeHeadline")
     for value in alternative if isinstance(alternative, list) else [alternative]:
-        if _clean(value):
-            pm.other_headlines.append(_clean(value))
+        if clean(value):
+            pm.other_headlines.append(clean(value))
     title_el = root.find(".//title")
-    pm.title = _clean(pm.meta.get("og:title")) or _clean(
+    pm.title = clean(pm.meta.get("og:title")) or clean(
         title_el.text_content() if title_el is not None else ""
     )
     for desc in (art.get("description"), pm.meta.get("og:description"), pm.meta.get("description")):
-        text = _clean(desc)
+        text = clean(desc)
         if text and text not in pm.descriptions:
             pm.descriptions.append(text)
-    pm.article_body = _clean(art.get("articleBody"))
-    pm.byline = _authors(art.get("author")) or _clean(pm.meta.get("author"))
+    pm.article_body = clean(art.get("articleBody"))
+    pm.declared = _declared(root, url, art, pm.meta)
+    pm.is_article = bool(art) or pm.meta.get("og:type", "").lower() == "article"
+    pm.title = _without_site_name(pm.title, pm.declared.site_name)
+    return pm
+
+
+def _declared(root: html.HtmlElement, url: str, art: dict, meta: dict[str, str]) -> Article:
+    """The article's metadata from its JSON-LD node `art` and the `meta` tags."""
     # The page's <time> elements only when JSON-LD and meta tags name no date: finding them
     # costs a search of the whole page.
-    pm.published = _first_date(
-        [art.get("datePublished"), art.get("dateCreated")]
-        + [pm.meta.get(k) for k in _PUBLISHED_META]
+    published = _first_date(
+        [art.get("datePublished"), art.get("dateCreated")] + [meta.get(k) for k in _PUBLISHED_META]
     ) or _first_date(_time_values(root, "datePublished"))
-    pm.modified = _first_date(
-        [art.get("dateModified")] + [pm.meta.get(k) for k in _MODIFIED_META]
+    modified = _first_date(
+        [art.get("dateModified")] + [meta.get(k) for k in _MODIFIED_META]
     ) or _first_date(_time_values(root, "dateModified", first=False))
-    pm.canonical_url = _canonical(root, url, pm.meta)
-    pm.language = _language(root, art, pm.meta)
     publisher = art.get("publisher")
-    pm.site_name = (
-        _clean(pm.meta.get("og:site_name"))
-        or (_clean(publisher.get("name")) if isinstance(publisher, dict) else "")
-        or _clean(pm.meta.get("application-name"))
+    site_name = (
+        clean(meta.get("og:site_name"))
+        or (clean(publisher.get("name")) if isinstance(publisher, dict) else "")
+        or clean(meta.get("application-name"))
     )
-    pm.is_article = bool(art) or pm.meta.get("og:type", "").lower() == "article"
-    pm.title = _without_site_name(pm.title, pm.site_name)
-    return pm
+    return Article(
+        url,
+        byline=_authors(art.get("author")) or clean(meta.get("author")),
+        published=published,
+        modified=modified,
+        canonical_url=_canonical(root, url, meta),
+        language=_language(root, art, meta),
+        site_name=site_name,
+    )
 
 
 def _without_site_name(title: str, site_name: str) -> str:
@@ -134,7 +142,7 @@ def _without_site_name(title: str, site_name: str) -> str:
     return title
 
 
-def _clean(value: object) -> str:
+def clean(value: object) -> str:
     """Metadata text as a reader sees it: entities decoded, tags dropped, normalized."""
     if isinstance(value, list):
         value = value[0] if value else ""
@@ -143,7 +151,7 @@ def _clean(value: object) -> str:
     return normalize(_TAGS.sub(" ", htmllib.unescape(value)))
 
 
-def _json_ld_nodes(root: html.HtmlElement):
+def json_ld_nodes(root: html.HtmlElement):
     """Every object in every JSON-LD block, flattening lists and `@graph`."""
     for script in root.iter("script"):
         if "ld+json" not in (script.get("type") or "").lower():
@@ -168,7 +176,7 @@ def _json_ld_nodes(root: html.HtmlElement):
                         stack.append(item[key])
 
 
-def _types(node: dict) -> set[str]:
+def node_types(node: dict) -> set[str]:
     kind = node.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
     return {k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)}
@@ -180,7 +188,7 @@ def _article_node(nodes: list[dict], url: str) -> dict:
     Pages list related articles in JSON-LD too; the one whose address is the
     page's own wins, then the first with a headline.
     """
-    candidates = [n for n in nodes if _types(n) & ARTICLE_TYPES]
+    candidates = [n for n in nodes if node_types(n) & ARTICLE_TYPES]
     here = _bare(url)
 
     def rank(node: dict) -> tuple[bool, bool]:
@@ -208,7 +216,7 @@ def _authors(value: object) -> str:
     items = value if isinstance(value, list) else [value]
     names = []
     for item in items:
-        name = _clean(item.get("name")) if isinstance(item, dict) else _clean(item)
+        name = clean(item.get("name")) if isinstance(item, dict) else clean(item)
         if name and name not in names:
             names.append(name)
     return ", ".join(names)

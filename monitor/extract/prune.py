@@ -63,79 +63,106 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
     chrome (menus, footers) goes silently: `Article.noise` is for what stood
     around the article, not for the whole site.
     """
-    protected = set() if keep is None else {keep, *keep.iterancestors()}
-    noise: list[str] = []
-    text_total = _paragraph_text_len(root)
-    has_region = next(root.iter("main", "article"), None) is not None
-
-    def drop(el: html.HtmlElement, record: bool = True) -> bool:
-        if el in protected:
-            return False
-        ancestors = list(el.iterancestors())
-        if not ancestors or ancestors[-1] is not root:
-            return False  # no longer in the page: inside a box removed before
-        if _paragraph_text_len(el) > max(500, 0.3 * text_total):
-            return False  # broken markup can put the whole article in an <aside>: keep the text
-        in_region = not has_region or any(a.tag in ("main", "article") for a in ancestors)
-        if record and in_region:
-            noise.extend(block_texts(el))
-        _remove_keep_tail(el)
-        return True
-
+    boxes = _Removal(root, keep)
     for el in list(root.iter(*_SILENT_TAGS)):
         _remove_keep_tail(el)
     for el in pull_quotes(root):
-        drop(el)
+        boxes.drop(el)
     _repair(root)
-    for el in widget_boxes(root, protected):
-        drop(el)  # a poll or a sign-up form, with its title
-    for el in list(root.iter(*_CHROME_TAGS)):
-        drop(el, record=False)
-    for el in list(root.iter("figure", "figcaption")):
-        drop(el)
-    for el in media_boxes(root, protected):
-        drop(el)
-    for el in list(root.iter("button", "a")):
-        label = el.text_content()
-        if len(label) < 200 and is_call_to_act(normalize(label)) and stands_alone(el):
-            drop(small_box(el, protected, BOX_LIMIT))  # "Jetzt abonnieren" and its pitch
-    for el in list(root.iter("button")):
-        box = consent_box(el, protected)
-        if box is None:
-            drop(el, record=False)
-        else:
-            drop(box)
+    _drop_by_shape(boxes)
     # One walk in document order for the rest; a removed box is not entered.
     stack = [root]
     while stack:
         el = stack.pop()
-        tag = el.tag
-        role, testid = _role_and_naming(el)
-        dropped = False
-        if role in _CHROME_ROLES:
-            dropped = drop(el, record=False)
-        elif testid and _NOISE_TESTID.search(testid):
-            dropped = drop(el)
-        elif tag == "aside":
-            if is_prose_box(el):
-                el.tag = "div"  # the content extractor drops every <aside>; this one is text
-            else:
-                dropped = drop(el)
-        elif tag == "article" and keep is not None and links_away(el):
-            dropped = drop(el)  # a teaser card for another article
-        elif tag in ("ul", "ol") and is_link_list(el):
-            # Without <main>/<article> to tell them apart, link lists are mostly site menus.
-            label, box = el.getprevious(), el.getparent()
-            if label is not None and is_label(label):
-                drop(label, record=has_region)  # "Auf dieser Seite:", "Mehr zum Thema"
-            dropped = drop(el, record=has_region)
-            if dropped and is_title_box(box, protected):
-                drop(box, record=has_region)  # the box held the links and their title
-        elif tag in _LINE_TAGS and is_noise_line(el):
-            dropped = drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
-        if not dropped:
+        if not _judge(boxes, el):
             stack.extend(el.iterchildren("*", reversed=True))
-    return noise
+    return boxes.noise
+
+
+class _Removal:
+    """The boxes `prune` removes from one page, and the text of those that count as noise."""
+
+    def __init__(self, root: html.HtmlElement, keep: html.HtmlElement | None) -> None:
+        self.root, self.keep = root, keep
+        self.protected = set() if keep is None else {keep, *keep.iterancestors()}
+        self.noise: list[str] = []
+        self.text_total = _paragraph_text_len(root)
+        self.has_region = next(root.iter("main", "article"), None) is not None
+
+    def drop(self, el: html.HtmlElement, record: bool = True) -> bool:
+        """Remove `el` unless it is protected, already gone or holds the article's text;
+        with `record`, keep its text as noise when it stood in the article's region."""
+        if el in self.protected:
+            return False
+        ancestors = list(el.iterancestors())
+        if not ancestors or ancestors[-1] is not self.root:
+            return False  # no longer in the page: inside a box removed before
+        if _paragraph_text_len(el) > max(500, 0.3 * self.text_total):
+            return False  # broken markup can put the whole article in an <aside>: keep the text
+        in_region = not self.has_region or any(a.tag in ("main", "article") for a in ancestors)
+        if record and in_region:
+            self.noise.extend(block_texts(el))
+        _remove_keep_tail(el)
+        return True
+
+
+def _drop_by_shape(boxes: _Removal) -> None:
+    """The boxes found by their elements: widgets, chrome, figures, media, calls to act, buttons."""
+    root, protected = boxes.root, boxes.protected
+    for el in widget_boxes(root, protected):
+        boxes.drop(el)  # a poll or a sign-up form, with its title
+    for el in list(root.iter(*_CHROME_TAGS)):
+        boxes.drop(el, record=False)
+    for el in list(root.iter("figure", "figcaption")):
+        boxes.drop(el)
+    for el in media_boxes(root, protected):
+        boxes.drop(el)
+    for el in list(root.iter("button", "a")):
+        label = el.text_content()
+        if len(label) < 200 and is_call_to_act(normalize(label)) and stands_alone(el):
+            boxes.drop(small_box(el, protected, BOX_LIMIT))  # "Jetzt abonnieren" and its pitch
+    for el in list(root.iter("button")):
+        box = consent_box(el, protected)
+        if box is None:
+            boxes.drop(el, record=False)
+        else:
+            boxes.drop(box)
+
+
+def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
+    """Remove `el` when its role, naming, tag or words say it is not the article; True if it
+    was removed."""
+    tag = el.tag
+    role, testid = _role_and_naming(el)
+    if role in _CHROME_ROLES:
+        return boxes.drop(el, record=False)
+    if testid and _NOISE_TESTID.search(testid):
+        return boxes.drop(el)
+    if tag == "aside":
+        if is_prose_box(el):
+            el.tag = "div"  # the content extractor drops every <aside>; this one is text
+            return False
+        return boxes.drop(el)
+    if tag == "article" and boxes.keep is not None and links_away(el):
+        return boxes.drop(el)  # a teaser card for another article
+    if tag in ("ul", "ol") and is_link_list(el):
+        return _drop_link_list(boxes, el)
+    if tag in _LINE_TAGS and is_noise_line(el):
+        return boxes.drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
+    return False
+
+
+def _drop_link_list(boxes: _Removal, el: html.HtmlElement) -> bool:
+    """A list of links, with its label and the box around both when that holds nothing else."""
+    # Without <main>/<article> to tell them apart, link lists are mostly site menus.
+    record = boxes.has_region
+    label, box = el.getprevious(), el.getparent()
+    if label is not None and is_label(label):
+        boxes.drop(label, record=record)  # "Auf dieser Seite:", "Mehr zum Thema"
+    dropped = boxes.drop(el, record=record)
+    if dropped and is_title_box(box, boxes.protected):
+        boxes.drop(box, record=record)  # the box held the links and their title
+    return dropped
 
 
 def _role_and_naming(el: html.HtmlElement) -> tuple[str, str]:

@@ -50,12 +50,14 @@ from typing import Any
 from apprise import Apprise
 from sqlite_utils import Database
 
-from monitor.clock import iso
+from monitor.clock import backoff, iso, now, parse_time
 from monitor.diff.core import Diff, Op, word_diff
 from monitor.errors import NotifyError
+from monitor.notify.formats import heading
 from monitor.notify.lease import Lease, LeaseLost
-from monitor.notify.messages import AlertContent, heading, render
+from monitor.notify.messages import AlertContent, render
 from monitor.notify.targets import ASSET, CONSOLE, SCRUBBER, Target
+from monitor.store import outbox
 
 logger = logging.getLogger("newsmon.notify")
 
@@ -82,7 +84,7 @@ class DispatchSettings:
 
     def retry_delay(self, attempts: int) -> float:
         """Seconds until the next try after `attempts` failed ones: doubling, capped, jittered."""
-        delay = min(self.backoff_max, self.backoff_base * 2 ** (attempts - 1))
+        delay = backoff(attempts, self.backoff_base, self.backoff_max)
         return delay * random.uniform(1 - self.jitter, 1 + self.jitter)
 
 
@@ -96,11 +98,9 @@ class DispatchReport:
 
 
 def _due(row: dict, now: datetime) -> bool:
-    try:
-        when = datetime.fromisoformat(row["not_before"] or "")
-    except ValueError:  # none, or garbled: sending beats holding an alert forever
-        return True
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)) <= now
+    when = parse_time(row["not_before"])
+    # None: none, or garbled; sending beats holding an alert forever.
+    return when is None or when <= now
 
 
 def _quiet_until(window: tuple[str, str] | None, now: datetime) -> datetime | None:
@@ -128,8 +128,7 @@ def dispatch(
     lease = Lease(db)
     if holder := lease.acquire():
         logger.info("Outbox busy: %s sends; its alerts wait for it", holder)
-        pending = db.execute("select count(*) from alerts where status = 'pending'").fetchone()
-        return DispatchReport(held=pending[0], busy=holder)
+        return DispatchReport(held=outbox.count_pending(db), busy=holder)
     try:
         return _dispatch(db, targets, content_for, settings, now, lease)
     except LeaseLost as exc:
@@ -148,7 +147,7 @@ def _dispatch(
     lease: Lease,
 ) -> DispatchReport:
     run = _Round(db, content_for, settings, (now or datetime.now(UTC)).astimezone(UTC), lease)
-    rows = list(db.query("select * from alerts where status = 'pending' order by id"))
+    rows = outbox.pending_alerts(db)
     by_tag: dict[str, list[dict]] = {}
     for row in rows:
         row["delivered"] = set(json.loads(row["delivered_to"] or "[]"))
@@ -187,10 +186,10 @@ class _Round:
         with self.db.atomic():
             for row in rows:
                 row.update(values)
-                self.db["alerts"].update(row["id"], values)
+                outbox.update_alert(self.db, row["id"], values)
 
     def done(self, rows: list[dict]) -> None:
-        self.update(rows, {"status": "sent", "sent_at": iso(datetime.now(UTC))})
+        self.update(rows, {"status": "sent", "sent_at": now()})
         self.report.sent += len(rows)
         self.touched |= {r["id"] for r in rows}
 
@@ -229,10 +228,10 @@ class _Round:
                 row["delivered"].add(target.id)
                 values: dict[str, Any] = {"delivered_to": json.dumps(sorted(row["delivered"]))}
                 if row["status"] == "pending" and all(t.id in row["delivered"] for t in takers):
-                    values |= {"status": "sent", "sent_at": iso(datetime.now(UTC))}
+                    values |= {"status": "sent", "sent_at": now()}
                     self.report.sent += 1
                 row.update(values)
-                self.db["alerts"].update(row["id"], values)
+                outbox.update_alert(self.db, row["id"], values)
 
     def fail(self, target: Target, rows: list[dict], error: str) -> None:
         text = f"{target.service} {target.id}: {error}"[:500]
@@ -258,7 +257,7 @@ class _Round:
                         values["not_before"] = iso(self.now + delay)
                         self.report.failed += 1
                 row.update(values)
-                self.db["alerts"].update(row["id"], values)
+                outbox.update_alert(self.db, row["id"], values)
 
 
 def _messages(rows: list[dict], target: Target, now: datetime) -> list[list[dict]]:
@@ -306,7 +305,7 @@ def send_test(targets: list[Target], tag: str | None) -> list[tuple[str, str, bo
     """A real test message to each target (of `tag`): (target id, service, ok, error)."""
     old, new = "newsmon sends a test", "newsmon sends a test message"
     diff = Diff(["headline"], [Op("headline", "edited", None, None, old, new, word_diff(old, new))])
-    when = iso(datetime.now(UTC))
+    when = now()
     sample = AlertContent("newsmon", ["headline"], new, "", diff, ["test"], "notify test", when)
     results = []
     for target in [t for t in targets or [CONSOLE] if tag is None or t.takes(tag)]:

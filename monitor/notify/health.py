@@ -18,8 +18,10 @@ from itertools import pairwise
 from sqlite_utils import Database
 
 from monitor import store
-from monitor.clock import iso
+from monitor.clock import backoff, iso, now
 from monitor.config import Config, Source
+from monitor.store import health as episodes
+from monitor.store import reads
 
 logger = logging.getLogger("newsmon.health")
 
@@ -32,23 +34,11 @@ def check_health(db: Database, config: Config, now: datetime | None = None) -> i
         if not source.enabled:
             continue
         active = problems(db, config, source, now)
-        open_rows = {
-            r["problem"]: r
-            for r in db["source_health"].rows_where(
-                "source = ? and cleared_at is null", [source.name]
-            )
-        }
+        open_rows = {r["problem"]: r for r in episodes.open_problems(db, source.name)}
         with db.atomic():
             for problem, detail in active.items():
                 if problem not in open_rows:
-                    db["source_health"].insert(
-                        {
-                            "source": source.name,
-                            "problem": problem,
-                            "since": iso(now),
-                            "detail": detail,
-                        }
-                    )
+                    episodes.open_problem(db, source.name, problem, iso(now), detail)
                     created += _alert(
                         db,
                         config,
@@ -60,7 +50,7 @@ def check_health(db: Database, config: Config, now: datetime | None = None) -> i
                     )
             for problem, row in open_rows.items():
                 if problem not in active:
-                    db["source_health"].update(row["id"], {"cleared_at": iso(now)})
+                    episodes.clear_problem(db, row["id"], iso(now))
                     created += _alert(
                         db,
                         config,
@@ -76,11 +66,7 @@ def check_health(db: Database, config: Config, now: datetime | None = None) -> i
 def problems(db: Database, config: Config, source: Source, now: datetime) -> dict[str, str]:
     """The source's current problems, each with a one-line description."""
     limit = config.health.failures_in_a_row
-    runs = list(
-        db["crawl_runs"].rows_where(
-            "source = ?", [source.name], order_by="id desc", limit=max(limit, 1)
-        )
-    )
+    runs = reads.latest_runs(db, source.name, max(limit, 1))
     found: dict[str, str] = {}
     if not runs:
         return found
@@ -125,9 +111,7 @@ def failure_streak(db: Database, source: str, look_back: int = 50) -> int:
     """How many of the source's latest crawls failed in a row. A crawl that had nothing to
     do (no request, no error: nothing was due) is no evidence either way and is skipped."""
     streak = 0
-    for run in db["crawl_runs"].rows_where(
-        "source = ?", [source], order_by="id desc", limit=look_back
-    ):
+    for run in reads.latest_runs(db, source, look_back):
         if not run["errors"] and not run["requests"]:
             continue
         if not _failed(run):
@@ -143,7 +127,7 @@ def crawl_delay(interval: int, streak: int) -> int:
     if streak <= 1:
         return interval
     cap = max(interval, min(BACKOFF_FACTOR_MAX * interval, BACKOFF_SECONDS_MAX))
-    return min(cap, interval * 2 ** (streak - 1))
+    return backoff(streak, interval, cap)
 
 
 def pacing(db: Database, source: Source) -> tuple[int, int]:
@@ -165,18 +149,12 @@ def _span(seconds: int) -> str:
 
 
 def _last_error(db: Database, source: str) -> str:
-    rows = list(db["crawl_errors"].rows_where("source = ?", [source], order_by="id desc", limit=1))
-    return f"{rows[0]['url']}: {rows[0]['reason']}" if rows else "unknown"
+    error = reads.last_error(db, source)
+    return f"{error['url']}: {error['reason']}" if error else "unknown"
 
 
 def _silence(db: Database, config: Config, source: str, now: datetime) -> str:
-    seen = [
-        r["first_seen"]
-        for r in db.query(
-            "select first_seen from articles where source = ? order by first_seen desc limit 21",
-            [source],
-        )
-    ]
+    seen = reads.recent_first_seen(db, source, 21)
     if len(seen) < 3:
         return ""  # no rhythm to compare against yet
     times = [datetime.fromisoformat(s) for s in seen]
@@ -207,8 +185,8 @@ def _alert(
             "tag": tag,
             "status": "pending",
             "message": message,
-            "created_at": iso(datetime.now(UTC)),
-            "not_before": iso(datetime.now(UTC)),
+            "created_at": now(),
+            "not_before": now(),
             "matched": "[]",
         },
     )

@@ -24,6 +24,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+from monitor.clock import iso
+from monitor.store import outbox
+
 LEASE_SECONDS = 120.0  # longer than any one send (apprise's timeouts, a mail throttle)
 _TOKEN = secrets.token_hex(4)  # this process, as opposed to an earlier one with the same pid
 
@@ -49,42 +52,34 @@ class Lease:
     def acquire(self) -> str | None:
         """Take the lease: None when it is ours now, else who holds it."""
         with self.db.atomic():
-            rows = list(self.db["dispatch_lease"].rows_where("name = ?", [self.name]))
-            if rows and self._held(rows[0]):
-                row = rows[0]
+            row = outbox.lease_row(self.db, self.name)
+            if row and self._held(row):
                 return f"pid {row['pid']} on {row['host']} (since {row['since']})"
             now = datetime.now(UTC)
-            self.db["dispatch_lease"].upsert(
+            outbox.take_lease(
+                self.db,
                 {
                     "name": self.name,
                     "owner": self.owner,
                     "host": self.host,
                     "pid": self.pid,
-                    "since": _stamp(now),
-                    "until": _stamp(now + timedelta(seconds=self.seconds)),
+                    "since": iso(now),
+                    "until": iso(now + timedelta(seconds=self.seconds)),
                 },
-                pk="name",
             )
         return None
 
     def renew(self) -> None:
         """Extend the lease before a send; LeaseLost if another dispatcher has taken it."""
-        until = _stamp(datetime.now(UTC) + timedelta(seconds=self.seconds))
-        with self.db.atomic():
-            cursor = self.db.execute(
-                "update dispatch_lease set until = ? where name = ? and owner = ?",
-                [until, self.name, self.owner],
-            )
-        if cursor.rowcount != 1:
+        until = iso(datetime.now(UTC) + timedelta(seconds=self.seconds))
+        if not outbox.renew_lease(self.db, self.name, self.owner, until):
             raise LeaseLost(f"the outbox lease of pid {self.pid} expired and was taken over")
 
     def release(self) -> None:
         # A storage fault here must not hide the one that ended the round; the lease then
         # stays this process's until it expires.
-        with contextlib.suppress(sqlite3.Error), self.db.atomic():
-            self.db.execute(
-                "delete from dispatch_lease where name = ? and owner = ?", [self.name, self.owner]
-            )
+        with contextlib.suppress(sqlite3.Error):
+            outbox.release_lease(self.db, self.name, self.owner)
 
     def _held(self, row: dict) -> bool:
         """Whether another, living dispatcher holds the lease."""
@@ -112,7 +107,3 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
     except OSError:
         return True  # no /proc: it answered the signal, so it runs
-
-
-def _stamp(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds")

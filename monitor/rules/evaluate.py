@@ -20,7 +20,8 @@ from monitor import store
 from monitor.clock import iso
 from monitor.config import Config
 from monitor.diff.core import Diff
-from monitor.rules.rules import Rule, build_view, match
+from monitor.rules.rules import ChangeView, Rule, build_view, match
+from monitor.store import outbox, reads
 
 if TYPE_CHECKING:
     from monitor.notify.messages import AlertContent
@@ -32,40 +33,45 @@ def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
     """Turn every unevaluated change into alert rows; return how many alerts were created."""
     now = now or datetime.now(UTC)
     created = 0
-    pending = list(db.query("select * from changes where evaluated_at is null order by id"))
+    pending = outbox.unevaluated_changes(db)
     for change in pending:
         with db.atomic():
             for rule, terms in _matches(db, config.rules, change):
                 for tag in rule.notify:
                     created += _insert_alert(db, config, rule, change, tag, terms, now)
-            db.execute("update changes set evaluated_at = ? where id = ?", [iso(now), change["id"]])
+            outbox.mark_evaluated(db, change["id"], iso(now))
     if created:
         logger.info("%d alert(s) from %d change(s)", created, len(pending))
     return created
 
 
 def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, list[str]]]:
-    version_id = change["to_version"] or change["from_version"]
-    if version_id is None or not rules:
+    view = change_view(db, change) if rules else None
+    if view is None:
         return []
-    article = store.version_article(store.version_row(db, version_id))
-    url = db.execute("select url from articles where id = ?", [change["article_id"]]).fetchone()
-    article.url = url[0]  # named if a regex times out
-    diff = Diff.from_json(change["ops"]) if change["ops"] else None
-    categories = json.loads(change["categories"])
-    view = build_view(
-        change["source"],
-        categories,
-        article,
-        diff,
-        (change["words_added"] or 0) + (change["words_removed"] or 0),
-    )
+    view.article.url = reads.article_url(db, change["article_id"])  # named if a regex times out
     found = []
     for rule in rules:
         result = match(rule, view)
         if result is not None:
             found.append((rule, result.terms))
     return found
+
+
+def change_view(db: Database, change: dict) -> ChangeView | None:
+    """What rules read of a stored change (None when it has no version to read)."""
+    version_id = change["to_version"] or change["from_version"]
+    if version_id is None:
+        return None
+    article = store.version_article(store.version_row(db, version_id))
+    diff = Diff.from_json(change["ops"]) if change["ops"] else None
+    return build_view(
+        change["source"],
+        json.loads(change["categories"]),
+        article,
+        diff,
+        (change["words_added"] or 0) + (change["words_removed"] or 0),
+    )
 
 
 def _insert_alert(
@@ -107,16 +113,9 @@ def _not_before(
     if not rule.rate_limit:
         return now
     window = timedelta(seconds=rule.rate_limit)
-    previous = list(
-        db.query(
-            "select status, not_before, sent_at from alerts where rule = ? and article_id = ? "
-            "and tag = ? order by id desc limit 1",
-            [rule.name, article_id, tag],
-        )
-    )
-    if not previous:
+    last = outbox.last_alert(db, rule.name, article_id, tag)
+    if last is None:
         return now
-    last = previous[0]
     if last["status"] == "pending":
         # Join the alert that is still waiting: the dispatcher folds them into one message.
         return max(now, datetime.fromisoformat(last["not_before"]))
@@ -152,8 +151,7 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
             detected_at=alert["created_at"],
             message=alert["message"] or "",
         )
-    change = db["changes"].get(alert["change_id"])
-    article = db["articles"].get(alert["article_id"])
+    change, article = outbox.change_and_article(db, alert["change_id"], alert["article_id"])
     version_id = change["to_version"] or change["from_version"]
     version = store.version_row(db, version_id) or {}
     return AlertContent(
@@ -171,7 +169,7 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
 
 
 def timeline_url(base_url: str, article_id: int) -> str:
-    """The article's timeline page of the Datasette plugin (monitor/web/plugin.py)."""
+    """The article's timeline page of the Datasette plugin (monitor.web.pages)."""
     return f"{base_url.rstrip('/')}/-/newsmon/article/{int(article_id)}"
 
 

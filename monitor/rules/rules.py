@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.clock import parse_duration
-from monitor.diff.core import Diff, WordOp
+from monitor.diff.core import Diff
+from monitor.diff.ops import WordOp
 from monitor.items import Article
 from monitor.rules.terms import REGEX_TIMEOUT, FoldedText, Hit, compile_term
 from monitor.text import normalize

@@ -1,5 +1,5 @@
 """The sample site's content: article files loaded into dataclasses, the video-teaser pool,
-and the mutable state the timeline edits.
+and the mutable state the script edits.
 
 Everything is read from disk once, when a site is built; the server never touches a file
 while answering, so benchmarks measure the crawler and not this module.
@@ -52,7 +52,7 @@ class Block:
 
 @dataclass
 class ArticleDoc:
-    """One article as the site holds it: the file's fields plus what the timeline changes."""
+    """One article as the site holds it: the file's fields plus what the script changes."""
 
     slug: str
     outlet: str
@@ -128,19 +128,11 @@ def parse_article(data: dict, where: str) -> ArticleDoc:
         blocks.append(Block(kind, raw["text"], raw.get("speaker", "")))
     published = _parse_time(data["published"], where)
     section = data["section"].strip("/")
+    texts = {k: data[k] for k in _REQUIRED if k not in ("section", "published", "blocks")}
     return ArticleDoc(
-        slug=data["slug"],
-        outlet=data["outlet"],
-        lang=data["lang"],
+        **texts,
         section=section,
-        topic=data["topic"],
-        kicker=data["kicker"],
-        headline=data["headline"],
-        lead=data["lead"],
-        byline=data["byline"],
         published=published,
-        caption=data["caption"],
-        source_line=data["source_line"],
         blocks=blocks,
         path=article_path(data["outlet"], section, data["slug"]),
         modified=published,
@@ -207,7 +199,7 @@ SECRET = ArticleDoc(
 
 
 class SiteState:
-    """What one running site shows right now. The timeline mutates it; the server reads it.
+    """What one running site shows right now. The script mutates it; the server reads it.
 
     Mutations hold `lock` and bump `version`, so the server can cache renderings per version.
     """

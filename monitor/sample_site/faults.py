@@ -11,6 +11,9 @@ Three kinds of fault:
   a source of its own.
 - Faults on demand (`ON_DEMAND`): `SampleSite.set_fault(path, name)` makes any path misbehave.
 
+`answer` is what the HTTP handler asks for every path: a fault when there is one, else the
+site's own page (routes.py).
+
 Faults that need the socket (slow, drip, truncated, huge, unannounced huge, reset) come back as
 a Response `action` the HTTP handler carries out (see server.py). The articles here are
 written for this project; the names in them are invented.
@@ -22,16 +25,13 @@ import dataclasses
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
-from typing import TYPE_CHECKING
 
 from monitor.sample_site import render
 from monitor.sample_site.content import SECRET
 from monitor.sample_site.feeds import FeedItem, news_sitemap, rss, x
+from monitor.sample_site.response import HTML, Response, stable
+from monitor.sample_site.routes import EPOCH, Router, Site
 from monitor.sample_site.script import AUSTAUSCH, GENF
-
-if TYPE_CHECKING:
-    from monitor.sample_site.routes import Response, Router
-    from monitor.sample_site.server import SampleSite
 
 FAULTS_FEED = "/faults/rss.xml"
 # Every fixed article-level fault, listed by the faults feed so that one crawl meets all of them.
@@ -88,8 +88,6 @@ BIG_FEED_ITEM = "/fault/many/item-{:05d}.html"  # answered 404: they only have t
 ON_DEMAND = ("500", "429", "slow", "drip", "truncated", "huge", "garbage", "empty", "reset")
 HUGE_SIZE = 20 * 1024 * 1024
 LONG_RETRY_AFTER = 3600
-# Last-Modified of everything here: faults never change.
-EPOCH = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
 
 # --- article pages in particular encodings ------------------------------------------------------
 
@@ -181,8 +179,6 @@ def invalid_html() -> bytes:
 
 
 def _response(status: int, body: bytes = b"", ctype: str | None = None, **kwargs) -> Response:
-    from monitor.sample_site.routes import HTML, Response  # routes imports this module
-
     return Response(status, body, ctype or HTML, **kwargs)
 
 
@@ -274,7 +270,7 @@ def _xml(body: bytes, ctype: str = "application/xml") -> Response:
     return _response(200, body, f"{ctype}; charset=utf-8", last_modified=EPOCH)
 
 
-def listed_articles(site: SampleSite) -> list[str]:
+def listed_articles(site: Site) -> list[str]:
     """The articles the broken feed and the sitemaps link: the two oldest of the English outlet,
     which no scripted step touches."""
     return site.published_paths("world")[-2:]
@@ -285,7 +281,7 @@ def _listing_fault(router: Router, path: str) -> Response | None:
     if path == MALFORMED_FEED:
         return _xml(malformed_feed(base, listed_articles(router.site)), "application/rss+xml")
     if path == BIG_FEED:
-        return router._cached(path, lambda: _xml(big_feed(base), "application/rss+xml"))
+        return router.cached(path, lambda: _xml(big_feed(base), "application/rss+xml"))
     if path in (SITEMAP_SELF, SITEMAP_LOOP_A, SITEMAP_LOOP_B):
         children = {
             SITEMAP_SELF: [SITEMAP_SELF, SITEMAP_CHILD],
@@ -369,12 +365,20 @@ def faults_feed(router: Router) -> Response:
         items=items,
         updated=EPOCH,
     )
-    from monitor.sample_site.routes import stable
-
     return stable(body, "application/rss+xml; charset=utf-8", EPOCH)
 
 
-# --- on demand ---------------------------------------------------------------------------------
+# --- what a path answers ------------------------------------------------------------------------
+
+
+def answer(router: Router, path: str, fault: str | None = None) -> Response:
+    """What `path` answers: the on-demand `fault` set on it, a fixed fault, or the site's page."""
+    if fault:
+        return on_demand(router, path, fault)
+    if path == FAULTS_FEED:
+        return router.cached(path, lambda: faults_feed(router))
+    found = fixed_fault(router, path) if path.startswith("/fault/") else None
+    return found if found is not None else router.get(path)
 
 
 def on_demand(router: Router, path: str, name: str) -> Response:
@@ -386,5 +390,5 @@ def on_demand(router: Router, path: str, name: str) -> Response:
         return fixed_fault(router, f"/fault/{name}")
     if name in ("garbage", "empty", "huge", "reset"):
         return fixed_fault(router, f"/fault/{name}")
-    resp = router.get(path)
+    resp = answer(router, path)
     return dataclasses.replace(resp, action=name, etag=None, last_modified=None)

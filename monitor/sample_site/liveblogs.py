@@ -6,14 +6,16 @@
 - The tagesschau-like ticker names itself a `LiveBlogPosting` without listing entries; its
   entries are only in the markup, each an element with an `id` and a `<time>`.
 
-All text is written for this project.
+Their text is in liveblogs.toml, written for this project.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from pathlib import Path
 
 from monitor.sample_site.render import (
     DISCLAIMER_DE,
@@ -25,10 +27,12 @@ from monitor.sample_site.render import (
     esc,
     jsonld,
 )
-from monitor.sample_site.zdf_page import Template, _Builder
+from monitor.sample_site.zdf_page import Builder, Template
 
 TS_TICKER = "/tagesschau/ausland/europa/ukraine-verhandlungen-liveblog-100.html"
-_CET = timezone(timedelta(hours=1))
+LIVEBLOGS_FILE = Path(__file__).parent / "liveblogs.toml"
+# The live blogs' outlets (the tables of LIVEBLOGS_FILE) and paths.
+_PATHS = {"zdf": ZDF_LIVEBLOG, "tagesschau": TS_TICKER}
 
 
 @dataclass
@@ -58,84 +62,32 @@ class LiveBlog:
         return top + [e for e in order if e.key != self.pinned]
 
 
-def _at(day: int, hour: int, minute: int) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=_CET)
+def default_liveblogs(file: Path = LIVEBLOGS_FILE) -> dict[str, LiveBlog]:
+    """The live blogs as the script finds them, by path, read anew from `file` for every site:
+    sites never share a mutable blog."""
+    with file.open("rb") as fh:
+        data = tomllib.load(fh)
+    blogs = [_blog(outlet, path, data[outlet]) for outlet, path in _PATHS.items()]
+    return {blog.path: blog for blog in blogs}
 
 
-def default_liveblogs() -> dict[str, LiveBlog]:
-    zdf = LiveBlog(
-        outlet="zdf",
-        path=ZDF_LIVEBLOG,
-        kicker="Verhandlungen in Genf",
-        headline="Alle Entwicklungen zu den Friedensgesprächen",
-        description="Gespräche, Reaktionen aus Kiew und Moskau, die Lage an der Front: "
-        "Wir halten Sie auf dem Laufenden.",
-        published=_at(17, 6, 0),
-        modified=_at(21, 11, 30),
-        entries=[
-            LiveEntry(
-                "p-4101",
-                _at(21, 8, 10),
-                "Delegationen in Genf eingetroffen",
-                [
-                    "Die Verhandlungsteams aus Kiew und Moskau sind am Morgen zum dritten "
-                    "Gesprächstag im Tagungshotel am See angekommen. Beobachter rechnen mit "
-                    "langen Sitzungen bis in den Abend."
-                ],
-            ),
-            LiveEntry(
-                "p-4102",
-                _at(21, 9, 45),
-                "Kiew dämpft Erwartungen",
-                [
-                    "Aus dem Präsidialamt in Kiew heißt es, eine Unterschrift sei heute nicht "
-                    "zu erwarten. Man wolle zuerst klären, wer eine Waffenruhe überwachen soll."
-                ],
-            ),
-            LiveEntry(
-                "p-4103",
-                _at(21, 11, 30),
-                "Gastgeber kündigen Erklärung an",
-                [
-                    "Die Schweizer Gastgeber wollen am Abend eine kurze gemeinsame Erklärung "
-                    "vorlesen. Fragen der Presse sind dabei nicht vorgesehen."
-                ],
-            ),
-        ],
-        pinned="p-4102",
-    )
-    ticker = LiveBlog(
-        outlet="tagesschau",
-        path=TS_TICKER,
-        kicker="Liveblog",
-        headline="Ukraine-Verhandlungen: Der Tag in Genf",
-        description="Die Gespräche über eine Waffenruhe gehen weiter. Alle Entwicklungen im "
-        "Liveblog.",
-        published=_at(21, 7, 0),
-        modified=_at(21, 10, 5),
-        entries=[
-            LiveEntry(
-                "entry-2001",
-                _at(21, 7, 30),
-                "Außenministerin äußert sich vorsichtig",
-                [
-                    "Die Außenministerin sagte im Morgenmagazin, jeder Tag am Verhandlungstisch "
-                    "sei ein gewonnener Tag. Für Prognosen sei es zu früh."
-                ],
-            ),
-            LiveEntry(
-                "entry-2002",
-                _at(21, 10, 5),
-                "Moskau nennt Bedingungen",
-                [
-                    "Ein Sprecher des Kreml erklärte, Russland sei zu einer befristeten "
-                    "Waffenruhe bereit, wenn westliche Waffenlieferungen ausgesetzt würden.",
-                    "Die ukrainische Seite wies das als bekannte Maximalforderung zurück.",
-                ],
-            ),
-        ],
-    )
-    return {zdf.path: zdf, ticker.path: ticker}
+def load_entries(file: Path) -> list[LiveEntry]:
+    """The `[[entry]]` tables of `file`, in file order."""
+    with file.open("rb") as fh:
+        return [_entry(table) for table in tomllib.load(fh)["entry"]]
+
+
+def _entry(table: dict) -> LiveEntry:
+    """One entry from its TOML table: key, at (ISO 8601 with offset), headline, text."""
+    at = datetime.fromisoformat(table["at"])
+    return LiveEntry(table["key"], at, table["headline"], list(table["text"]))
+
+
+def _blog(outlet: str, path: str, table: dict) -> LiveBlog:
+    texts = {k: table[k] for k in ("kicker", "headline", "description")}
+    times = {k: datetime.fromisoformat(table[k]) for k in ("published", "modified")}
+    entries = [_entry(e) for e in table["entry"]]
+    return LiveBlog(outlet, path, **texts, **times, entries=entries, pinned=table.get("pinned"))
 
 
 def _ld(blog: LiveBlog, canonical: str, publisher: str, with_updates: bool) -> str:
@@ -168,7 +120,7 @@ def render_zdf_liveblog(blog: LiveBlog, *, base: str, deploy: str = "1") -> Temp
     """The ZDF-like live blog, with slots for nonce, relative time and video teasers."""
     c = lambda role: css(f"zdf-{role}", deploy)  # noqa: E731 - a local shorthand
     canonical = base + blog.path
-    b = _Builder()
+    b = Builder()
     b.add(
         '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"/>',
         f"<title>Liveblog: {esc(blog.headline)} - ZDFheute</title>",

@@ -209,14 +209,13 @@ def render_tagesschau(doc: ArticleDoc, *, base: str, related: list[ArticleDoc]) 
 
 
 def _world_block(block: Block, c) -> str:
-    if block.type == "h2":
-        return f'<h2 class="{c("h2")}">{esc(block.text)}</h2>'
     if block.type == "quote":
         return (
             f'<blockquote class="{c("bq")}"><p>{esc(block.text)}</p>'
             f"<footer><cite>{esc(block.speaker)}</cite></footer></blockquote>"
         )
-    return f'<p class="{c("p")}">{esc(block.text)}</p>'
+    tag = "h2" if block.type == "h2" else "p"
+    return f'<{tag} class="{c(tag)}">{esc(block.text)}</{tag}>'
 
 
 def render_world(

@@ -1,8 +1,8 @@
-"""What the sample site answers for each path, as plain Response values.
+"""What the sample site answers for each path of its pages, as plain Response values.
 
 Pages are rendered once per state version and cached; only ZDF-like pages are filled per
-request (nonce, relative time, teaser churn). Faults that need the socket itself (slow,
-truncated, huge, reset) are returned as an `action` for the HTTP handler to carry out.
+request (nonce, relative time, teaser churn). The fault URLs and the faults set on demand
+are answered by faults.py, which falls back on these routes.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
-from monitor.sample_site import faults, render
-from monitor.sample_site.content import OUTLETS, SECRET, ArticleDoc
+from monitor.sample_site import render
+from monitor.sample_site.content import OUTLETS, SECRET, ArticleDoc, SiteState
 from monitor.sample_site.feeds import atom, items_for, news_sitemap, robots, rss
 from monitor.sample_site.liveblogs import LiveBlog, render_ts_ticker, render_zdf_liveblog
 from monitor.sample_site.render import (
@@ -27,15 +26,10 @@ from monitor.sample_site.render import (
     ZDF_LIVEBLOG,
     ZDF_SITEMAP,
 )
+from monitor.sample_site.response import HTML, Response, etag_of, stable
+from monitor.sample_site.script import Step
 from monitor.sample_site.zdf_page import Template, relative_time, render_zdf, render_zdf_teaser
 
-if TYPE_CHECKING:
-    from monitor.sample_site.server import SampleSite
-
-HTML = "text/html; charset=utf-8"
-# The faults live in faults.py; these names stay importable from here.
-FAULTS_FEED, FAULT_URLS = faults.FAULTS_FEED, faults.FAULT_URLS
-FAULT_NAMES, HUGE_SIZE = faults.ON_DEMAND, faults.HUGE_SIZE
 # Feeds and sitemap of the outlets: path -> (outlet, kind, title, language).
 FEEDS = {
     ZDF_FEED: ("zdf", "rss", "ZDFheute Nachrichten", "de"),
@@ -49,66 +43,45 @@ _CONTENT_TYPES = {
     "atom": "application/atom+xml",
     "sitemap": "application/xml",
 }
-# Last-Modified of things that never change (robots.txt, static pages, the faults feed).
-_EPOCH = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+# Last-Modified of things that never change (robots.txt, static pages, the faults).
+EPOCH = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
 _STYLE = b"body{font-family:sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.5}"
+T = TypeVar("T")
 
 
-@dataclass
-class Response:
-    """One answer. `action` names socket-level behaviour the handler must perform:
-    "slow" (wait, then send), "truncated" (send half, close), "huge" (stream), "reset"."""
+class Site(Protocol):
+    """What the routes (and the faults) read of the site they answer for: a `SampleSite`."""
 
-    status: int
-    body: bytes = b""
-    ctype: str = HTML
-    etag: str | None = None
-    last_modified: datetime | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    action: str | None = None
+    state: SiteState
+    deploy: str
+    salt: str
+    garbage: bytes
+    port: int
+    step_index: int
+    steps: list[Step]
 
+    @property
+    def base_url(self) -> str: ...
 
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    def next_request_number(self) -> int: ...
 
-
-def stable(body: bytes, ctype: str, modified: datetime | None) -> Response:
-    return Response(200, body, ctype, etag_of(body), modified)
-
-
-def not_modified(resp: Response, headers) -> bool:
-    """RFC 9110 order: If-None-Match decides when present; otherwise If-Modified-Since."""
-    if resp.status != 200:
-        return False
-    inm = headers.get("If-None-Match")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return resp.etag is not None and ("*" in tags or resp.etag in tags)
-    ims = headers.get("If-Modified-Since")
-    if not ims or resp.last_modified is None:
-        return False
-    try:
-        since = parsedate_to_datetime(ims)
-    except (TypeError, ValueError):
-        return False
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    return since >= resp.last_modified.replace(microsecond=0)
+    def published_paths(self, outlet: str | None = None) -> list[str]: ...
 
 
 class Router:
     """Maps a path to a Response for one SampleSite, with per-version caches."""
 
-    def __init__(self, site: SampleSite) -> None:
+    def __init__(self, site: Site) -> None:
         self.site = site
         self.state = site.state
         self._cache: dict[str, tuple[int, object]] = {}
 
-    def _cached(self, key: str, build):
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """`build()`, kept under `key` until the state's next version."""
         hit = self._cache.get(key)
         if hit is not None and hit[0] == self.state.version:
             return hit[1]
-        # Rendering holds the state lock so a timeline step can never be seen half-applied.
+        # Rendering holds the state lock so a scripted step can never be seen half-applied.
         with self.state.lock:
             value = build()
             self._cache[key] = (self.state.version, value)
@@ -118,13 +91,13 @@ class Router:
 
     def _teasers(self) -> list[bytes]:
         deploy = self.site.deploy
-        return self._cached(
+        return self.cached(
             "#teasers", lambda: [render_zdf_teaser(t, deploy) for t in self.state.teasers]
         )
 
     def zdf_page(self, doc: ArticleDoc, key: str, **options) -> Response:
         base, deploy = self.site.base_url, self.site.deploy
-        template: Template = self._cached(
+        template: Template = self.cached(
             key,
             lambda: render_zdf(
                 doc, base=base, related=self.state.related(doc), deploy=deploy, **options
@@ -146,11 +119,11 @@ class Router:
     def liveblog(self, blog: LiveBlog) -> Response:
         base, deploy = self.site.base_url, self.site.deploy
         if blog.outlet == "zdf":
-            template = self._cached(
+            template = self.cached(
                 blog.path, lambda: render_zdf_liveblog(blog, base=base, deploy=deploy)
             )
             return self._filled(template, blog.modified)
-        return self._cached(
+        return self.cached(
             blog.path, lambda: stable(render_ts_ticker(blog, base=base), HTML, blog.modified)
         )
 
@@ -170,13 +143,11 @@ class Router:
                 body = render.render_world(doc, base=base, related=related, deploy=self.site.deploy)
             return stable(body, HTML, doc.modified)
 
-        return self._cached(doc.path, build)
+        return self.cached(doc.path, build)
 
     # --- feeds -----------------------------------------------------------------------------------
 
     def feed(self, path: str) -> Response | None:
-        if path == FAULTS_FEED:
-            return self._cached(path, self._faults_feed)
         if path not in FEEDS:
             return None
         outlet, kind, title, lang = FEEDS[path]
@@ -185,40 +156,23 @@ class Router:
         def build() -> Response:
             items = items_for(state.visible(outlet), base)
             updated = state.outlet_modified(outlet)
-            home, self_url = f"{base}/{outlet}/", base + path
+            channel = {
+                "title": title,
+                "home": f"{base}/{outlet}/",
+                "lang": lang,
+                "self_url": base + path,
+                "items": items,
+                "updated": updated,
+            }
             if kind == "rss":
-                description = f"Neueste Artikel von {title} (Beispielseite)"
-                body = rss(
-                    title=title,
-                    home=home,
-                    description=description,
-                    lang=lang,
-                    self_url=self_url,
-                    items=items,
-                    updated=updated,
-                )
+                body = rss(**channel, description=f"Neueste Artikel von {title} (Beispielseite)")
             elif kind == "atom":
-                body = atom(
-                    title=title,
-                    home=home,
-                    lang=lang,
-                    self_url=self_url,
-                    items=items,
-                    updated=updated,
-                )
+                body = atom(**channel)
             else:
                 body = news_sitemap(items, title, lang)
             return stable(body, f"{_CONTENT_TYPES[kind]}; charset=utf-8", updated)
 
-        return self._cached(path, build)
-
-    def _faults_feed(self) -> Response:
-        return faults.faults_feed(self)
-
-    # --- faults on fixed URLs --------------------------------------------------------------------
-
-    def fixed_fault(self, path: str) -> Response | None:
-        return faults.fixed_fault(self, path)
+        return self.cached(path, build)
 
     # --- everything else --------------------------------------------------------------------------
 
@@ -227,7 +181,7 @@ class Router:
         outlet, section = parts[0], "/".join(parts[1:])
         if outlet not in OUTLETS:
             return None
-        if section and section not in self._cached("#sections", self._sections)[outlet]:
+        if section and section not in self.cached("#sections", self._sections)[outlet]:
             return None
 
         def build() -> Response:
@@ -247,7 +201,7 @@ class Router:
             body = render.section_page(outlet, title, docs, extra)
             return stable(body, HTML, self.state.outlet_modified(outlet))
 
-        return self._cached("section:" + section + ":" + outlet, build)
+        return self.cached("section:" + section + ":" + outlet, build)
 
     def _sections(self) -> dict[str, set[str]]:
         """Per outlet, every section with a page: navigation targets and article sections
@@ -273,17 +227,15 @@ class Router:
         if path in state.articles:
             return self.article(state.articles[path])
         if path == "/robots.txt":
-            return self._cached(
+            return self.cached(
                 path,
                 lambda: stable(
                     robots(self.site.base_url, ZDF_SITEMAP),
                     "text/plain; charset=utf-8",
-                    _EPOCH,
+                    EPOCH,
                 ),
             )
         found = self.feed(path)
-        if found is None and path.startswith("/fault/"):
-            found = self.fixed_fault(path)
         if found is not None:
             return found
         if path == SECRET.path:
@@ -292,10 +244,10 @@ class Router:
             return self.liveblog(state.liveblogs[path])
         if path in render.STATIC_PAGES:
             outlet, title, text = render.STATIC_PAGES[path]
-            return self._cached(
+            return self.cached(
                 path,
                 lambda: stable(
-                    render.simple_page(outlet, title, f"<p>{render.esc(text)}</p>"), HTML, _EPOCH
+                    render.simple_page(outlet, title, f"<p>{render.esc(text)}</p>"), HTML, EPOCH
                 ),
             )
         if path == "/_control/state":

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 
-from monitor.sample_site.content import Block, SiteState, Teaser, article_path
-from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG, LiveEntry
+from monitor.sample_site.content import HERE, Block, SiteState, Teaser, article_path, load_teasers
+from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG, LiveEntry, load_entries
 
 CATEGORIES = (
     "new",
@@ -31,7 +30,7 @@ CATEGORIES = (
 
 Action = Callable[[SiteState], None]
 
-# The articles the script edits. All six are written alongside this module, so the timeline
+# The articles the script edits. All six are written alongside this module, so the script
 # works whatever else lies in articles/.
 GENF = article_path("zdf", "politik/ausland", "ukraine-genf-verhandlungen-waffenruhe-entwurf")
 AUSTAUSCH = article_path("zdf", "politik/ausland", "ukraine-russland-gefangenenaustausch-genf")
@@ -83,7 +82,7 @@ def set_field(path: str, name: str, old: str, new: str) -> Action:
     def run(state: SiteState) -> None:
         doc = state.article(path)
         if getattr(doc, name) != old:
-            raise ValueError(f"{path}: {name} is not the one the timeline expects")
+            raise ValueError(f"{path}: {name} is not the one the script expects")
         setattr(doc, name, new)
 
     return run
@@ -192,44 +191,19 @@ LEAD_NEW = (
     "Delegationen berichten jedoch von Fortschritten bei der Frage, wie eine Waffenruhe "
     "überwacht werden könnte."
 )
-NEW_TEASER = Teaser(
-    title="Genf am Abend: Was der Tag gebracht hat",
-    description="Die Delegationen haben ihre Beratungen unterbrochen. Unser Reporter fasst die "
-    "wichtigsten Ergebnisse zusammen.",
-    day=date(2026, 11, 24),
-    duration="3:37",
-)
-
-
-LIVE_ENTRY = LiveEntry(
-    "p-4104",
-    datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
-    "Entwurf für Waffenruhe liegt auf dem Tisch",
-    [
-        "Nach Angaben aus Verhandlungskreisen haben die Vermittler beiden Delegationen einen "
-        "ersten Entwurf für eine Waffenruhe übergeben. Kiew und Moskau wollen ihn über Nacht "
-        "prüfen."
-    ],
-)
-LIVE_TEASER = Teaser(
-    title="Was im Genfer Entwurf steht",
-    description="Unsere Korrespondentin erklärt, welche Punkte noch strittig sind.",
-    day=date(2026, 11, 24),
-    duration="2:58",
-)
-TICKER_ENTRY = LiveEntry(
-    "entry-2003",
-    datetime(2026, 11, 21, 12, 5, tzinfo=UTC),
-    "Selenskyj: Keine Gebietsabtretungen",
-    [
-        "Der ukrainische Präsident Selenskyj hat in einer Videobotschaft betont, ein "
-        "Waffenstillstand dürfe nicht mit Gebietsabtretungen bezahlt werden."
-    ],
-)
+# The teasers and live-blog entries the script adds.
+SCRIPT_FILE = HERE / "script.toml"
+NEW_TEASER, LIVE_TEASER = load_teasers(SCRIPT_FILE)
+LIVE_ENTRY, TICKER_ENTRY = load_entries(SCRIPT_FILE)
 
 
 def default_steps() -> list[Step]:
     """The scripted steps, in order: articles first, then the live blogs."""
+    return [*_new_and_edited(), *_noise_and_removals(), *_live_steps()]
+
+
+def _new_and_edited() -> list[Step]:
+    """A new article, then an edit of each kind of text."""
     return [
         Step(
             "publish",
@@ -237,12 +211,7 @@ def default_steps() -> list[Step]:
             publish(WITKOFF),
             [(WITKOFF, "new")],
         ),
-        Step(
-            "headline",
-            "The Geneva ceasefire article's headline is reworded.",
-            set_field(GENF, "headline", HEADLINE_OLD, HEADLINE_NEW),
-            [(GENF, "headline")],
-        ),
+        _geneva_field("headline", HEADLINE_OLD, HEADLINE_NEW, "reworded"),
         Step(
             "append",
             "A paragraph is appended to the English energy-truce article.",
@@ -269,6 +238,12 @@ def default_steps() -> list[Step]:
             ),
             [(AUSTAUSCH, "correction")],
         ),
+    ]
+
+
+def _noise_and_removals() -> list[Step]:
+    """Noise that must stay quiet, a new lead, and text and pages that go (and one that returns)."""
+    return [
         Step(
             "teasers",
             "A new video teaser joins the pool and the teaser order rotates; no article text "
@@ -276,12 +251,7 @@ def default_steps() -> list[Step]:
             add_teaser(NEW_TEASER),
             [],
         ),
-        Step(
-            "lead",
-            "The Geneva ceasefire article's lead is rewritten.",
-            set_field(GENF, "lead", LEAD_OLD, LEAD_NEW),
-            [(GENF, "lead")],
-        ),
+        _geneva_field("lead", LEAD_OLD, LEAD_NEW, "rewritten"),
         Step(
             "remove-paragraph",
             "One paragraph is deleted from the security-guarantees article.",
@@ -300,6 +270,19 @@ def default_steps() -> list[Step]:
             restore(MORATORIUM),
             [(MORATORIUM, "restored")],
         ),
+    ]
+
+
+def _geneva_field(name: str, old: str, new: str, how: str) -> Step:
+    """The step that replaces the Geneva ceasefire article's headline or lead: a change of the
+    category of the field's name."""
+    description = f"The Geneva ceasefire article's {name} is {how}."
+    return Step(name, description, set_field(GENF, name, old, new), [(GENF, name)])
+
+
+def _live_steps() -> list[Step]:
+    """A new entry in each live blog, and a pinned entry that changes no text."""
+    return [
         Step(
             "live-entry",
             "The ZDF live blog gets a new entry on the Geneva talks.",

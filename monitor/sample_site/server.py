@@ -1,7 +1,7 @@
 """The sample site's HTTP server: standard library only, one background thread per connection.
 
 `SampleSite` is what tests, the demo and the benchmarks hold: start it, point a crawler at
-`base_url`, advance the timeline, inject faults, count hits, stop it.
+`base_url`, advance the script, inject faults, count hits, stop it.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from monitor.sample_site.content import (
     load_articles,
     load_teasers,
 )
-from monitor.sample_site.faults import on_demand
+from monitor.sample_site.faults import HUGE_SIZE, ON_DEMAND, answer
 from monitor.sample_site.liveblogs import default_liveblogs
 from monitor.sample_site.render import http_date
-from monitor.sample_site.routes import FAULT_NAMES, HUGE_SIZE, Response, Router, not_modified
+from monitor.sample_site.response import Response, not_modified
+from monitor.sample_site.routes import Router
 from monitor.sample_site.script import Step, apply_step, default_steps, held_back
 
 _HUGE_HEAD = (
@@ -134,8 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         site = self.server.site
         site.count(url.path)
-        fault = site.faults.get(url.path)
-        resp = on_demand(site.router, url.path, fault) if fault else site.router.get(url.path)
+        resp = answer(site.router, url.path, site.faults.get(url.path))
         if resp.action == "reset":
             self._reset()
             site.log(self, 0, 0, started)
@@ -215,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class SampleSite:
-    """A running sample news site on 127.0.0.1 with its own timeline state.
+    """A running sample news site on 127.0.0.1 with its own state of the script.
 
     Example:
         with SampleSite() as site:
@@ -301,7 +301,7 @@ class SampleSite:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    # --- timeline ---------------------------------------------------------------------------
+    # --- script -----------------------------------------------------------------------------
 
     def advance(self) -> Step:
         """Apply the next scripted step and return it; IndexError when none is left."""
@@ -328,8 +328,8 @@ class SampleSite:
     def set_fault(self, path: str, name: str) -> None:
         """Make `path` misbehave: one of faults.ON_DEMAND ("500", "429", "slow", "drip",
         "truncated", "huge", "garbage", "empty", "reset")."""
-        if name not in FAULT_NAMES:
-            raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULT_NAMES)}")
+        if name not in ON_DEMAND:
+            raise ValueError(f"unknown fault {name!r}; known: {', '.join(ON_DEMAND)}")
         self.faults[path] = name
 
     def clear_fault(self, path: str) -> None:
@@ -371,7 +371,7 @@ def serve(
     advance_every: float | None = None,
 ) -> None:
     """Run a sample site in the foreground until Ctrl-C, logging one line per request.
-    With `advance_every`, apply the next timeline step every that many seconds."""
+    With `advance_every`, apply the next scripted step every that many seconds."""
     site = SampleSite(host, port, verbose=verbose).start()
     print(f"Sample site serving on {site.base_url}/ (Ctrl-C stops it)", file=sys.stderr)
     try:

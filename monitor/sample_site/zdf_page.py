@@ -49,7 +49,7 @@ class Template:
         return b"".join(out)
 
 
-class _Builder:
+class Builder:
     """Collects static text and slots into a Template."""
 
     def __init__(self) -> None:
@@ -213,7 +213,7 @@ def render_zdf(
     c = lambda role: css(f"zdf-{role}", deploy)  # noqa: E731 - a local shorthand
     asset = lambda name: hashlib.sha1(f"{deploy}{name}".encode()).hexdigest()[:16]  # noqa: E731
     canonical = base + (canonical_path or doc.path)
-    b = _Builder()
+    b = Builder()
     b.add(*_zdf_head(doc, base, canonical, charset, asset), '<script nonce="')
     b.slot("nonce")
     b.add('">self.__next_f=self.__next_f||[];self.__next_f.push([0,"')

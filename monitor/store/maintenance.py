@@ -1,4 +1,5 @@
-"""Housekeeping: prune old raw HTML, checkpoint the WAL, let SQLite optimize.
+"""Housekeeping: prune old raw HTML, checkpoint the WAL, let SQLite optimize; and forget the
+listing validators a crawl that did not finish may have stored (monitor.daemon.recovery).
 
 Cleaned versions and diffs are kept for ever; only the raw pages, which are
 large and only needed to re-extract history, are pruned by age and count.
@@ -8,6 +9,8 @@ A raw page an unsent alert still points at is never pruned.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
 
 from monitor import clock, store
 from monitor.config import Config
@@ -38,3 +41,20 @@ def maintain(config: Config, now: datetime | None = None) -> dict[str, int]:
     finally:
         db.close()
     return {"raw_pruned": pruned}
+
+
+def forget_listings(db: Database, since: dict[str, str | None]) -> int:
+    """Drop the validators of each source's listings checked at or after `since[source]` (None:
+    all of them). Returns how many listings lost theirs. Whole-second stamps, hence "at or
+    after": a listing checked in the second the crawl began is fetched in full, never missed."""
+    forgotten = 0
+    with db.atomic():
+        for source, when in since.items():
+            cursor = db.execute(
+                "update feeds set etag = null, last_modified = null "
+                "where source = :source and (etag is not null or last_modified is not null) "
+                "and last_checked >= coalesce(:since, '')",
+                {"source": source, "since": when},
+            )
+            forgotten += cursor.rowcount
+    return forgotten

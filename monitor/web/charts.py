@@ -145,30 +145,34 @@ def changes_chart(marks: list[Mark], start: datetime, end: datetime, width: int 
         )
     for mark in sorted(marks, key=lambda m: m.at):
         lane = mark.lane if mark.lane in LANE_COLORS else "status"
-        cx, cy = x(mark.at), top + lane_h * LANES.index(lane) + lane_h / 2
-        color = LANE_COLORS[lane]
-        r = min(4 + math.sqrt(max(mark.words, 0)), 11)
-        if mark.shape == "cross":
-            d = 6
-            shape = (
-                f'<path d="M{cx - d:.1f} {cy - d:.1f}L{cx + d:.1f} {cy + d:.1f}'
-                f'M{cx - d:.1f} {cy + d:.1f}L{cx + d:.1f} {cy - d:.1f}" '
-                f'stroke="{color}" stroke-width="3"/>'
-            )
-        else:
-            shape = (
-                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{color}" '
-                f'fill-opacity="0.8" stroke="#fff"/>'
-            )
-        shape = f'<g class="nm-mark"><title>{escape(mark.title)}</title>{shape}</g>'
-        if mark.href:
-            shape = f'<a href="{escape(mark.href)}">{shape}</a>'
-        body.append(shape)
+        body.append(_mark(mark, x(mark.at), top + lane_h * LANES.index(lane) + lane_h / 2))
     body.append(
         f'<text x="{width - right}" y="{height - 2}" text-anchor="end" fill="#777" '
         f'font-size="11">times in UTC</text>'
     )
     return _svg(width, height, f"When this article changed: {len(marks)} change(s)", body)
+
+
+def _mark(mark: Mark, cx: float, cy: float) -> str:
+    """One change on the article chart: a dot sized by the words it changed, or a cross."""
+    color = LANE_COLORS[mark.lane if mark.lane in LANE_COLORS else "status"]
+    r = min(4 + math.sqrt(max(mark.words, 0)), 11)
+    if mark.shape == "cross":
+        d = 6
+        shape = (
+            f'<path d="M{cx - d:.1f} {cy - d:.1f}L{cx + d:.1f} {cy + d:.1f}'
+            f'M{cx - d:.1f} {cy + d:.1f}L{cx + d:.1f} {cy - d:.1f}" '
+            f'stroke="{color}" stroke-width="3"/>'
+        )
+    else:
+        shape = (
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{color}" '
+            f'fill-opacity="0.8" stroke="#fff"/>'
+        )
+    shape = f'<g class="nm-mark"><title>{escape(mark.title)}</title>{shape}</g>'
+    if mark.href:
+        shape = f'<a href="{escape(mark.href)}">{shape}</a>'
+    return shape
 
 
 def nice_max(value: int) -> int:

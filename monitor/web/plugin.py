@@ -16,7 +16,8 @@ is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It a
 - `/-/newsmon/article/<id>`: every version of one article in order, the change between
   each pair, the alerts each change caused, a chart of when it changed, a link to the
   article on its outlet;
-- `/-/newsmon/story`: changes per outlet per day, as a chart and a table;
+- `/-/newsmon/story`: changes per outlet per day, as a chart and a table (these pages
+  are monitor.web.pages);
 - read-only: every request but GET, HEAD and OPTIONS is answered 405 before Datasette sees
   it, write actions are refused, and a canned query that writes stops start-up.
 
@@ -28,10 +29,9 @@ database (default: the first attached one with `changes` and `versions` tables),
 from __future__ import annotations
 
 import hashlib
-import zlib
+import inspect
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.utils import (
@@ -40,21 +40,16 @@ from datasette.utils import (
     path_from_row_pks,
     path_with_format,
 )
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Response
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from monitor.diff.core import Diff
 from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import StoreError
-from monitor.web.views import load_article, load_story, parse_time
+from monitor.web.pages import PREFIX, article_page, find_database, raw_page, story_page, stylesheet
 
-HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
-PREFIX = "/-/newsmon"
-# A stored page larger than this is cut when shown as text: the limit of a sane news page.
-RAW_LIMIT = 20 * 1024 * 1024
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Datasette 1.0's write actions; 0.65 has none of them, so refusing them costs nothing today
 # and keeps the view read-only if the pin moves to 1.x (pyproject allows datasette < 2).
@@ -71,20 +66,6 @@ WRITE_ACTIONS = frozenset(
 )
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-# Our pages load nothing from elsewhere: a page-derived string that slipped through as
-# markup still could not fetch or post anywhere. Inline script and style stay allowed
-# because Datasette's base template uses both. No referrer: an outlet whose link is
-# followed does not learn the address of this Datasette.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 # --- hooks ----------------------------------------------------------------------------------
@@ -148,42 +129,32 @@ def asgi_wrapper(datasette: Any) -> Any:
     return wrap
 
 
+# What Datasette hands an output renderer, by name: the one this plugin puts in place of
+# Datasette's .json renderer takes them all and hands on whichever that one takes.
+RENDERER_ARGUMENTS = (
+    *("datasette", "columns", "rows", "sql", "query_name", "database"),
+    *("table", "request", "view_name", "args", "data"),
+)
+
+
 @hookimpl
 def register_output_renderer(datasette: Any) -> dict[str, Any]:
     # Registered after Datasette's own renderers, so this one answers .json; it hands every
     # request to the renderer it replaces, after swapping newsmon's BLOB cells for links.
     builtin = datasette.renderers["json"][0]
 
-    async def render_json(
-        datasette: Any,
-        columns: list[str],
-        rows: list[Any],
-        sql: str | None,
-        query_name: str | None,
-        database: str,
-        table: str | None,
-        request: Any,
-        view_name: str,
-        args: Any,
-        data: dict[str, Any],
-    ) -> Any:
-        if "rows" in data and await _is_newsmon(datasette, database):
-            data["rows"] = [_blobs_as_links(datasette, request, database, data, r) for r in rows]
-        return call_with_supported_arguments(
-            builtin,
-            datasette=datasette,
-            columns=columns,
-            rows=data.get("rows") or [],
-            sql=sql,
-            query_name=query_name,
-            database=database,
-            table=table,
-            request=request,
-            view_name=view_name,
-            args=args,
-            data=data,
-        )
+    async def render_json(*values: Any) -> Any:
+        given = dict(zip(RENDERER_ARGUMENTS, values, strict=True))
+        ds, database, data = given["datasette"], given["database"], given["data"]
+        if "rows" in data and await _is_newsmon(ds, database):
+            request = given["request"]
+            data["rows"] = [_blobs_as_links(ds, request, database, data, r) for r in given["rows"]]
+        return call_with_supported_arguments(builtin, **{**given, "rows": data.get("rows") or []})
 
+    # Datasette calls a renderer with the arguments its signature names, in that order.
+    render_json.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in RENDERER_ARGUMENTS]
+    )
     return {"extension": "json", "render": render_json, "can_render": lambda: True}
 
 
@@ -211,7 +182,7 @@ def _blobs_as_links(datasette: Any, request: Any, database: str, data: dict, row
 
 
 async def _is_newsmon(datasette: Any, name: str) -> bool:
-    found = await _find_database(datasette)
+    found = await find_database(datasette)
     return found is not None and found.name == name
 
 
@@ -293,128 +264,3 @@ def _raw_cell(row: Any, value: bytes, table: str | None, datasette: Any) -> Mark
         url = datasette.urls.path(f"{PREFIX}/raw/{int(row['id'])}")
         return Markup(f'{escape(text)} <a href="{escape(url)}">as text</a>')
     return Markup(escape(text))
-
-
-# --- pages ----------------------------------------------------------------------------------
-
-
-async def _find_database(datasette: Any) -> Any:
-    """newsmon's database: the one the settings name, else the first with its tables."""
-    name = (datasette.plugin_config("newsmon") or {}).get("database")
-    if name:
-        return datasette.databases.get(name)
-    for db in datasette.databases.values():
-        if db.is_memory or db.name == "_internal":
-            continue
-        if await db.table_exists("changes") and await db.table_exists("versions"):
-            return db
-    return None
-
-
-async def _database(datasette: Any, request: Any) -> Any:
-    """newsmon's database, after checking the actor may see it."""
-    found = await _find_database(datasette)
-    if found is None:
-        raise NotFound("No newsmon database is attached (one with changes and versions tables).")
-    await datasette.ensure_permissions(
-        request.actor,
-        [("view-table", (found.name, "articles")), ("view-database", found.name), "view-instance"],
-    )
-    return found
-
-
-def when(value: str | None) -> str:
-    """A stored ISO time as people read it, in UTC: "24 Nov 2026 14:05"."""
-    moment = parse_time(value)
-    return moment.strftime("%d %b %Y %H:%M") if moment else (value or "")
-
-
-def _only_get(request: Any) -> Response | None:
-    # Our pages only read, also when `read_only: false` turns the gate in asgi_wrapper off.
-    if request.method in ("GET", "HEAD"):
-        return None
-    return Response.text("read-only: only GET", status=405, headers={"Allow": "GET, HEAD"})
-
-
-async def article_page(datasette: Any, request: Any) -> Response:
-    if refused := _only_get(request):
-        return refused
-    article_id = int(request.url_vars["article_id"])
-    db = await _database(datasette, request)
-    view = await db.execute_fn(lambda conn: load_article(conn, article_id))
-    if view is None:
-        raise NotFound(f"No article {article_id} in {db.name}.")
-    history = (
-        datasette.urls.database(db.name) + "/article_history?" + urlencode({"article": article_id})
-    )
-    # Safe HTML built by monitor.diff.tracked and monitor.web.charts, which escape all page text.
-    for event in view.events:
-        event.diff = Markup(event.diff)
-    context = {
-        "article": view,
-        "chart": Markup(view.chart),
-        "outlet": urlsplit(view.link).hostname if view.link else "",
-        "row_url": datasette.urls.row(db.name, "articles", str(article_id)),
-        "history_url": history if _has_query(datasette, db.name, "article_history") else "",
-        "raw_url": lambda version_id: datasette.urls.path(f"{PREFIX}/raw/{int(version_id)}"),
-        "version_url": lambda version_id: datasette.urls.row(db.name, "versions", str(version_id)),
-        "story_url": datasette.urls.path(f"{PREFIX}/story"),
-        "when": when,
-    }
-    html = await datasette.render_template("newsmon_article.html", context, request=request)
-    return Response.html(html, headers=PAGE_HEADERS)
-
-
-def _has_query(datasette: Any, database: str, name: str) -> bool:
-    return name in (datasette.metadata("queries", database=database) or {})
-
-
-async def story_page(datasette: Any, request: Any) -> Response:
-    if refused := _only_get(request):
-        return refused
-    db = await _database(datasette, request)
-    try:
-        days = int(request.args["days"]) if request.args.get("days") else None
-    except ValueError:
-        days = None
-    rule = (request.args.get("rule") or "").strip()
-    story = await db.execute_fn(lambda conn: load_story(conn, days, rule))
-    context = {
-        "story": story,
-        "chart": Markup(story.chart),
-        "days": len(story.days),
-        "timeline_url": lambda article_id: datasette.urls.path(
-            f"{PREFIX}/article/{int(article_id)}"
-        ),
-        "when": when,
-    }
-    html = await datasette.render_template("newsmon_story.html", context, request=request)
-    return Response.html(html, headers=PAGE_HEADERS)
-
-
-async def raw_page(datasette: Any, request: Any) -> Response:
-    """A stored page as plain text: readable, and inert (no outlet markup runs here)."""
-    if refused := _only_get(request):
-        return refused
-    version_id = int(request.url_vars["version_id"])
-    db = await _database(datasette, request)
-    result = await db.execute("select raw_html from versions where id = ?", [version_id])
-    row = result.first()
-    if row is None or row["raw_html"] is None:
-        raise NotFound(f"No stored page for version {version_id} (pruned, or no such version).")
-    try:
-        body = zlib.decompressobj().decompress(row["raw_html"], RAW_LIMIT)
-    except zlib.error:
-        return Response.text(f"version {version_id}: the stored page is damaged", status=500)
-    headers = {**PAGE_HEADERS, "Content-Security-Policy": "sandbox; default-src 'none'"}
-    return Response(body, headers=headers, content_type="text/plain; charset=utf-8")
-
-
-_CSS: dict[str, str] = {}
-
-
-async def stylesheet(datasette: Any, request: Any) -> Response:
-    if "css" not in _CSS:
-        _CSS["css"] = (STATIC / "newsmon.css").read_text(encoding="utf-8")
-    headers = {"Cache-Control": "max-age=300"}
-    return Response(_CSS["css"], content_type="text/css; charset=utf-8", headers=headers)

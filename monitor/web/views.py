@@ -1,8 +1,9 @@
 """What the Datasette pages show, read from the store: an article's timeline, the story overview.
 
 Plain functions from a `sqlite3.Connection` to view objects, so they run inside Datasette's
-read-only connections (`Database.execute_fn`) and in tests alike. They never read
-`versions.raw_html`: a timeline of many versions must not pull every stored page.
+read-only connections (`Database.execute_fn`) and in tests alike. What they read, and how,
+is monitor.store.views; they never read `versions.raw_html`: a timeline of many versions must
+not pull every stored page.
 """
 
 from __future__ import annotations
@@ -19,15 +20,8 @@ from monitor.diff.tracked import PAGE, diff_html
 from monitor.errors import StoreError
 from monitor.notify.messages import label
 from monitor.store import version_article
+from monitor.store import views as reads
 from monitor.web.charts import CATEGORY_LANE, Mark, changes_chart, story_chart
-
-# The text of the first and the latest version only: an article edited hundreds of times
-# would otherwise pull every body, and the page shows the change between the others.
-_VERSION_COLUMNS = (
-    "id, number, fetched_at, headline, kicker, lead, byline, http_status, raw_size, "
-    "raw_html is not null as has_raw, "
-    "case when number in (1, :latest) then body end as body, number in (1, :latest) as has_text"
-)
 
 
 @dataclass
@@ -80,13 +74,6 @@ class ArticleView:
     chart: str  # SVG
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: list | tuple = ()) -> list[dict]:
-    # Whatever row factory the connection has (Datasette sets sqlite3.Row), give plain dicts.
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def http_link(url: str | None) -> str:
     """The URL if following it is safe (http or https with a host), else ""."""
     url = (url or "").strip()
@@ -95,19 +82,18 @@ def http_link(url: str | None) -> str:
 
 
 def _version(row: dict) -> VersionView:
+    texts = {
+        name: row[name] or "" for name in ("fetched_at", "headline", "kicker", "lead", "byline")
+    }
     return VersionView(
         id=row["id"],
         number=row["number"],
-        fetched_at=row["fetched_at"] or "",
-        headline=row["headline"] or "",
-        kicker=row["kicker"] or "",
-        lead=row["lead"] or "",
         paragraphs=[p for p in (row["body"] or "").split("\n\n") if p],
-        byline=row["byline"] or "",
         http_status=row["http_status"],
         raw_size=row["raw_size"],
         has_raw=bool(row["has_raw"]),
         has_text=bool(row["has_text"]),
+        **texts,
     )
 
 
@@ -121,26 +107,13 @@ def _alert(row: dict) -> dict:
 
 def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | None:
     """Everything the timeline page shows for one article, or None when there is none."""
-    found = _rows(conn, "select * from articles where id = ?", [article_id])
-    if not found:
+    article = reads.article(conn, article_id)
+    if article is None:
         return None
-    article = found[0]
-    version_rows = _rows(
-        conn,
-        f"select {_VERSION_COLUMNS} from versions where article_id = :id order by number",
-        {"id": article_id, "latest": article["versions"] or 1},
-    )
+    version_rows = reads.version_summaries(conn, article_id, article["versions"] or 1)
     versions = {row["id"]: _version(row) for row in version_rows}
-    changes = _rows(conn, "select * from changes where article_id = ? order by id", [article_id])
-    alerts = [
-        _alert(row)
-        for row in _rows(
-            conn,
-            "select id, kind, rule, change_id, tag, status, matched, created_at, sent_at, "
-            "attempts, last_error from alerts where article_id = ? order by id",
-            [article_id],
-        )
-    ]
+    changes = reads.changes_of(conn, article_id)
+    alerts = [_alert(row) for row in reads.alerts_of(conn, article_id)]
     by_change: dict[int, list[dict]] = {}
     for alert in alerts:
         by_change.setdefault(alert["change_id"], []).append(alert)
@@ -200,15 +173,9 @@ def _uncovered(
     conn: sqlite3.Connection, article_id: int, versions: dict[int, VersionView], covered: set[int]
 ) -> list[EventView]:
     """Versions no change row leads to (an older store, a change row lost): diff them here."""
-    rows = _rows(
-        conn,
-        "select id, number, headline, kicker, lead, body, byline, published, modified, "
-        "canonical_url, language, noise from versions where article_id = ? order by number",
-        [article_id],
-    )
     events = []
     previous = None
-    for row in rows:
+    for row in reads.version_texts(conn, article_id):
         if row["id"] not in covered:
             view = versions[row["id"]]
             if previous is None:
@@ -292,33 +259,17 @@ def load_story(conn: sqlite3.Connection, days: int | None = None, rule: str = ""
     With `rule`, only articles that rule has alerted on: the tracked story, not everything
     the outlets published.
     """
-    params = [rule] if rule else []
-
-    def scope(column: str) -> str:
-        return f"and {column} in (select article_id from alerts where rule = ?)" if rule else ""
-
-    span = _rows(
-        conn,
-        "select min(detected_at) as first, max(detected_at) as last from changes "
-        f"where 1 {scope('article_id')}",
-        params,
-    )[0]
+    first, last = reads.change_span(conn, rule)
     now = datetime.now(UTC)
-    end = (parse_time(span["last"]) or now).astimezone(UTC).date()
-    first = (parse_time(span["first"]) or now).astimezone(UTC).date()
+    end = (parse_time(last) or now).astimezone(UTC).date()
+    start_of_story = (parse_time(first) or now).astimezone(UTC).date()
     if days is None:
-        days = min((end - first).days + 1, STORY_DAYS)
+        days = min((end - start_of_story).days + 1, STORY_DAYS)
     days = max(1, min(days, 366))
     start = end - timedelta(days=days - 1)
     since = start.isoformat()
-    counted = _rows(
-        conn,
-        "select source, substr(detected_at, 1, 10) as day, count(*) as n from changes "
-        f"where detected_at >= ? {scope('article_id')} group by source, day",
-        [since, *params],
-    )
     counts: dict[tuple[date, str], int] = {}
-    for row in counted:
+    for row in reads.changes_per_day(conn, since, rule):
         try:
             day = date.fromisoformat(row["day"])
         except (TypeError, ValueError):
@@ -327,29 +278,13 @@ def load_story(conn: sqlite3.Connection, days: int | None = None, rule: str = ""
     sources = sorted({s for _, s in counts})
     totals = {s: sum(n for (_, src), n in counts.items() if src == s) for s in sources}
     all_days = [start + timedelta(days=i) for i in range(days)]
-    rules = [
-        r["rule"]
-        for r in _rows(
-            conn,
-            "select distinct rule from alerts where kind = 'change' and rule is not null "
-            "order by rule",
-        )
-    ]
-    most_changed = _rows(
-        conn,
-        "select c.article_id, a.source, a.headline, a.status, count(*) as changes, "
-        "max(c.detected_at) as last_change from changes c join articles a on a.id = c.article_id "
-        f"where c.kind != 'new' and c.detected_at >= ? {scope('c.article_id')} "
-        "group by c.article_id order by changes desc, last_change desc limit 10",
-        [since, *params],
-    )
     return StoryView(
         days=all_days,
         sources=sources,
         counts=counts,
         totals=totals,
-        rules=rules,
+        rules=reads.alerted_rules(conn),
         rule=rule,
-        most_changed=most_changed,
+        most_changed=reads.most_changed(conn, since, rule),
         chart=story_chart(all_days, sources, counts),
     )

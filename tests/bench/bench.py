@@ -26,6 +26,7 @@ prints its top functions by self time, its self time per package and the top of 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import http.client
@@ -282,6 +283,7 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
     from monitor.crawl import pipelines, workers
     from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
     from monitor.extract.article import extract
+    from monitor.rules.crawl_alerts import CrawlAlerts
 
     workdir = Path(args.workdir)
     name = "profile" if profile else "newsmon"
@@ -294,7 +296,9 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
     results: list[Measure] = []
 
     async def main() -> None:
-        cycle = Cycle(config, targets=[], NEWSMON_REVISIT_ALL=True)
+        cycle = Cycle(config, NEWSMON_REVISIT_ALL=True)
+        alerts = CrawlAlerts(config, targets=[])  # the daemon's rule step, delivering nowhere
+        cycle.batch_listeners.append(alerts.stored)
         # The pool starts once per daemon; start it (and its imports) outside the cases.
         executor = workers.pool()
         if executor is not None:
@@ -310,6 +314,7 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
             profiler = start_profiler() if profile else None
             meter.start()
             runs = await cycle.run()
+            await asyncio.to_thread(alerts.after)
             measure = meter.stop(case, 0, {})
             if profiler is not None:
                 profiler.stop()
@@ -343,8 +348,8 @@ def count_extractions(pipelines) -> dict:
     original = pipelines.run_async
 
     async def counting(*args, **kwargs):
-        article, *_ = result = await original(*args, **kwargs)
-        counter["n"] += article is not None
+        result = await original(*args, **kwargs)
+        counter["n"] += result.article is not None
         return result
 
     pipelines.run_async = counting

@@ -1,7 +1,7 @@
 """Datasette response times over a month of coverage: python tests/bench/datasette.py.
 
 Generates a database of 1,000 articles and 10,000 changes through the store's own
-`record_page` (so versions, ops, FTS rows and compressed pages are what a crawl writes),
+`record_page` of the crawl (so versions, ops, FTS rows and compressed pages are what a crawl writes),
 spread over 30 days on four outlets, with the alerts the rules make of them and a month
 of crawl runs. Then starts `newsmon serve` on it and times, for each canned query (its
 HTML page, which renders every diff cell, and its JSON), the story overview and the
@@ -31,6 +31,7 @@ from served import free_port, serve  # noqa: E402
 
 from monitor import clock, store  # noqa: E402
 from monitor.config import parse_config  # noqa: E402
+from monitor.crawl.record import Extracted, record_page  # noqa: E402
 from monitor.items import Article, Page  # noqa: E402
 from monitor.rules import evaluate as alerts  # noqa: E402
 
@@ -169,8 +170,8 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
     rng = random.Random(seed)
     end = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
     start = end - timedelta(days=30)
-    clock = [start]
-    clock.now = lambda: clock.iso(clock[0])  # the store stamps rows with this clock
+    moment = [start]
+    clock.now = lambda: clock.iso(moment[0])  # the store stamps rows with this clock
     db = store.open_db(db_path)
     for source, pattern in SOURCES.items():
         store.ensure_source(db, source, "news", {"feeds": [pattern.format(slug="rss")]})
@@ -202,7 +203,7 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
     texts: dict[int, Article] = {}
     began = time.monotonic()
     for k, (at, a, action) in enumerate(events):
-        clock[0] = at
+        moment[0] = at
         source = sources[a % len(sources)]
         if action == "new":
             texts[a] = new_article(rng, source, a)
@@ -211,8 +212,8 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
         article = texts[a]
         status = 404 if action == "removed" else 200
         body = page_html(article)
-        page = Page(article.url, source, status, body, article=article if status == 200 else None)
-        store.record_page(db, page)
+        page = Page(article.url, source, status, body)
+        record_page(db, Extracted(page, article=article if status == 200 else None))
         if k % 2000 == 0:
             print(f"  {k:>6} / {len(events)} events ({time.monotonic() - began:.0f} s)", flush=True)
 

@@ -8,6 +8,7 @@ tree at cycle 30 and at the end, and the CPU seconds per idle cycle.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from common import cpu_seconds, rss_mb
 
 from monitor.config import load_config
 from monitor.crawl.runner import Cycle, run_on_reactor
+from monitor.rules.crawl_alerts import CrawlAlerts
 from monitor.sample_site import SampleSite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,10 +36,13 @@ def main(cycles: int = 300) -> None:
         samples: dict[int, tuple[float, float]] = {}
 
         async def run() -> None:
-            cycle = Cycle(config, targets=[], NEWSMON_REVISIT_ALL=True)
+            cycle = Cycle(config, NEWSMON_REVISIT_ALL=True)
+            alerts = CrawlAlerts(config, targets=[])
+            cycle.batch_listeners.append(alerts.stored)
             started = time.monotonic()
             for n in range(1, cycles + 1):
                 runs = await cycle.run()
+                await asyncio.to_thread(alerts.after)
                 if n == 1:
                     print(f"cycle 1: {sum(r['new'] for r in runs)} articles stored", flush=True)
                 if n in (2, 30, cycles) or n % 50 == 0:

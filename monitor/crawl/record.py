@@ -1,0 +1,101 @@
+"""Storing one page, the store pipeline's step: read what the store holds of the page's article,
+decide what the page is (monitor.diff.decide, monitor.diff.entries), have the store write that
+decision, and set the article's next check (monitor.revisit) - in one transaction, so the
+decision and the write see the same stored state whatever other connections write meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from monitor import store
+from monitor.diff.core import Diff
+from monitor.diff.decide import article_decision, status_decision, text_diff
+from monitor.diff.entries import entries_decision
+from monitor.items import Decision, Fetched
+from monitor.revisit import RevisitSettings, next_check_at
+
+
+@dataclass
+class Extracted(Fetched):
+    """A page as the extract stage hands it on: what the store writes (Fetched), and the
+    worker's diff from the stored version `diff_base` to the article, when it made one."""
+
+    diff: Diff | None = field(default=None, repr=False)
+    diff_base: int | None = None
+
+
+@dataclass
+class Outcome:
+    """What storing one fetched page did."""
+
+    kind: str  # new | changed | unchanged | not_modified | removed | restored | gone
+    article_id: int | None = None
+    change_id: int | None = None
+    categories: list[str] = field(default_factory=list)
+    diff: Diff | None = None
+    headline: str = ""
+    url: str = ""
+    entries: list[str] = field(default_factory=list)  # a live blog's new or edited entries
+
+
+def record_page(db: store.Database, item: Extracted) -> Outcome:
+    """Store one fetch outcome: a new article, a new version, a check, or a takedown."""
+    with db.atomic():
+        row = store.known_article(db, item)
+        decision, diff = _decide(db, row, item)
+        article_id, change_id = store.write_page(db, row, item, decision)
+    return _outcome(row, item, decision, diff, article_id, change_id)
+
+
+def _decide(db: store.Database, row: dict | None, item: Extracted) -> tuple[Decision, Diff | None]:
+    """The decision about `item` against the stored article `row`, and the article's diff."""
+    article = item.article
+    if article is None:
+        return status_decision(row, item.page.status), None
+    if row is not None and article.entries:
+        return entries_decision(row, article, store.entries_of(db, row["id"])), None
+    current = store.current_version(db, row["current_version"]) if row else None
+    diff = text_diff(current, article, item.diff, item.diff_base)
+    return article_decision(row, current, article, diff), diff
+
+
+def _outcome(
+    row: dict | None,
+    item: Extracted,
+    decision: Decision,
+    diff: Diff | None,
+    article_id: int | None,
+    change_id: int | None,
+) -> Outcome:
+    if article_id is None:  # a page of no stored article, and not a new one
+        return Outcome(decision.kind, url=item.page.url)
+    # A new version names the article as fetched; anything else, as stored (`row`).
+    new_text = decision.version and item.article is not None
+    headline = item.article.headline if new_text else row["headline"] or ""
+    return Outcome(
+        decision.kind,
+        article_id,
+        change_id,
+        [c for change in decision.changes for c in change.categories],
+        diff,
+        headline,
+        row["url"] if row else store.article_key(item),
+        [e.line() for c in decision.changes for e in (c.added, c.edited) if e is not None],
+    )
+
+
+def schedule_next(
+    db: store.Database, article_id: int, settings: RevisitSettings, at: datetime | None = None
+) -> None:
+    """Set the article's next check from the revisit policy ("never" once it stopped changing)."""
+    facts = store.revisit_facts(db, article_id)
+    when = next_check_at(
+        at or datetime.now(UTC),
+        facts["first_seen"],
+        facts["published"],
+        facts["last_changed"],
+        settings,
+    )
+    store.set_next_check(db, article_id, when)

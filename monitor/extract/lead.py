@@ -1,0 +1,108 @@
+"""The lead: the paragraph under the headline that the page also declares as its
+description, or else the first prose under the headline in its box. It is split off the body
+and never repeated as its first paragraph.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from lxml import html
+
+from monitor.extract import noise as noiselib
+from monitor.extract.words import SENTENCE_END, similarity, squash
+from monitor.text import normalize
+
+_LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
+
+
+def split_lead(
+    root: html.HtmlElement,
+    h1: html.HtmlElement | None,
+    body: list[str],
+    descriptions: list[str],
+    noise: list[str],
+) -> tuple[str, list[str]]:
+    """Split the lead off the body; it is never repeated as the first body paragraph."""
+    text, body = _declared_lead(root, body, descriptions, noise)
+    if not text and h1 is not None:
+        text, body = _header_lead(h1, body)
+    if text and body and body[0].startswith(text) and len(body[0]) > len(text):
+        # The extractor ran the lead and the first paragraph together.
+        body = [p for p in [body[0][len(text) :].strip(), *body[1:]] if p]
+    return text, body
+
+
+def _declared_lead(
+    root: html.HtmlElement, body: list[str], descriptions: list[str], noise: list[str]
+) -> tuple[str, list[str]]:
+    """The paragraph under the headline that the page also declares as its description."""
+    if not descriptions:
+        return "", body
+    limit = 2 * max(len(d) for d in descriptions) + 100
+
+    stems = [squash(d.rstrip(".… ")) for d in descriptions]
+
+    def matches(text: str) -> bool:
+        if not 20 <= len(text) <= limit:
+            return False
+        key = squash(text)
+        similar = any(len(s) > 30 and key.startswith(s) for s in stems) or any(
+            similarity(text, d) >= 0.7 for d in descriptions
+        )
+        return similar and not noiselib.is_noise(text)
+
+    for i, text in enumerate(body[:3]):
+        if matches(text):
+            before = body[:i]
+            if all(len(p.split()) < 15 for p in before):  # labels and captions above the lead
+                noise.extend(before)
+                return text, body[i + 1 :]
+            return text, before + body[i + 1 :]
+    # The extractor dropped the lead (it often sits in the header, apart from the text): find it
+    # near the top of the page.
+    candidates = root.find("body").iter("p", "div", "span", "h2", "strong")
+    for el in itertools.islice(candidates, _LEAD_SEARCH):
+        raw = el.text_content()
+        if len(raw) > 4 * limit or not matches(normalize(raw)):
+            continue
+        while True:  # the smallest box that holds the lead, not a wrapper around the whole header
+            inner = [
+                c for c in el if isinstance(c.tag, str) and matches(normalize(c.text_content()))
+            ]
+            if not inner:
+                break
+            el = inner[0]
+        text = normalize(el.text_content())
+        if any(squash(text) == squash(p) for p in body[3:]):
+            break  # the description quotes a later paragraph: there is no separate lead
+        return text, [p for p in body if squash(p) != squash(text)]
+    return "", body
+
+
+def _header_lead(h1: html.HtmlElement, body: list[str]) -> tuple[str, list[str]]:
+    """Without a declared description, the lead is the first prose under the `<h1>` in its box."""
+    header = h1
+    later = {squash(p) for p in body[1:]}
+    for parent in h1.iterancestors():
+        if parent.tag in ("body", "main", "article") or len(parent.text_content()) > 3000:
+            break
+        if any(squash(el.text_content()) in later for el in parent.iter("p")):
+            break  # past the header: this box holds the article text itself
+        header = parent
+    after_h1 = False
+    for el in header.iter():
+        if el is h1:
+            after_h1 = True
+            continue
+        if not after_h1 or el.tag not in ("p", "div") or h1 in el.iterancestors():
+            continue
+        text = normalize(el.text_content())
+        if len(text.split()) < 12 or not SENTENCE_END.search(text) or noiselib.is_noise(text):
+            continue
+        if any(normalize(c.text_content()) for c in el.iter("p", "div") if c is not el):
+            continue  # a wrapper: the lead is one of its children
+        if squash(text) in later:
+            return "", body  # the first prose under the headline is ordinary body text
+        return text, [p for p in body if squash(p) != squash(text)]
+    return "", body

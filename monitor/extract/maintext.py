@@ -1,0 +1,211 @@
+"""trafilatura's main text of a pruned page, as blocks: headings, paragraphs, list items,
+quotes and table rows, each with the share of its text that is link text.
+
+trafilatura finds the main text of a cleaned page (see `monitor.extract.prune`) and keeps
+its structure; `monitor.extract.body` then judges each block again. Its fast mode is used
+where its full mode provably agrees (`main_text`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import trafilatura
+from lxml import etree, html
+from trafilatura.external import SANITIZED_XPATH
+from trafilatura.settings import Document, Extractor
+
+from monitor.text import normalize
+
+
+@dataclass
+class Block:
+    """One paragraph-level piece of the main text."""
+
+    kind: str  # p, head, item, quote, row
+    text: str
+    link_share: float  # share of the text that is link text
+    group: int  # blocks from one list share a group
+
+
+def blocks(root: html.HtmlElement, url: str) -> list[Block]:
+    """trafilatura's main text as blocks, keeping headings, list items and quotes apart."""
+    doc = main_text(root, url)
+    if doc is None or doc.body is None:
+        return []
+    out: list[Block] = []
+
+    def emit(kind: str, el: etree._Element) -> None:
+        for text, link_share in _lines(el):
+            out.append(Block(kind, text, link_share, len(out) and out[-1].group + 1))
+
+    def walk(el: etree._Element) -> None:
+        if el.tag == "list":
+            group = len(out) and out[-1].group + 1
+            for item in el.iter("item"):
+                out.extend(Block("item", t, s, group) for t, s in _lines(item))
+        elif el.tag == "quote":
+            for part in list(el.iter("p")) or [el]:
+                emit("quote", part)
+        elif el.tag == "table":
+            for row in el.iter("row"):
+                emit("row", row)
+        elif el.tag in ("p", "head") or not any(c.tag in _CONTAINERS for c in el):
+            emit("head" if el.tag == "head" else "p", el)
+        else:
+            # A container (the fallback extractors return some): its blocks, and loose text
+            # between them as paragraphs of their own.
+            loose = etree.Element("p")
+            loose.text = el.text
+            for child in el:
+                if child.tag in _CONTAINERS:
+                    emit("p", loose)
+                    loose = etree.Element("p")
+                    walk(child)
+                    loose.text = child.tail
+                else:
+                    loose.append(_copy_inline(child))
+            emit("p", loose)
+
+    for el in doc.body:
+        walk(el)
+    return out
+
+
+_CONTAINERS = {"p", "head", "list", "quote", "table", "div", "section", "article", "main"}
+
+
+def _copy_inline(el: etree._Element) -> etree._Element:
+    """A copy of an inline element (moving the original would disturb the walk over its parent)."""
+    if not isinstance(el.tag, str):  # a comment or processing instruction: only its tail is text
+        copy = etree.Element("hi")
+        copy.tail = el.tail
+        return copy
+    copy = etree.Element(el.tag)
+    copy.text, copy.tail = el.text, el.tail
+    copy.extend(_copy_inline(c) for c in el)
+    return copy
+
+
+def _lines(el: etree._Element) -> list[tuple[str, float]]:
+    """One block's text split at line breaks and inner paragraphs.
+
+    Each line comes with the share of it that is link text.
+    """
+    lines: list[list[tuple[str, bool]]] = [[]]
+
+    def walk(node: etree._Element, in_link: bool) -> None:
+        if node.tag == "list" and node is not el:
+            return  # a nested list yields its own items
+        inner_block = node is not el and node.tag in ("p", "head", "quote", "item")
+        if inner_block:
+            lines.append([])
+        in_link = in_link or node.tag == "ref"
+        if node.tag == "lb":
+            lines.append([])
+        elif node.text:
+            lines[-1].append((node.text, in_link))
+        for child in node:
+            walk(child, in_link)
+            if child.tail:
+                lines[-1].append((child.tail, in_link))
+        if inner_block:
+            lines.append([])
+
+    walk(el, False)
+    out = []
+    for line in lines:
+        text = normalize("".join(t for t, _ in line))
+        if text:
+            linked = sum(len(t.strip()) for t, link in line if link)
+            out.append((text, min(1.0, linked / len(text))))
+    return out
+
+
+# --- trafilatura's fast mode where its full mode would agree ---------------------------------
+
+# `_full_agrees` follows trafilatura's cascade as this version runs it (core.py
+# trafilatura_sequence, external.py compare_extraction); any other version gets the full mode.
+_FAST_GATE = trafilatura.__version__ == "2.3.1"
+_OPTIONS = {
+    "output_format": "python",
+    "comments": False,
+    "tables": True,
+    "images": False,
+    "formatting": False,
+    "links": True,  # link share tells teaser lines from prose
+    "dedup": False,
+    "with_metadata": False,
+}
+
+
+def main_text(root: html.HtmlElement, url: str) -> Document | None:
+    """trafilatura's main text of `root`, exactly as its full mode finds it.
+
+    The full mode checks its result against readability's (and sometimes jusText's), which
+    costs more than the extraction itself and on a pruned page hardly ever changes it. So
+    the fast mode runs first, and its result stands when that check provably could not have
+    replaced it (`_full_agrees`); otherwise the full mode runs.
+    """
+    if _FAST_GATE:
+        probe = _FastProbe(url)
+        try:
+            doc = trafilatura.bare_extraction(root, options=probe)
+        except Exception:  # an attempt only: the full mode decides what a failure is
+            doc = None
+        if _full_agrees(root, doc, probe):
+            return doc
+    return trafilatura.bare_extraction(root, options=Extractor(**_OPTIONS, url=url))
+
+
+class _FastProbe(Extractor):
+    """`_OPTIONS` in fast mode, counting how often trafilatura asks whether it is fast.
+
+    Every branch where the fast and the full mode differ asks: the check against the other
+    extractors (skipped in fast mode, asked once on every page), the rescue of "wild" text
+    when the main pass found little, and the recall retry of a short text (asked only when
+    they run).
+    """
+
+    __slots__ = ("asked",)
+
+    def __init__(self, url: str) -> None:
+        super().__init__(**_OPTIONS, url=url, fast=True)
+        self.asked = 0
+
+    @property
+    def fast(self) -> bool:
+        self.asked += 1
+        return True
+
+    @fast.setter
+    def fast(self, value: bool) -> None:
+        pass  # always fast
+
+
+def _full_agrees(root: html.HtmlElement, doc: Document | None, probe: _FastProbe) -> bool:
+    """Whether trafilatura's full mode would have returned the fast mode's `doc` unchanged.
+
+    Asked once, the fast mode ran neither the wild-text rescue nor the recall retry: its
+    main pass found at least `min_extracted_size` (250) characters, so the baseline rescue
+    did not run either, and `doc.body` is that pass's result, which the full mode finds
+    too. The full mode's check then keeps it when jusText is not called (nothing "unclean"
+    in the body: asides, figures, buttons, times…) and readability's text cannot win: the
+    body holds paragraph text and no more tables than paragraphs, and readability, which
+    returns a part of the page's text, cannot reach twice its length.
+    """
+    if doc is None or doc.body is None or probe.asked != 1:
+        return False
+    body = doc.body
+    if body.xpath(SANITIZED_XPATH) or not _HAS_PARAGRAPH_TEXT(body):
+        return False
+    if len(body.findall(".//table")) > len(body.findall(".//p")):
+        return False
+    # The main pass's text is at least this long: its clean-up afterwards only removes.
+    found = len(" ".join(body.itertext()).strip())
+    # readability's text, measured after trafilatura's trim(), is at most the page's, trimmed.
+    page = root.text_content()
+    return len(page) <= 2 * found or len(" ".join(page.split())) <= 2 * found
+
+
+_HAS_PARAGRAPH_TEXT = etree.XPath("boolean(.//p//text())")
