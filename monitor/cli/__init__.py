@@ -1,6 +1,6 @@
 """The `newsmon` command: a thin Click layer over the stages that do the work.
 
 Owns argument parsing and what a person reads on a terminal (report, status, demo).
-May import any package below it; nothing imports cli except `monitor.__main__` and the
-daemon's use of cli.report's crawl summary lines. SQL goes through monitor.store.
+May import any package below it; nothing imports cli but `monitor.__main__`. SQL goes
+through monitor.store.
 """

@@ -75,7 +75,8 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
 
     Example: newsmon crawl zdf tagesschau
     """
-    from monitor.cli.report import ChangePrinter, Progress, failure_lines, summary_table
+    from monitor.cli.report import ChangePrinter, Progress, summary_table
+    from monitor.crawl.failures import failure_lines
     from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
     from monitor.daemon.recovery import HideFaultTracebacks
     from monitor.rules.crawl_alerts import CrawlAlerts

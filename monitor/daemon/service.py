@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor import clock, store
-from monitor.cli.report import failure_lines
 from monitor.config import Config, Source, load_config
+from monitor.crawl.failures import failure_lines
 from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
 from monitor.daemon import recovery
 from monitor.daemon.sdnotify import Notifier
