@@ -14,7 +14,6 @@ from sqlite_utils import Database
 
 from monitor.config import Config
 from monitor.errors import StoreError
-from monitor.notify.targets import load_targets
 from monitor.rules.evaluate import after_crawl, evaluate
 
 
@@ -24,6 +23,10 @@ class CrawlAlerts:
     def __init__(self, config: Config, targets: list | None = None) -> None:
         self.config = config
         if targets is None:
+            # Here, not at the top: apprise is the biggest import of a crawl's process, and a
+            # caller with its own targets (tests, the benchmark) need not hold it.
+            from monitor.notify.targets import load_targets
+
             targets = load_targets(config.notify.apprise_config, os.environ)
         self.targets = targets
         self.made = 0  # alerts made while pages were stored, since the last `after`
