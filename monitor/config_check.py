@@ -61,8 +61,9 @@ def typed(table: dict, key: str, kind: type, where: str, errors: list[str]) -> A
 
 
 def reject_unknown(table: dict, known: set[str], where: str, errors: list[str]) -> None:
-    """An error for every key of `table` that is not in `known`."""
-    for key in table.keys() - known:
+    """An error for every key of `table` that is not in `known`, in the keys' order by name
+    (the same file gives the same messages in the same order, run after run)."""
+    for key in sorted(table.keys() - known):
         path = f"{where}.{key}" if where else key
         errors.append(f"At '{path}': unknown key (known: {', '.join(sorted(known))})")
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.clock import format_duration, iso, parse_duration, parse_time
+from monitor.config_check import reject_unknown
 
 OLDER = "older"  # the word for an open-ended tier in config
 STOP = "stop"  # the word for "stop checking" in config
@@ -190,9 +191,7 @@ def parse_revisit(raw: Any, errors: list[str], where: str = "revisit") -> Revisi
     if not isinstance(raw, dict):
         errors.append(f"At '{where}': must be a table ([{where}])")
         return settings
-    known = set(RevisitSettings.__dataclass_fields__)
-    for key in sorted(raw.keys() - known):
-        errors.append(f"At '{where}.{key}': unknown key (known: {', '.join(sorted(known))})")
+    reject_unknown(raw, set(RevisitSettings.__dataclass_fields__), where, errors)
 
     if "tiers" in raw:
         tiers = _parse_tiers(raw["tiers"], errors, f"{where}.tiers")
