@@ -220,3 +220,65 @@ def m005_page_signature(db: Database) -> None:
     # The last fetched page's signature (monitor.extract.signature): a page whose bytes change on
     # every request but whose signature does not is checked without extracting it.
     db["articles"].add_column("signature", str)
+
+
+@migrations()
+def m006_stories(db: Database) -> None:
+    # Which articles belong to which story (monitor.stories): one row per (story, article), written
+    # when a version first matches the story's terms, never removed by a later edit.
+    db["story_members"].create(
+        {
+            "id": int,
+            "story": str,
+            "article_id": int,
+            "source": str,
+            "joined_at": str,  # when newsmon saw the matching version
+            "version_id": int,  # the version that matched first
+            "change_id": int,  # the change that carried that version (null: none yet)
+            "score": float,
+            "terms": str,  # JSON list of the distinct terms that matched
+            "fields": str,  # JSON {field: [terms]}: where they stood
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("version_id", "versions", "id")],
+    )
+    db["story_members"].create_index(["story", "article_id"], unique=True)
+    db["story_members"].create_index(["article_id"])
+    # Inside a story, the articles of different outlets that report one happening.
+    db["events"].create(
+        {
+            "id": int,
+            "story": str,
+            "headline": str,  # the first article's headline
+            "first_seen": str,  # the earliest member's publication (or first sight)
+            "first_article_id": int,
+            "first_source": str,
+            "updated_at": str,
+            "articles": int,
+            "outlets": int,
+        },
+        pk="id",
+        defaults={"articles": 0, "outlets": 0},
+    )
+    db["events"].create_index(["story", "first_seen"])
+    db["event_articles"].create(
+        {
+            "id": int,
+            "event_id": int,
+            "story": str,
+            "article_id": int,
+            "source": str,
+            "seen": str,  # the article's publication (or first sight): orders the outlets
+            "joined_at": str,
+            "role": str,  # first | agency (agency text verbatim) | rewrite | report
+            "agency": str,  # the agency credited (dpa, AFP, Reuters, AP, epd, KNA), or ""
+            "evidence": str,  # JSON: how it was grouped, with which article, how strongly
+        },
+        pk="id",
+        foreign_keys=[("event_id", "events", "id"), ("article_id", "articles", "id")],
+    )
+    db["event_articles"].create_index(["story", "article_id"], unique=True)
+    db["event_articles"].create_index(["event_id"])
+    # A story's alerts name it and the event (monitor.stories.alerts); rules' alerts leave both null.
+    db["alerts"].add_column("story", str)
+    db["alerts"].add_column("event_id", int)
