@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-memory bench-latency bench-datasette
+.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-memory bench-latency bench-datasette score-events
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-latency: $(STAMP)
 ## make bench-datasette: canned queries and timeline over 1,000 articles and 10,000 changes
 bench-datasette: $(STAMP)
 	$(BIN)/python tests/bench/datasette.py
+
+## make score-events: event grouping scored on the labelled articles of tests/data/events
+score-events: $(STAMP)
+	$(BIN)/python tests/bench/events.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

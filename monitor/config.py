@@ -3,7 +3,8 @@
 Every problem is collected, not just the first, and each names the file and
 the key (`At 'sources[2].feeds[0]': ...`), so one run of `newsmon config
 check` shows everything to fix. How one value or table is checked is
-`monitor.config_check`; rules and the revisit policy check their own tables.
+`monitor.config_check`; rules, stories and the revisit policy check their own tables
+(stories name themselves: `At 'stories.ukraine-talks.terms[2]': ...`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Config:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     sources: list[Source] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)  # monitor.rules.rules.Rule
+    stories: list[Any] = field(default_factory=list)  # monitor.stories.story.Story
     notify: NotifySettings = field(default_factory=NotifySettings)
     health: HealthSettings = field(default_factory=HealthSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
@@ -136,13 +138,13 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
-    # Rules and the revisit policy are pure and know nothing of this module.
+    # The revisit policy is pure and knows nothing of this module.
     from monitor.revisit import parse_revisit
-    from monitor.rules.rules import parse_rules
 
     errors: list[str] = []
     raw = expand_env(raw)
-    tables = {"newsmon", "crawl", "sources", "rules", "notify", "health", "retention", "revisit"}
+    tables = {"newsmon", "crawl", "sources", "rules", "stories", "notify", "health", "retention"}
+    tables.add("revisit")
     reject_unknown(raw, tables, "", errors)
     config = Config(path=path)
 
@@ -175,15 +177,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         seen.add(source.name)
         config.sources.append(source)
 
-    config.rules = parse_rules(raw.get("rules", []), errors, "rules")
-    known_sources = {s.name for s in config.sources}
-    for rule in config.rules:
-        origin = rule.origin  # "rules[2]", set by parse_rules
-        for name in sorted(set(rule.sources) - known_sources):
-            known = ", ".join(sorted(known_sources)) or "none"
-            errors.append(f"At '{origin}.sources': no source named {name!r} (known: {known})")
-        # A rule that fails at run time (a regex out of time) is reported with its place.
-        rule.origin = f"{path}: {origin}"
+    _parse_alerting(raw, config, errors)
     _parse_notify(table_at(raw, "notify", errors), config, errors)
     _parse_health(table_at(raw, "health", errors), config, errors)
     _parse_retention(table_at(raw, "retention", errors), config, errors)
@@ -193,6 +187,24 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         listing = "\n".join(f"  {secret_free(suggest(e))}" for e in errors)
         raise ConfigError(f"{path}: {len(errors)} problem(s):\n{listing}")
     return config
+
+
+def _parse_alerting(raw: dict, config: Config, errors: list[str]) -> None:
+    """[[rules]] and [[stories]]: each parses its own tables; here, the sources they name."""
+    # Pure, and knowing nothing of this module.
+    from monitor.rules.rules import parse_rules
+    from monitor.stories.story import parse_stories
+
+    config.rules = parse_rules(raw.get("rules", []), errors, "rules")
+    config.stories = parse_stories(raw.get("stories", []), errors, "stories")
+    known_sources = {s.name for s in config.sources}
+    for entry in [*config.rules, *config.stories]:
+        origin = entry.origin  # "rules[2]" or "stories.ukraine-talks", set by their parser
+        for name in sorted(set(entry.sources) - known_sources):
+            known = ", ".join(sorted(known_sources)) or "none"
+            errors.append(f"At '{origin}.sources': no source named {name!r} (known: {known})")
+        # One that fails at run time (a regex out of time) is reported with its place.
+        entry.origin = f"{config.path}: {origin}"
 
 
 def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from conftest import start_newsmon
 
 from monitor.sample_site import SampleSite
-from monitor.sample_site.script import default_steps
+from monitor.sample_site.script import changes_of, default_steps
 
 # The story of the articles; live blogs are streams with tests of their own (test_liveblog).
 STEPS = [step for step in default_steps() if not step.name.startswith("live")]
@@ -209,7 +209,8 @@ def seen(db: Path, site: SampleSite) -> bool:
         stored = {(url_path(r["url"]), r["kind"]) for r in query(db, CHANGES)}
     except sqlite3.OperationalError:  # the schema is not there yet
         return False
-    return set(site.steps[site.step_index - 1].expected) <= stored
+    step = site.steps[site.step_index - 1]
+    return {(path, categories[0]) for path, categories in changes_of(step)} <= stored
 
 
 CHANGES = "select c.kind, a.url from changes c join articles a on a.id = c.article_id"

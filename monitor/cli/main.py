@@ -14,6 +14,7 @@ import click
 
 from monitor.cli.alerts import alerts, notify, rules
 from monitor.cli.context import config_of, store_of
+from monitor.cli.stories import stories
 from monitor.config import DEFAULT_CONFIG
 from monitor.errors import NewsmonError
 from monitor.web.serve import serve
@@ -203,6 +204,10 @@ def config_check(ctx: click.Context) -> None:
         f"{config.path}: OK, {len(config.sources)} source(s): "
         + ", ".join(s.name for s in config.sources)
     )
+    from monitor.stories.story import story_hints
+
+    for hint in story_hints(config.rules):  # an old config's topic rule: how to write a story
+        click.echo(hint)
 
 
 @cli.command("sample-site")
@@ -269,7 +274,7 @@ def run(ctx: click.Context) -> None:
     sys.exit(run_daemon(config_of(ctx), ctx.obj["db_path"]))
 
 
-for group in (rules, notify, alerts, serve):
+for group in (rules, stories, notify, alerts, serve):
     cli.add_command(group)
 
 

@@ -26,6 +26,7 @@ from monitor.errors import ExtractionError, StoreError
 from monitor.extract.signature import signature
 from monitor.items import Article, Page, Version
 from monitor.rules.rules import Rule, build_view, match
+from monitor.stories.membership import article_text, is_candidate
 from monitor.text import normalize
 
 logger = logging.getLogger("newsmon.pipelines")
@@ -116,7 +117,8 @@ class ExtractPipeline(_Stage):
 
 class RelevancePipeline(_Stage):
     """A source's optional topic filter: a new article that mentions none of its terms (or, with
-    `relevance = "rules"`, that no rule would match) is dropped."""
+    `relevance = "rules"`, that no rule would match and that is no story's candidate) is
+    dropped."""
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
@@ -140,13 +142,22 @@ class RelevancePipeline(_Stage):
         return self._pattern.search(text.casefold()) is not None
 
     def _by_rules(self, article: Article, _: str) -> bool:
-        """Whether any rule's terms match the article as a whole, whatever events it listens to
-        (the corrections rule must see the articles it will later watch). A rule without terms
-        names no topic and keeps nothing by itself."""
+        """Whether any rule's terms match the article as a whole, whatever events it listens to,
+        or it is a candidate of a story (monitor.stories.membership.is_candidate: lenient, so
+        that an article that names the story in passing is there to join when a later version
+        is about it). A rule without terms names no topic and keeps nothing by itself."""
+        source = self.spider.source.name
+        stories = [s for s in self.crawler.settings.get("NEWSMON_STORIES") or [] if s.reads(source)]
+        if stories:
+            text = article_text(article)
+            if any(is_candidate(story, text) for story in stories):
+                return True
         if self._topic_rules is None:
             rules = self.crawler.settings.get("NEWSMON_RULES") or []
             self._topic_rules = [replace(r, events=["new"]) for r in rules if r.any or r.all]
-        view = build_view(self.spider.source.name, ["new"], article, None, words_changed=10**6)
+        if not self._topic_rules:
+            return False
+        view = build_view(source, ["new"], article, None, words_changed=10**6)
         return any(match(rule, view) for rule in self._topic_rules)
 
 

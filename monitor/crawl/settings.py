@@ -138,6 +138,7 @@ def crawler_settings(config: Any, **overrides: Any) -> dict[str, Any]:
         NEWSMON_SHORT_RATIO=config.health.short_ratio,
         NEWSMON_REVISIT=config.revisit,
         NEWSMON_RULES=config.rules,  # a source with relevance = "rules" keeps what they match
+        NEWSMON_STORIES=config.stories,  # ...and the stories' candidates (membership.is_candidate)
     )
     settings.update(overrides)
     return settings

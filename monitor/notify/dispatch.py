@@ -11,8 +11,11 @@ source's health alerts; digests apart), the alerts it lacks, oldest first, up to
 the first not yet due: a later alert never overtakes an earlier one, so per
 article the order holds across retries. Due immediate alerts of a stream fold
 into one message, all due digest alerts of the tag into one (the evaluator sets
-a digest alert's not_before to the end of its period). Every target is planned
-before anything is sent, so one target's failure never holds back another.
+a digest alert's not_before to the end of its period). The due immediate alerts of
+one story's event go out together, whatever article each is about: that message
+folds several outlets' new articles into one block ("3 outlets now report …").
+Every target is planned before anything is sent, so one target's failure never
+holds back another.
 Success adds the target id to delivered_to; an alert every target of its tag has
 is `sent`. Failure: attempts+1 (once a round), last_error, not_before = now +
 min(backoff_max, backoff_base * 2**(attempts-1)) * (1 ± jitter); at max_attempts
@@ -273,9 +276,30 @@ def _messages(rows: list[dict], target: Target, now: datetime) -> list[list[dict
         ready = list(takewhile(lambda r: _due(r, now), stream))
         if ready:
             (digests.extend if digest else groups.append)(ready)
+    groups = _by_event(groups)
     if digests:
         groups.append(sorted(digests, key=lambda r: r["id"]))
     return sorted(groups, key=lambda g: g[0]["id"])
+
+
+def _by_event(groups: list[list[dict]]) -> list[list[dict]]:
+    """Groups that hold alerts of one story's event merged into one, oldest first."""
+    merged: list[list[dict]] = []
+    home: dict[tuple, list[dict]] = {}
+    for group in sorted(groups, key=lambda g: g[0]["id"]):
+        events = {(r["story"], r["event_id"]) for r in group if _of_event(r)}
+        into = next((home[e] for e in events if e in home), None)
+        if into is None:
+            merged.append(into := [])
+        into.extend(group)
+        for event in events:
+            home.setdefault(event, into)
+    # Ids grow along each article's stream, so its order holds in the merged message.
+    return [sorted(group, key=lambda r: r["id"]) for group in merged]
+
+
+def _of_event(row: dict) -> bool:
+    return bool(row.get("story")) and row.get("event_id") is not None
 
 
 def _deliver(target: Target, contents: list[AlertContent]) -> str | None:

@@ -35,7 +35,7 @@ class CrawlAlerts:
         """Turn a stored batch's changes into alerts now, while the workers extract the next
         pages: after the crawl only their delivery is left (`after` evaluates anything missed).
         """
-        if not self.config.rules:
+        if not (self.config.rules or self.config.stories):
             return
         try:
             self.made += evaluate(db, self.config)

@@ -22,6 +22,7 @@ from monitor.config import Config
 from monitor.diff.core import Diff
 from monitor.rules.rules import ChangeView, Rule, build_view, match
 from monitor.store import outbox, reads
+from monitor.stories.alerts import story_alerts
 
 if TYPE_CHECKING:
     from monitor.notify.messages import AlertContent
@@ -30,7 +31,8 @@ logger = logging.getLogger("newsmon.alerts")
 
 
 def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
-    """Turn every unevaluated change into alert rows; return how many alerts were created."""
+    """Turn every unevaluated change into alert rows, the rules' and the stories' (with the
+    story members it makes); return how many alerts were created."""
     now = now or datetime.now(UTC)
     created = 0
     pending = outbox.unevaluated_changes(db)
@@ -39,6 +41,8 @@ def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
             for rule, terms in _matches(db, config.rules, change):
                 for tag in rule.notify:
                     created += _insert_alert(db, config, rule, change, tag, terms, now)
+            # Stories in the same transaction: members, events and their alerts, or none of it.
+            created += story_alerts(db, config, change, now)
             outbox.mark_evaluated(db, change["id"], iso(now))
     if created:
         logger.info("%d alert(s) from %d change(s)", created, len(pending))
@@ -154,7 +158,15 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
     change, article = outbox.change_and_article(db, alert["change_id"], alert["article_id"])
     version_id = change["to_version"] or change["from_version"]
     version = store.version_row(db, version_id) or {}
+    # A story's alert names the story, the event and the article's part in it.
+    event = outbox.alert_event(db, alert.get("event_id"), article["id"]) or {}
     return AlertContent(
+        story=alert.get("story") or "",
+        event_id=alert.get("event_id"),
+        event=event.get("headline") or "",
+        role=event.get("role") or "",
+        agency=event.get("agency") or "",
+        seen=event.get("seen") or "",
         source=change["source"],
         categories=json.loads(change["categories"]),
         headline=change["headline"] or article["headline"] or "",

@@ -5,8 +5,8 @@ tagesschau-like, an English one), their RSS/Atom feeds and a news sitemap, answe
 conditional requests with 304, plays a script of edits, and misbehaves on demand.
 
 Owns: the content (`content`, the TOML files beside it), its rendering (`render`, `zdf_page`,
-`liveblogs`, `feeds`), the script of events (`script`), the answers (`response`, `routes`,
-`faults`) and the HTTP server (`server`, `SampleSite`). Layered in that order: a module
+`liveblogs`, `feeds`), the script of events (`actions`, `script`), the answers (`response`,
+`routes`, `faults`) and the HTTP server (`server`, `SampleSite`). Layered in that order: a module
 imports only those before it.
 
 May import: the standard library and monitor.clock; nothing else of newsmon: it plays the

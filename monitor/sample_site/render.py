@@ -143,6 +143,28 @@ def _ts_block(block: Block) -> str:
     return f'<p class="textabsatz {_COL}">{esc(block.text)}</p>'
 
 
+def _ts_source(line: str) -> str:
+    """The agency credit under the text ("Quelle: dpa"), as the ZDF-like page shows its own."""
+    return f'<p class="meldung__quelle {_COL}">{esc(line)}</p>' if line else ""
+
+
+def _ts_related(related: list[ArticleDoc]) -> list[str]:
+    """The "Mehr zum Thema" list under the article, if there is anything to list."""
+    if not related:
+        return []
+    parts = ['<aside class="container"><div class="trenner"><h2>Mehr zum Thema</h2>']
+    parts.append('</div><ul class="list">')
+    for other in related:
+        parts += [
+            f'<li class="teaser-xs"><a class="teaser-xs__link" href="{other.path}">',
+            '<h3 class="teaser-xs__headline-wrapper">',
+            f'<span class="teaser-xs__topline">{esc(other.kicker)}</span>',
+            f'<span class="teaser-xs__headline">{esc(other.headline)}</span></h3></a></li>',
+        ]
+    parts.append("</ul></aside>")
+    return parts
+
+
 def render_tagesschau(doc: ArticleDoc, *, base: str, related: list[ArticleDoc]) -> bytes:
     """A tagesschau-like page: topline inside the h1, "Stand:" line, bold lead, author line."""
     canonical = base + doc.path
@@ -182,6 +204,7 @@ def render_tagesschau(doc: ArticleDoc, *, base: str, related: list[ArticleDoc]) 
         '<div class="authorline"><div class="authorline__author">Von ',
         f'<span class="authorline__name">{esc(doc.byline)}</span>, ARD-Studio Genf</div></div>',
         *(_ts_block(block) for block in [*doc.blocks, *notes]),
+        _ts_source(doc.source_line),
         '<div class="meldungsfooter columns twelve"><ul class="taglist">',
         f'<li class="taglist__element"><a class="tag-btn" href="/tagesschau/{doc.section}">',
         f"{doc.section.split('/')[-1].capitalize()}</a></li></ul>",
@@ -189,17 +212,7 @@ def render_tagesschau(doc: ArticleDoc, *, base: str, related: list[ArticleDoc]) 
         f"Programm:</span> Das Erste, tagesschau, {doc.published:%d.%m.%Y} 20:00 Uhr</p></div>",
         "</div></article>",
     ]
-    if related:
-        parts.append('<aside class="container"><div class="trenner"><h2>Mehr zum Thema</h2>')
-        parts.append('</div><ul class="list">')
-        for other in related:
-            parts += [
-                f'<li class="teaser-xs"><a class="teaser-xs__link" href="{other.path}">',
-                '<h3 class="teaser-xs__headline-wrapper">',
-                f'<span class="teaser-xs__topline">{esc(other.kicker)}</span>',
-                f'<span class="teaser-xs__headline">{esc(other.headline)}</span></h3></a></li>',
-            ]
-        parts.append("</ul></aside>")
+    parts += _ts_related(related)
     parts.append(f'</div></main><footer class="footer"><p>{DISCLAIMER_DE}</p></footer>')
     parts.append("</body></html>")
     return "".join(parts).encode()

@@ -1,19 +1,32 @@
 """The sample site's script of events: what happens to which article, step by step, and what a
 monitor is expected to report for each step.
 
-Steps are data. Each names its edit with a small, reusable action (set a field, append a
-paragraph, replace words, take down...) and lists the (path, category) pairs a correct monitor
-reports after crawling. Every action checks that the text it edits is really there, so an edit
-to an article file that breaks the script fails loudly instead of silently doing nothing.
+Steps are data. Each names its edit with a small, reusable action (monitor.sample_site.actions:
+set a field, append a paragraph, replace words, take down...) and lists the (path, category)
+pairs a correct monitor reports after crawling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import tomllib
 
-from monitor.sample_site.content import HERE, Block, SiteState, Teaser, article_path, load_teasers
-from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG, LiveEntry, load_entries
+from monitor.sample_site.actions import (
+    Step,
+    add_correction,
+    add_live_entry,
+    add_teaser,
+    append_paragraph,
+    both,
+    pin_entry,
+    publish,
+    remove_paragraph,
+    replace_words,
+    restore,
+    set_field,
+    take_down,
+)
+from monitor.sample_site.content import HERE, SiteState, article_path, load_teasers
+from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG, load_entries
 
 CATEGORIES = (
     "new",
@@ -28,8 +41,6 @@ CATEGORIES = (
     "entry",
 )
 
-Action = Callable[[SiteState], None]
-
 # The articles the script edits. All six are written alongside this module, so the script
 # works whatever else lies in articles/.
 GENF = article_path("zdf", "politik/ausland", "ukraine-genf-verhandlungen-waffenruhe-entwurf")
@@ -41,141 +52,24 @@ GARANTIEN = article_path(
 MORATORIUM = article_path("tagesschau", "ausland/europa", "ukraine-moratorium-energieanlagen")
 TRUCE = article_path("world", "europe", "ukraine-geneva-talks-energy-truce")
 
-
-@dataclass(frozen=True)
-class Step:
-    """One scripted event. `apply` edits the state; `expected` is what a monitor should report:
-    (article path, change category) pairs, empty when the step changes only noise."""
-
-    name: str
-    description: str
-    apply: Action
-    expected: list[tuple[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "expected": [list(pair) for pair in self.expected],
-        }
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
-def publish(path: str) -> Action:
-    """Make a held-back article appear, published at the time of the step."""
-
-    def run(state: SiteState) -> None:
-        if path not in state.hidden:
-            raise ValueError(f"{path} is not held back")
-        state.hidden.discard(path)
-        doc = state.article(path)
-        doc.published = state.last_change.astimezone(doc.published.tzinfo)
-
-    return run
-
-
-def set_field(path: str, name: str, old: str, new: str) -> Action:
-    """Replace a whole field (headline, lead) whose current value must be `old`."""
-
-    def run(state: SiteState) -> None:
-        doc = state.article(path)
-        if getattr(doc, name) != old:
-            raise ValueError(f"{path}: {name} is not the one the script expects")
-        setattr(doc, name, new)
-
-    return run
-
-
-def append_paragraph(path: str, text: str) -> Action:
-    def run(state: SiteState) -> None:
-        state.article(path).blocks.append(Block("p", text))
-
-    return run
-
-
-def replace_words(path: str, old: str, new: str) -> Action:
-    """Edit a few words inside the one paragraph that contains `old`."""
-
-    def run(state: SiteState) -> None:
-        hits = [b for b in state.article(path).blocks if old in b.text]
-        if len(hits) != 1:
-            raise ValueError(
-                f"{path}: expected one paragraph containing {old!r}, found {len(hits)}"
-            )
-        hits[0].text = hits[0].text.replace(old, new)
-
-    return run
-
-
-def remove_paragraph(path: str, starts_with: str) -> Action:
-    def run(state: SiteState) -> None:
-        blocks = state.article(path).blocks
-        hits = [i for i, b in enumerate(blocks) if b.text.startswith(starts_with)]
-        if len(hits) != 1:
-            raise ValueError(f"{path}: expected one paragraph starting {starts_with!r}")
-        del blocks[hits[0]]
-
-    return run
-
-
-def add_correction(path: str, note: str) -> Action:
-    """A correction note; the page renders it last in the body, after "Korrektur:"."""
-
-    def run(state: SiteState) -> None:
-        state.article(path).corrections.append(note)
-
-    return run
-
-
-def add_teaser(teaser: Teaser) -> Action:
-    """A new video in the pool, newest first, and the whole rotation shifted by one."""
-
-    def run(state: SiteState) -> None:
-        state.teasers.insert(0, teaser)
-        state.teaser_offset += 1
-
-    return run
-
-
-def add_live_entry(path: str, entry: LiveEntry) -> Action:
-    """A new entry at the top of a live blog, timed at the step."""
-
-    def run(state: SiteState) -> None:
-        entry.at = state.last_change.astimezone(entry.at.tzinfo)
-        state.liveblogs[path].entries.append(entry)
-
-    return run
-
-
-def pin_entry(path: str, key: str) -> Action:
-    """Pin another entry to the top of a live blog: the order changes, no text does."""
-
-    def run(state: SiteState) -> None:
-        blog = state.liveblogs[path]
-        if key not in {e.key for e in blog.entries}:
-            raise ValueError(f"{path}: no entry {key!r}")
-        blog.pinned = key
-
-    return run
-
-
-def take_down(statuses: dict[str, int]) -> Action:
-    def run(state: SiteState) -> None:
-        for path, status in statuses.items():
-            state.article(path)  # raises for an unknown path
-            state.status[path] = status
-
-    return run
-
-
-def restore(path: str) -> Action:
-    def run(state: SiteState) -> None:
-        if state.status.pop(path, 200) == 200:
-            raise ValueError(f"{path} was not taken down")
-
-    return run
+# The articles of the story steps: how a story's membership and its events are tested.
+# Off-topic pieces that name an actor of the talks once, in passing; the first is edited.
+OFF_TOPIC = (
+    article_path("tagesschau", "inland", "weissenfeld-gemeinderat-windpark-vertagt"),
+    article_path("zdf", "kultur", "kabarett-tessendorf-premiere-mainz"),
+    article_path("world", "business", "energy-standing-charges-rise-january"),
+)
+# A Swiss hotel report that becomes a report on the talks in its second version.
+JOINS = article_path("tagesschau", "wirtschaft", "schweizer-hotels-starker-herbst")
+# A report from Kharkiv whose only paragraph on the talks is cut.
+LOSES_WORDS = article_path("zdf", "politik/ausland", "charkiw-stadtwerke-netz-vor-dem-frost")
+# One event, three outlets, one step: ZDF's report, the same dpa text on tagesschau, and an
+# English rewrite of it.
+SAME_EVENT = (
+    WITKOFF,
+    article_path("tagesschau", "ausland/europa", "witkoff-moskau-putin-treffen-montag"),
+    article_path("world", "europe", "witkoff-to-meet-putin-moscow-monday"),
+)
 
 
 # --- the script --------------------------------------------------------------------------------
@@ -195,11 +89,14 @@ LEAD_NEW = (
 SCRIPT_FILE = HERE / "script.toml"
 NEW_TEASER, LIVE_TEASER = load_teasers(SCRIPT_FILE)
 LIVE_ENTRY, TICKER_ENTRY = load_entries(SCRIPT_FILE)
+with SCRIPT_FILE.open("rb") as _fh:
+    # The story steps' texts: [off_topic], [joins], [loses_words].
+    STORY_TEXTS: dict = tomllib.load(_fh)
 
 
 def default_steps() -> list[Step]:
     """The scripted steps, in order: articles first, then the live blogs."""
-    return [*_new_and_edited(), *_noise_and_removals(), *_live_steps()]
+    return [*_new_and_edited(), *_noise_and_removals(), *_story_steps(), *_live_steps()]
 
 
 def _new_and_edited() -> list[Step]:
@@ -207,9 +104,10 @@ def _new_and_edited() -> list[Step]:
     return [
         Step(
             "publish",
-            "A new article on Witkoff's trip to Moscow appears in the ZDF feed and sitemap.",
-            publish(WITKOFF),
-            [(WITKOFF, "new")],
+            "Witkoff's trip to Moscow appears at once in ZDF's feed and sitemap, on tagesschau "
+            "(the same dpa text, edited) and in English on World Report.",
+            both(*(publish(path) for path in SAME_EVENT)),
+            [(path, "new") for path in SAME_EVENT],
         ),
         _geneva_field("headline", HEADLINE_OLD, HEADLINE_NEW, "reworded"),
         Step(
@@ -273,6 +171,38 @@ def _noise_and_removals() -> list[Step]:
     ]
 
 
+def _story_steps() -> list[Step]:
+    """Edits that test a story's membership rather than the diff: an off-topic piece grows,
+    an adjacent report turns into one on the talks, a report on the talks loses them."""
+    joins, off_topic = STORY_TEXTS["joins"], STORY_TEXTS["off_topic"]
+    return [
+        Step(
+            "off-topic-append",
+            "The council report that jokes about the Kremlin once gets a paragraph on its "
+            "wind farm.",
+            append_paragraph(OFF_TOPIC[0], off_topic["paragraph"]),
+            [(OFF_TOPIC[0], "body_added")],
+        ),
+        Step(
+            "joins-story",
+            "The Swiss hotel report gets a new headline, lead and paragraph on the Geneva "
+            "talks: it joins the story in its second version.",
+            both(
+                set_field(JOINS, "headline", joins["headline_old"], joins["headline"]),
+                set_field(JOINS, "lead", joins["lead_old"], joins["lead"]),
+                append_paragraph(JOINS, joins["paragraph"]),
+            ),
+            [(JOINS, "headline"), (JOINS, "lead"), (JOINS, "body_added")],
+        ),
+        Step(
+            "loses-words",
+            "The Kharkiv report loses its only paragraph on the talks.",
+            remove_paragraph(LOSES_WORDS, STORY_TEXTS["loses_words"]["starts_with"]),
+            [(LOSES_WORDS, "body_removed")],
+        ),
+    ]
+
+
 def _geneva_field(name: str, old: str, new: str, how: str) -> Step:
     """The step that replaces the Geneva ceasefire article's headline or lead: a change of the
     category of the field's name."""
@@ -293,7 +223,7 @@ def _live_steps() -> list[Step]:
             "live-pin",
             "The ZDF live blog pins another entry to the top and a new video joins the pool; "
             "no entry changes.",
-            _both(pin_entry(ZDF_LIVEBLOG, "p-4103"), add_teaser(LIVE_TEASER)),
+            both(pin_entry(ZDF_LIVEBLOG, "p-4103"), add_teaser(LIVE_TEASER)),
             [],
         ),
         Step(
@@ -305,12 +235,14 @@ def _live_steps() -> list[Step]:
     ]
 
 
-def _both(*actions: Action) -> Action:
-    def run(state: SiteState) -> None:
-        for action in actions:
-            action(state)
-
-    return run
+def changes_of(step: Step) -> list[tuple[str, list[str]]]:
+    """(path, categories) of each change a step makes: one per article, however many of its
+    fields the step edits, with the categories in CATEGORIES order; a stored change's kind is
+    the first of them. A step that rewrites headline, lead and body makes one change."""
+    by_path: dict[str, list[str]] = {}
+    for path, category in step.expected:
+        by_path.setdefault(path, []).append(category)
+    return [(path, sorted(cats, key=CATEGORIES.index)) for path, cats in by_path.items()]
 
 
 def held_back(steps: list[Step]) -> set[str]:

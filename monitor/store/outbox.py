@@ -117,3 +117,22 @@ def renew_lease(db: Database, name: str, owner: str, until: str) -> bool:
 def release_lease(db: Database, name: str, owner: str) -> None:
     with db.atomic():
         db.execute("delete from dispatch_lease where name = ? and owner = ?", [name, owner])
+
+
+# --- a story alert's event (monitor.stories) ----------------------------------------------------
+
+
+def alert_event(db: Database, event_id: int | None, article_id: int | None) -> dict | None:
+    """The event of a story alert and the article's place in it: {headline, role, agency, seen};
+    None when the alert has no event or the event is gone."""
+    if event_id is None:
+        return None
+    rows = list(
+        db.query(
+            "select e.headline, ea.role, ea.agency, ea.seen from events e "
+            "left join event_articles ea on ea.event_id = e.id and ea.article_id = ? "
+            "where e.id = ?",
+            [article_id, event_id],
+        )
+    )
+    return rows[0] if rows else None

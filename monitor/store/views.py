@@ -26,15 +26,20 @@ _TEXT_COLUMNS = (
     "language, noise"
 )
 _ALERT_COLUMNS = (
-    "id, kind, rule, change_id, tag, status, matched, created_at, sent_at, attempts, last_error"
+    "id, kind, rule, story, event_id, change_id, tag, status, matched, created_at, sent_at, "
+    "attempts, last_error"
 )
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: list | tuple | dict = ()) -> list[dict]:
-    # Whatever row factory the connection has (Datasette sets sqlite3.Row), give plain dicts.
+def dict_rows(conn: sqlite3.Connection, sql: str, params: list | tuple | dict = ()) -> list[dict]:
+    """The statement's rows as plain dicts, whatever row factory the connection has
+    (Datasette sets sqlite3.Row)."""
     cursor = conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+_rows = dict_rows
 
 
 # --- one article's timeline ----------------------------------------------------------------------

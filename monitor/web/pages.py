@@ -1,19 +1,22 @@
-"""newsmon's pages in Datasette: an article's timeline, the story overview, a stored page
-as plain text, and the stylesheet. Routed by monitor.web.plugin's register_routes; what they
-show is built by monitor.web.views from what monitor.store.views reads.
+"""newsmon's pages in Datasette: an article's timeline, the changes overview, a stored page
+as plain text, and the stylesheet (the story pages and feeds: monitor.web.story_pages). Routed
+by monitor.web.plugin's register_routes; what they show is built by monitor.web.views from
+what monitor.store.views reads.
 """
 
 from __future__ import annotations
 
 import zlib
+from datetime import UTC
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from monitor.store import views as store_views
+from monitor.web.stories import ROLE_LABELS
 from monitor.web.views import load_article, load_story, parse_time
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -36,6 +39,11 @@ PAGE_HEADERS = {
 }
 
 
+def story_path(name: str) -> str:
+    """A story's page, its name percent-encoded (a name may hold any character)."""
+    return f"{PREFIX}/stories/{quote(name, safe='')}"
+
+
 async def find_database(datasette: Any) -> Any:
     """newsmon's database: the one the settings name, else the first with its tables."""
     name = (datasette.plugin_config("newsmon") or {}).get("database")
@@ -49,7 +57,7 @@ async def find_database(datasette: Any) -> Any:
     return None
 
 
-async def _database(datasette: Any, request: Any) -> Any:
+async def database(datasette: Any, request: Any) -> Any:
     """newsmon's database, after checking the actor may see it."""
     found = await find_database(datasette)
     if found is None:
@@ -64,10 +72,11 @@ async def _database(datasette: Any, request: Any) -> Any:
 def when(value: str | None) -> str:
     """A stored ISO time as people read it, in UTC: "24 Nov 2026 14:05"."""
     moment = parse_time(value)
-    return moment.strftime("%d %b %Y %H:%M") if moment else (value or "")
+    # Outlets publish with their own offset (+01:00); the pages say UTC, so convert.
+    return moment.astimezone(UTC).strftime("%d %b %Y %H:%M") if moment else (value or "")
 
 
-def _only_get(request: Any) -> Response | None:
+def only_get(request: Any) -> Response | None:
     # Our pages only read, also when `read_only: false` turns the gate in asgi_wrapper off.
     if request.method in ("GET", "HEAD"):
         return None
@@ -75,10 +84,10 @@ def _only_get(request: Any) -> Response | None:
 
 
 async def article_page(datasette: Any, request: Any) -> Response:
-    if refused := _only_get(request):
+    if refused := only_get(request):
         return refused
     article_id = int(request.url_vars["article_id"])
-    db = await _database(datasette, request)
+    db = await database(datasette, request)
     view = await db.execute_fn(lambda conn: load_article(conn, article_id))
     if view is None:
         raise NotFound(f"No article {article_id} in {db.name}.")
@@ -97,6 +106,8 @@ async def article_page(datasette: Any, request: Any) -> Response:
         "raw_url": lambda version_id: datasette.urls.path(f"{PREFIX}/raw/{int(version_id)}"),
         "version_url": lambda version_id: datasette.urls.row(db.name, "versions", str(version_id)),
         "story_url": datasette.urls.path(f"{PREFIX}/story"),
+        "roles": ROLE_LABELS,
+        "story_page_url": lambda name: datasette.urls.path(story_path(name)),
         "when": when,
     }
     html = await datasette.render_template("newsmon_article.html", context, request=request)
@@ -108,9 +119,9 @@ def _has_query(datasette: Any, database: str, name: str) -> bool:
 
 
 async def story_page(datasette: Any, request: Any) -> Response:
-    if refused := _only_get(request):
+    if refused := only_get(request):
         return refused
-    db = await _database(datasette, request)
+    db = await database(datasette, request)
     try:
         days = int(request.args["days"]) if request.args.get("days") else None
     except ValueError:
@@ -124,6 +135,7 @@ async def story_page(datasette: Any, request: Any) -> Response:
         "timeline_url": lambda article_id: datasette.urls.path(
             f"{PREFIX}/article/{int(article_id)}"
         ),
+        "stories_url": datasette.urls.path(f"{PREFIX}/stories"),
         "when": when,
     }
     html = await datasette.render_template("newsmon_story.html", context, request=request)
@@ -132,10 +144,10 @@ async def story_page(datasette: Any, request: Any) -> Response:
 
 async def raw_page(datasette: Any, request: Any) -> Response:
     """A stored page as plain text: readable, and inert (no outlet markup runs here)."""
-    if refused := _only_get(request):
+    if refused := only_get(request):
         return refused
     version_id = int(request.url_vars["version_id"])
-    db = await _database(datasette, request)
+    db = await database(datasette, request)
     stored = await db.execute_fn(lambda conn: store_views.raw_page(conn, version_id))
     if stored is None:
         raise NotFound(f"No stored page for version {version_id} (pruned, or no such version).")

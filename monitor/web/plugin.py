@@ -16,8 +16,14 @@ is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It a
 - `/-/newsmon/article/<id>`: every version of one article in order, the change between
   each pair, the alerts each change caused, a chart of when it changed, a link to the
   article on its outlet;
-- `/-/newsmon/story`: changes per outlet per day, as a chart and a table (these pages
-  are monitor.web.pages);
+- `/-/newsmon/story`: changes per outlet per day, as a chart and a table, of every article
+  or of one rule's (these pages are monitor.web.pages);
+- `/-/newsmon/stories`: the configured stories the store has members of;
+  `/-/newsmon/stories/<name>`: one story's events, newest first, each with its outlets in the
+  order they reported, their roles (first, agency copy, rewrite) and their edits since, then
+  its members in no event yet, and its changes per outlet per day;
+  `/-/newsmon/stories/<name>.atom`: its new articles and edits as an Atom feed
+  (monitor.web.story_pages); Datasette's front page links to the list;
 - read-only: every request but GET, HEAD and OPTIONS is answered 405 before Datasette sees
   it, write actions are refused, and a canned query that writes stops start-up.
 
@@ -47,9 +53,13 @@ from markupsafe import Markup, escape
 from monitor.diff.core import Diff
 from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import StoreError
+from monitor.web import story_pages
 from monitor.web.pages import PREFIX, article_page, find_database, raw_page, story_page, stylesheet
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Templates that replace Datasette's own (its front page gets a link to the stories); a
+# --template-dir of the user's still wins over them.
+OVERRIDES = TEMPLATES / "overrides"
 
 # Datasette 1.0's write actions; 0.65 has none of them, so refusing them costs nothing today
 # and keeps the view read-only if the pin moves to 1.x (pyproject allows datasette < 2).
@@ -75,7 +85,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def prepare_jinja2_environment(env: Environment, datasette: Any) -> None:
     # Datasette finds a plugin's templates/ only when the plugin is a package; this one is a
     # module of the newsmon package, so its templates are added to the loader here.
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
+    # Datasette 0.65 has no hook for the front page's content (1.0's top_homepage), so its
+    # index.html is extended by ours, which comes before Datasette's templates but after the
+    # user's --template-dir.
+    mine = [FileSystemLoader(str(OVERRIDES)), env.loader, FileSystemLoader(str(TEMPLATES))]
+    template_dir = getattr(datasette, "template_dir", None)
+    env.loader = ChoiceLoader(([FileSystemLoader(template_dir)] if template_dir else []) + mine)
 
 
 @hookimpl
@@ -191,6 +206,9 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     return [
         (rf"^{PREFIX}/article/(?P<article_id>[0-9]{{1,18}})$", article_page),
         (rf"^{PREFIX}/story$", story_page),
+        (rf"^{PREFIX}/stories$", story_pages.stories_page),
+        (rf"^{PREFIX}/stories/(?P<name>[^/]+)\.atom$", story_pages.feed_page),
+        (rf"^{PREFIX}/stories/(?P<name>[^/]+)$", story_pages.story_page),
         (rf"^{PREFIX}/raw/(?P<version_id>[0-9]{{1,18}})$", raw_page),
         (rf"^{PREFIX}/newsmon\.css$", stylesheet),
     ]
@@ -204,7 +222,10 @@ def extra_css_urls(datasette: Any) -> list[str]:
 
 @hookimpl
 def menu_links(datasette: Any) -> list[dict[str, str]]:
-    return [{"href": datasette.urls.path(f"{PREFIX}/story"), "label": "newsmon: story overview"}]
+    return [
+        {"href": datasette.urls.path(f"{PREFIX}/stories"), "label": "newsmon: stories"},
+        {"href": datasette.urls.path(f"{PREFIX}/story"), "label": "newsmon: changes per outlet"},
+    ]
 
 
 @hookimpl

@@ -19,6 +19,7 @@ from monitor.diff.core import Diff, diff_articles
 from monitor.diff.tracked import PAGE, diff_html
 from monitor.errors import StoreError
 from monitor.notify.messages import label
+from monitor.store import story_views as story_reads
 from monitor.store import version_article
 from monitor.store import views as reads
 from monitor.web.charts import CATEGORY_LANE, Mark, changes_chart, story_chart
@@ -72,6 +73,7 @@ class ArticleView:
     events: list[EventView]
     alerts: list[dict]
     chart: str  # SVG
+    stories: list[dict] = field(default_factory=list)  # story, event_id, role, agency
 
 
 def http_link(url: str | None) -> str:
@@ -138,6 +140,7 @@ def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | Non
         events=events,
         alerts=alerts,
         chart=_article_chart(events, article),
+        stories=story_reads.article_stories(conn, article_id),
     )
 
 

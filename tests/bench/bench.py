@@ -98,6 +98,17 @@ substring = true
 events = ["new", "changed"]
 notify = ["newsroom"]
 """
+# The shipped story's shape (left out with --no-stories, to measure what stories and event
+# grouping cost the cold crawl).
+STORY = """
+[[stories]]
+name = "ukraine-talks"
+terms = ["Waffenruhe*", "Verhandlung*", "Sicherheitsgarantie*", "Gespräche", "ceasefire", "talks",
+         "negotiat*"]
+require = ["/Ukrain|Kyiv|Kiew|Genf|Geneva|Selenskyj|Zelensky|Kreml|Kremlin|Putin/"]
+substring = true
+notify = ["newsroom"]
+"""
 
 
 @dataclass
@@ -288,7 +299,8 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
     workdir = Path(args.workdir)
     name = "profile" if profile else "newsmon"
     config_path = workdir / f"{name}.toml"
-    config_path.write_text(CONFIG.format(db=workdir / f"{name}.db", base=args.base))
+    text = CONFIG.format(db=workdir / f"{name}.db", base=args.base)
+    config_path.write_text(text + ("" if args.no_stories else STORY))
     config = load_config(config_path)
     configure_logging()
     extracted = count_extractions(pipelines)
@@ -486,6 +498,7 @@ def run_side(role: str, args: argparse.Namespace, base: str, server_pid: int, wo
     command = [sys.executable, __file__, "--role", role, "--base", base]
     command += ["--server-pid", str(server_pid), "--workdir", str(workdir), "--out", str(out)]
     command += ["--articles", str(args.articles), "--edit-share", str(args.edit_share)]
+    command += ["--no-stories"] if args.no_stories else []
     with open(workdir / f"{role}.log", "w") as logfile:
         # Alerts without a target go to stdout, as for a user; they are not the benchmark's output.
         child = subprocess.Popen(command, cwd=ROOT, stdout=logfile, stderr=logfile)
@@ -604,6 +617,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also profile a cold crawl (fresh database) and one worker's extraction",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--no-stories",
+        action="store_true",
+        help="leave the [[stories]] block out (what stories and event grouping cost)",
+    )
     # Internal: one side of the benchmark, run as a child process of the parent.
     parser.add_argument(
         "--role", choices=["baseline", "newsmon", "profile"], help=argparse.SUPPRESS

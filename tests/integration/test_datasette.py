@@ -6,11 +6,13 @@ serve` subprocess, shared by the tests that read it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import yaml
 from conftest import ROOT, rows
 from served import APPENDED, CORRECTION, Served, crawled_and_served, marks
 
+from monitor.clock import parse_time
 from monitor.config import parse_config
 from monitor.diff.core import Diff
 from monitor.diff.tracked import CELL, diff_html
@@ -28,6 +31,7 @@ from monitor.notify.messages import AlertContent, render
 from monitor.sample_site.script import HEADLINE_NEW, HEADLINE_OLD
 from monitor.store import open_db
 from monitor.web.serve import ServeError, build, load_metadata
+from monitor.web.stories import ROLE_LABELS
 
 METADATA = ROOT / "deploy" / "datasette.yml"
 
@@ -164,7 +168,8 @@ def test_the_timeline_shows_every_version_and_the_words_that_changed(served):
         html.index("new article") < html.index("headline changed") < html.index("paragraph added")
     )
     # The alerts each change caused, and a chart of when it changed.
-    assert html.count("rule <strong>ukraine-talks</strong>") == 3
+    # A story alert names its story and links to its event on the story page.
+    assert html.count("story <a") == 3 and html.count("<strong>ukraine-talks</strong></a>") == 3
     assert "<svg" in html and html.count('class="nm-mark"') == 3
     # The article on its outlet.
     url = rows(served.db_path, "select url from articles where id = ?", [served.genf])[0]["url"]
@@ -198,9 +203,17 @@ def test_the_story_page_charts_changes_per_outlet_per_day(served):
     for row in counts:
         assert f"{row['source']}, {row['day']}: {row['n']} change" in html  # a bar's tooltip
     assert f"/-/newsmon/article/{served.genf}" in html  # among the most changed articles
-    _, _, scoped = served.get("/-/newsmon/story?rule=corrections-and-takedowns&days=7")
-    assert "tagesschau" in scoped and "world" not in re.sub(
-        r"<select.*?</select>", "", scoped, flags=re.S
+    # Scoped to one rule: the articles it alerted on, their outlets only.
+    alerted = rows(
+        served.db_path,
+        "select distinct a.id, a.source from alerts l join articles a on a.id = l.article_id "
+        "where l.rule = 'witkoff'",
+    )
+    _, _, scoped = served.get("/-/newsmon/story?rule=witkoff&days=30")
+    legend = set(re.findall(r'fill="#333">([^<]+)</text>', scoped))
+    assert alerted and legend <= {row["source"] for row in alerted}
+    assert f"/-/newsmon/article/{served.genf}" not in scoped or any(
+        row["id"] == served.genf for row in alerted
     )
 
 
@@ -424,3 +437,240 @@ def test_a_cell_shows_a_long_diff_shortened():
     html = diff_html(diff, CELL)
     assert html.count("<ins>") == 8 and "… and 4 more changes" in html
     assert max(len(m.split()) for m in marks(html).inserted) <= 61
+
+
+# --- the story pages ------------------------------------------------------------------------
+
+
+def story_path(name: str) -> str:
+    return "/-/newsmon/stories/" + urllib.parse.quote(name, safe="")
+
+
+def events_on_page(html: str) -> list[tuple[int, list[int]]]:
+    """(event id, the article ids it links in order) for each event, as the page lists them."""
+    html = html.split("<h2>Other articles of the story</h2>")[0]
+    found = []
+    for block in html.split('<li class="nm-story-event" id="event-')[1:]:
+        event_id = int(block.split('"', 1)[0])
+        links = re.findall(r'class="nm-member-link" href="/-/newsmon/article/(\d+)"', block)
+        found.append((event_id, [int(a) for a in links]))
+    return found
+
+
+def expected_events(db_path: Path, story: str) -> list[tuple[int, list[int]]]:
+    """The story's events newest first, each with its articles in the order they were seen."""
+    events = rows(db_path, "select id, first_seen from events where story = ?", [story])
+    members = rows(
+        db_path,
+        "select event_id, article_id, seen from event_articles where story = ?",
+        [story],
+    )
+    order = []
+    for event in sorted(events, key=lambda e: (parse_time(e["first_seen"]), e["id"]), reverse=True):
+        mine = [m for m in members if m["event_id"] == event["id"]]
+        mine.sort(key=lambda m: (parse_time(m["seen"]), m["article_id"]))
+        order.append((event["id"], [m["article_id"] for m in mine]))
+    return order
+
+
+def test_the_front_page_and_the_menu_link_to_the_stories(served):
+    status, _, html = served.get("/")
+    assert status == 200
+    assert 'class="nm-home"' in html and 'href="/-/newsmon/stories"' in html
+    _, _, table = served.get("/monitor/articles")
+    assert '<a href="/-/newsmon/stories">newsmon: stories</a>' in table  # the menu
+
+
+def test_the_stories_list_links_each_story_and_its_feed(served):
+    status, _, html = served.get("/-/newsmon/stories")
+    assert status == 200
+    for row in rows(served.db_path, "select distinct story from story_members"):
+        path = story_path(row["story"])
+        assert f'href="{path}"' in html and f'href="{path}.atom"' in html
+
+
+def test_the_story_page_lists_events_newest_first_with_outlets_in_the_order_they_reported(served):
+    status, headers, html = served.get(story_path(served.story))
+    assert status == 200 and "default-src 'self'" in headers["content-security-policy"]
+    expected = expected_events(served.db_path, served.story)
+    assert expected, "the story has no events"
+    assert events_on_page(html) == expected
+    for role in rows(
+        served.db_path, "select role, agency from event_articles where story = ?", [served.story]
+    ):
+        assert ROLE_LABELS[role["role"]] in html
+        if role["agency"]:  # the agency named: whose copy it ran, or whom it credits
+            named = "agency copy ({})" if role["role"] == "agency" else "credits {}"
+            assert named.format(role["agency"]) in html
+    # Members in no event are listed below the events.
+    others = rows(
+        served.db_path,
+        "select article_id from story_members m where story = ? and not exists (select 1 from "
+        "event_articles e where e.story = m.story and e.article_id = m.article_id)",
+        [served.story],
+    )
+    rest = html.split("<h2>Other articles of the story</h2>")[1]
+    for row in others:
+        assert f'href="/-/newsmon/article/{row["article_id"]}"' in rest
+
+
+def test_a_members_edits_on_the_story_page_link_to_that_change_on_its_timeline(served):
+    _, _, html = served.get(story_path(served.story))
+    edits = re.findall(r'href="(/-/newsmon/article/(\d+))#change-(\d+)"', html)
+    genf = [e for e in edits if int(e[1]) == served.genf]
+    assert len(genf) == 2  # the headline reworded, the paragraph appended
+    assert "headline changed" in html and "paragraph added" in html
+    timelines: dict[str, str] = {}
+    for path, article_id, change_id in edits:
+        if path not in timelines:
+            timelines[path] = served.get(path)[2]
+        assert f'id="change-{change_id}"' in timelines[path]
+        change = rows(
+            served.db_path, "select article_id, kind from changes where id = ?", [int(change_id)]
+        )
+        assert change[0]["article_id"] == int(article_id) and change[0]["kind"] != "new"
+    assert '<script>alert("Genf")' not in html
+
+
+def test_a_story_members_timeline_links_to_its_story_and_event(served):
+    member = rows(
+        served.db_path,
+        "select event_id from event_articles where story = ? and article_id = ?",
+        [served.story, served.genf],
+    )
+    _, _, html = served.get(f"/-/newsmon/article/{served.genf}")
+    path = story_path(served.story)
+    assert f'class="nm-story-link" href="{path}"' in html
+    if member:
+        assert f'href="{path}#event-{member[0]["event_id"]}"' in html
+    status, _, story = served.get(path)
+    assert status == 200 and (not member or f'id="event-{member[0]["event_id"]}"' in story)
+
+
+def test_an_unknown_story_is_a_404(served):
+    status, _, html = served.get(story_path("<i>none</i>"))
+    assert status == 404 and "<i>none</i>" not in html
+
+
+# Stories the sample crawl does not have: none with events, events of one and of two
+# outlets, page text with markup. An in-process Datasette over a database written here.
+
+EVIL = '<script>alert("x")</script> & Co'
+
+
+def story_database(tmp_path: Path) -> Path:
+    db_path = tmp_path / "monitor.db"
+    db = open_db(db_path)
+    for i, (source, published) in enumerate(
+        [
+            ("zdf", "2026-03-01T10:00:00+01:00"),
+            ("world", "2026-03-01T09:30:00+00:00"),
+            ("ntv", None),
+        ],
+        start=1,
+    ):
+        db["articles"].insert(
+            {
+                "id": i,
+                "source": source,
+                "url": f"https://example.org/{i}",
+                "status": "live",
+                "headline": f"{EVIL} {i}",
+                "published": published,
+                "first_seen": "2026-03-01T12:00:00+00:00",
+            }
+        )
+        db["story_members"].insert(
+            {
+                "story": "s&<p>",
+                "article_id": i,
+                "source": source,
+                "joined_at": "2026-03-01T12:00:00+00:00",
+            }
+        )
+    db["story_members"].insert(
+        {
+            "story": "quiet",
+            "article_id": 3,
+            "source": "ntv",
+            "joined_at": "2026-03-01T12:00:00+00:00",
+        }
+    )
+    db["changes"].insert(
+        {
+            "id": 7,
+            "article_id": 2,
+            "source": "world",
+            "kind": "headline",
+            "categories": '["headline"]',
+            "detected_at": "2026-03-01T13:00:00+00:00",
+            "words_added": 2,
+            "words_removed": 1,
+        }
+    )
+    db["events"].insert_all(
+        [
+            {
+                "id": 1,
+                "story": "s&<p>",
+                "headline": EVIL,
+                "first_seen": "2026-03-01T09:00:00+00:00",
+            },
+            {
+                "id": 2,
+                "story": "s&<p>",
+                "headline": "alone",
+                "first_seen": "2026-02-01T09:00:00+00:00",
+            },
+        ]
+    )
+    for article_id, event_id, role, agency, seen in [
+        (1, 1, "first", "", "2026-03-01T10:00:00+01:00"),  # 09:00 UTC: before world's 09:30
+        (2, 1, "agency", "AFP", "2026-03-01T09:30:00+00:00"),
+        (3, 2, "first", "", "2026-02-01T09:00:00+00:00"),
+    ]:
+        db["event_articles"].insert(
+            {
+                "event_id": event_id,
+                "story": "s&<p>",
+                "article_id": article_id,
+                "seen": seen,
+                "role": role,
+                "agency": agency,
+                "source": "x",
+                "joined_at": seen,
+            }
+        )
+    db.close()
+    return db_path
+
+
+def get_in_process(db_path: Path, path: str) -> tuple[int, str]:
+    ds = build(db_path, METADATA)
+    response = asyncio.run(ds.client.get(path))
+    return response.status_code, response.text
+
+
+def test_a_story_page_escapes_page_text_and_orders_by_time_not_by_text(tmp_path):
+    db_path = story_database(tmp_path)
+    status, html = get_in_process(db_path, story_path("s&<p>"))
+    assert status == 200
+    assert "<script>alert(" not in html and "&lt;script&gt;" in html
+    assert "<h1>Story: s&amp;&lt;p&gt;</h1>" in html
+    assert events_on_page(html) == [(1, [1, 2]), (2, [3])]  # newest first; +01:00 parsed
+    assert "agency copy (AFP)" in html
+    assert "from 2 outlets: zdf, world" in html and "from 1 outlet: ntv" in html
+    assert 'href="/-/newsmon/article/2#change-7"' in html
+    assert "No events yet" not in html
+
+
+def test_a_story_with_no_events_says_what_will_appear(tmp_path):
+    db_path = story_database(tmp_path)
+    status, html = get_in_process(db_path, story_path("quiet"))
+    assert status == 200
+    text = " ".join(html.split())
+    assert "No events yet" in text and "in the order they reported" in text
+    assert 'href="/-/newsmon/article/3"' in html.split("<h2>Other articles of the story</h2>")[1]
+    status, listing = get_in_process(db_path, "/-/newsmon/stories")
+    assert status == 200 and 'href="/-/newsmon/stories/s%26%3Cp%3E"' in listing
+    assert ">s&amp;&lt;p&gt;</a>" in listing

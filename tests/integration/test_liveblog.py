@@ -205,7 +205,7 @@ def test_a_new_matching_entry_alerts_once_and_an_unrelated_entry_does_not(
     record_page(db, blog_page([NEW, other, *UPDATES]))
     assert evaluate(db, config) == 1
     alert = list(db["alerts"].rows)[before]
-    assert alert["rule"] == "ukraine-talks"
+    assert alert["story"] == "ukraine-talks"
     change = db["changes"].get(alert["change_id"])
     assert change["headline"] == "Entwurf übergeben"
     assert evaluate(db, config) == 0  # replay-safe
@@ -253,6 +253,7 @@ def test_crawl_reports_new_entries_of_both_live_blogs_and_nothing_on_a_pin(site,
     ]
     alerts = rows(
         db_path,
-        "select al.rule from alerts al join changes c on c.id = al.change_id where c.kind = 'entry'",
+        "select al.story from alerts al join changes c on c.id = al.change_id "
+        "where c.kind = 'entry'",
     )
-    assert [a["rule"] for a in alerts] == ["ukraine-talks", "ukraine-talks"]
+    assert [a["story"] for a in alerts] == ["ukraine-talks", "ukraine-talks"]

@@ -16,6 +16,7 @@ import pytest
 from lxml import html as lxml_html
 
 from monitor.sample_site import SampleSite
+from monitor.sample_site.content import SiteState, load_articles
 from monitor.sample_site.faults import FAULT_URLS, HUGE_SIZE
 from monitor.sample_site.liveblogs import TS_TICKER, ZDF_LIVEBLOG
 from monitor.sample_site.script import (
@@ -24,13 +25,19 @@ from monitor.sample_site.script import (
     GARANTIEN,
     GENF,
     HEADLINE_NEW,
+    JOINS,
     LEAD_NEW,
     LIVE_ENTRY,
+    LOSES_WORDS,
     MORATORIUM,
     NEW_TEASER,
+    OFF_TOPIC,
+    SAME_EVENT,
+    STORY_TEXTS,
     TICKER_ENTRY,
     TRUCE,
     WITKOFF,
+    changes_of,
     default_steps,
 )
 
@@ -344,21 +351,26 @@ def test_steps_are_listed_in_order_with_expected_categories(site):
     assert names == [
         "publish", "headline", "append", "edit-sentence", "correction",
         "teasers", "lead", "remove-paragraph", "takedown", "restore",
+        "off-topic-append", "joins-story", "loses-words",
         "live-entry", "live-pin", "live-ticker",
     ]  # fmt: skip
     for step in site.steps:
         assert all(category in CATEGORIES for _path, category in step.expected)
+    joins = next(s for s in site.steps if s.name == "joins-story")
+    assert changes_of(joins) == [(JOINS, ["headline", "lead", "body_added"])]  # one change
     assert site.step_index == 0
 
 
 def test_each_step_changes_what_it_says(fresh):
     before = {p: fetch(fresh.url(p))[1]["Last-Modified"] for p in (GENF, GARANTIEN, TRUCE)}
-    assert fetch(fresh.url(WITKOFF))[0] == 404
+    assert [fetch(fresh.url(p))[0] for p in SAME_EVENT] == [404] * 3
 
     fresh.advance()  # publish
-    assert fetch(fresh.url(WITKOFF))[0] == 200
+    assert [fetch(fresh.url(p))[0] for p in SAME_EVENT] == [200] * 3
     assert fresh.url(WITKOFF) in feed_links(fresh, "/zdf/rss/nachrichten")
     assert fresh.url(WITKOFF) in feed_links(fresh, "/zdf/news-sitemap.xml")
+    assert fresh.url(SAME_EVENT[1]) in feed_links(fresh, "/tagesschau/index~atom.xml")
+    assert fresh.url(SAME_EVENT[2]) in feed_links(fresh, "/world/rss.xml")
 
     fresh.advance()  # headline
     assert page(fresh, GENF).xpath("//h1/span")[-1].text_content() == HEADLINE_NEW
@@ -399,6 +411,15 @@ def test_each_step_changes_what_it_says(fresh):
     assert fetch(fresh.url(MORATORIUM))[0] == 200
     assert [e.text_content() for e in page(fresh, MORATORIUM).xpath(visible)] == restored_text
 
+    fresh.advance()  # off-topic-append
+    assert STORY_TEXTS["off_topic"]["paragraph"] in text_of(fresh, OFF_TOPIC[0])
+    fresh.advance()  # joins-story
+    joins = STORY_TEXTS["joins"]
+    assert page(fresh, JOINS).xpath("//h1/span")[-1].text_content() == joins["headline"]
+    assert joins["lead"] in text_of(fresh, JOINS) and joins["paragraph"] in text_of(fresh, JOINS)
+    fresh.advance()  # loses-words
+    assert STORY_TEXTS["loses_words"]["starts_with"] not in text_of(fresh, LOSES_WORDS)
+
     zdf_blog, ticker = (page(fresh, p).text_content() for p in (ZDF_LIVEBLOG, TS_TICKER))
     fresh.advance()  # live-entry
     assert LIVE_ENTRY.headline in text_of(fresh, ZDF_LIVEBLOG)
@@ -412,7 +433,88 @@ def test_each_step_changes_what_it_says(fresh):
 
     with pytest.raises(IndexError):
         fresh.advance()
-    assert fresh.step_index == len(fresh.steps) == 13
+    assert fresh.step_index == len(fresh.steps) == 16
+
+
+# --- the story steps: which articles belong to the talks, and one event across outlets -----------
+
+ACTORS = re.compile(
+    r"Selensk|Zelensk|Putin|Kreml|Kiew|Kyiv|Moskau|Moscow|Witkoff|Genf|Geneva|Ukrain"
+)
+TALKS = re.compile(
+    r"Gespräch|Verhandl|Waffenruhe|Sicherheitsgarantie|Friedens"
+    r"|\btalks\b|negotiat|ceasefire|truce|peace"
+)
+
+
+def head_and_body(state, path: str) -> tuple[str, str]:
+    doc = state.article(path)
+    return f"{doc.kicker} {doc.headline} {doc.lead}", " ".join(b.text for b in doc.blocks)
+
+
+def run_steps(*names: str) -> SiteState:
+    """The sample site's untouched state with the named steps applied, no server needed."""
+    state = SiteState(load_articles(), [])
+    for step in default_steps():
+        if step.name in names:
+            step.apply(state)
+    return state
+
+
+def test_off_topic_articles_name_an_actor_once_in_passing(site):
+    assert {site.state.article(p).outlet for p in OFF_TOPIC} == {"zdf", "tagesschau", "world"}
+    for path in OFF_TOPIC:
+        head, body = head_and_body(site.state, path)
+        assert site.state.article(path).topic == "other", path
+        assert not ACTORS.search(head) and not TALKS.search(head), path
+        assert len(ACTORS.findall(body)) == 1 and len(TALKS.findall(body)) <= 1, path
+    after = run_steps("off-topic-append")
+    assert head_and_body(after, OFF_TOPIC[0]) != head_and_body(site.state, OFF_TOPIC[0])
+    _head, body = head_and_body(after, OFF_TOPIC[0])
+    assert len(ACTORS.findall(body)) == 1 and len(TALKS.findall(body)) <= 1
+
+
+def test_the_joining_article_is_about_the_talks_only_in_its_second_version(site):
+    head, body = head_and_body(site.state, JOINS)
+    assert ACTORS.search(body) and not ACTORS.search(head)
+    assert not TALKS.search(head + body)
+    after = run_steps("joins-story")
+    _head, body = head_and_body(after, JOINS)
+    doc = after.article(JOINS)
+    for field in (doc.headline, doc.lead):
+        assert ACTORS.search(field) and TALKS.search(field), field
+    assert len(set(TALKS.findall(body))) >= 3
+
+
+def test_the_article_that_loses_the_story_words_keeps_none_of_them(site):
+    head, body = head_and_body(site.state, LOSES_WORDS)
+    assert len(set(TALKS.findall(body))) >= 3 and not TALKS.search(head)
+    head, body = head_and_body(run_steps("loses-words"), LOSES_WORDS)
+    assert not TALKS.search(head + body)
+    assert not re.search(r"Selensk|Putin|Kreml|Kiew|Moskau|Witkoff|Genf", head + body)
+
+
+def test_one_event_runs_in_three_outlets_agency_copy_and_rewrite(site):
+    zdf, ts, world = (site.state.article(p) for p in SAME_EVENT)
+    assert [zdf.outlet, ts.outlet, world.outlet] == ["zdf", "tagesschau", "world"]
+    shared = set(zdf.paragraphs) & set(ts.paragraphs)
+    assert len(shared) >= 3 and sum(len(p) for p in shared) > 500  # dpa's text, verbatim
+    assert "dpa" in zdf.source_line and ts.source_line == "Quelle: dpa"
+    assert not set(world.paragraphs) & set(zdf.paragraphs)  # rewritten, in English
+    blocks = [f"{b.text} {b.speaker}" for b in world.blocks]
+    english = " ".join([world.headline, world.lead, *blocks])
+    for fact in ("Witkoff", "Putin", "Ushakov", "Rubio", "Bondar", "fourth", "Sunday", "Monday"):
+        assert fact in english, fact
+
+
+def test_tagesschau_page_shows_its_agency_credit_after_the_text(site):
+    with SampleSite(steps=default_steps()[:1]) as s:
+        s.advance()
+        tree = page(s, SAME_EVENT[1])
+    paragraphs = [p.text_content() for p in tree.xpath("//article//p")]
+    last_text = site.state.article(SAME_EVENT[1]).blocks[-1].text
+    assert paragraphs.index("Quelle: dpa") == paragraphs.index(last_text) + 1
+    assert "Quelle:" not in text_of(site, GARANTIEN)  # no credit, no line
 
 
 def test_a_step_invalidates_etags_and_last_modified_of_what_it_touched(fresh):
@@ -443,7 +545,7 @@ def test_control_endpoints_advance_and_report_state():
         status, _headers, body = fetch(s.url("/_control/advance"), method="POST", data=b"")
         step = json.loads(body)
         assert status == 200 and step["name"] == "publish"
-        assert step["expected"] == [[WITKOFF, "new"]]
+        assert step["expected"] == [[path, "new"] for path in SAME_EVENT]
         assert fetch(s.url("/_control/advance"), method="POST", data=b"")[0] == 409
         assert json.loads(fetch(s.url("/_control/state"))[2])["steps_left"] == 0
 

@@ -1,4 +1,4 @@
-"""The timeline and story pages in a real headless Chromium (Debian's `chromium` package).
+"""The timeline, story overview and story pages in a real headless Chromium (Debian's `chromium` package).
 
 Chromium loads each page from a real `newsmon serve` over a real crawl (tests/served.py),
 prints the DOM it built (--dump-dom) and takes a screenshot (--screenshot). The screenshots
@@ -12,15 +12,19 @@ they fail: CI must not pass without having looked at the pages in a browser.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 import pytest
+from conftest import rows
 from served import APPENDED, Served, crawled_and_served, marks
 
 from monitor.sample_site.script import HEADLINE_NEW
+from monitor.web.stories import MAX_EVENTS
 
 OUTPUT = Path(__file__).resolve().parents[1] / "output"
 WINDOW = (1280, 2000)
@@ -116,4 +120,34 @@ def test_chromium_renders_the_story_overview_with_its_chart(browser, served, tmp
         assert f">{outlet}</text>" in dom  # the chart's legend
     assert "Most changed articles" in dom
     shot = screenshot(browser, tmp_path, url, "story.png")
+    assert shot.stat().st_size > 20_000
+
+
+def test_chromium_renders_the_story_page_with_its_events_and_links_to_timelines(
+    browser, served, tmp_path
+):
+    path = "/-/newsmon/stories/" + urllib.parse.quote(served.story, safe="")
+    dom = dump_dom(browser, tmp_path, served.base + path)
+    events = rows(served.db_path, "select id, headline from events where story = ?", [served.story])
+    members = rows(
+        served.db_path,
+        "select article_id from story_members where story = ?",
+        [served.story],
+    )
+    assert events and members
+    shown = re.findall(r'<li class="nm-story-event" id="event-(\d+)">', dom)
+    assert len(shown) == min(len(events), MAX_EVENTS)
+    assert {int(e) for e in shown} <= {e["id"] for e in events}
+    links = set(re.findall(r'class="nm-member-link" href="/-/newsmon/article/(\d+)"', dom))
+    assert {str(m["article_id"]) for m in members} <= links  # every article, in an event or not
+    for source in {r["source"] for r in rows(served.db_path, "select source from story_members")}:
+        assert f'<strong class="nm-source">{source}</strong>' in dom
+    # An edit links to that change on the Geneva article's timeline, which the browser opens.
+    edit = re.search(rf'href="(/-/newsmon/article/{served.genf})#(change-\d+)"', dom)
+    assert edit, "no edit of the Geneva article on the story page"
+    timeline = dump_dom(browser, tmp_path, served.base + edit.group(1))
+    assert f'id="{edit.group(2)}"' in timeline
+    assert f'href="{path}"' in timeline  # and the timeline links back to the story
+    assert "<script>alert(" not in dom
+    shot = screenshot(browser, tmp_path, served.base + path, "story_page.png")
     assert shot.stat().st_size > 20_000

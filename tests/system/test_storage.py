@@ -30,7 +30,7 @@ from conftest import ROOT, newsmon_argv, wait_for
 from harness import CONFIG, STEPS, TEXT_EDITS, Daemon, SlowHook, query, seen, url_path
 
 from monitor.sample_site import SampleSite
-from monitor.sample_site.script import WITKOFF
+from monitor.sample_site.script import WITKOFF, changes_of
 from monitor.store import open_db
 
 SECRET = "St0rage-H00k-Secret"
@@ -160,7 +160,8 @@ def check_after(db: Path, site: SampleSite, harness: Daemon, kind: str) -> str:
     changes = query(
         db, "select c.kind, a.url from changes c join articles a on a.id = c.article_id"
     )
-    applied = [pair for step in site.steps[: site.step_index] for pair in step.expected]
+    steps = site.steps[: site.step_index]
+    applied = [(path, cats[0]) for step in steps for path, cats in changes_of(step)]
     edits = sorted(pair for pair in applied if pair[1] != "new")
     assert sorted((url_path(c["url"]), c["kind"]) for c in changes if c["kind"] != "new") == edits
     news = sorted(url_path(c["url"]) for c in changes if c["kind"] == "new")

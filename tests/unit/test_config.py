@@ -56,7 +56,7 @@ def test_the_shipped_configs_load():
         ),
         (
             "colour = 1\n",
-            "At 'colour': unknown key (known: crawl, health, newsmon, notify, retention, revisit, rules, sources)",
+            "At 'colour': unknown key (known: crawl, health, newsmon, notify, retention, revisit, rules, sources, stories)",
         ),
     ],
     ids=[

@@ -18,6 +18,7 @@ from monitor.config import (
 )
 from monitor.revisit import RevisitSettings
 from monitor.rules.rules import Rule
+from monitor.stories.story import Story
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -58,6 +59,7 @@ def test_every_config_key_is_documented_in_the_default_config():
         RevisitSettings,
         Source,
         Rule,
+        Story,
     ):
         keys |= set(settings.__dataclass_fields__)
     missing = [k for k in sorted(keys) if not re.search(rf"\b{k}\b", CONFIG)]
@@ -66,4 +68,4 @@ def test_every_config_key_is_documented_in_the_default_config():
 
 def test_the_documented_default_config_loads():
     config = load_config(ROOT / "config" / "monitor.toml")
-    assert config.rules and config.sources and config.revisit.tiers
+    assert config.rules and config.stories and config.sources and config.revisit.tiers

@@ -1,0 +1,268 @@
+"""From a stored change to story members and story alerts (called by monitor.rules.evaluate for
+each change, in the transaction that marks it evaluated).
+
+For every story that reads the change's source: an article that is not yet a member is scored
+on the change's version (the last one for a takedown); when it is about the story it joins
+(a story_members row, never removed later) and is placed in an event of the story
+(monitor.stories.grouping). A member's change then alerts when it qualifies (`qualify`):
+whatever words it added, as long as its kind is one of the story's events and an edit is not a
+typo fix. The change that makes an article a member alerts too ("joined").
+
+Alert rows: kind "change", rule null, `story` and `event_id` set, key
+"story:<name>:<change_id>:<tag>" (unique, so a replay adds nothing). Within `rate_limit`, the
+edits of one article fold into one message, and so do the new articles of one event from
+several outlets: their alerts wait for the same moment and the dispatcher sends them together.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from monitor import store
+from monitor.clock import iso
+from monitor.diff.core import Diff
+from monitor.errors import StoreError
+from monitor.rules.terms import FoldedText
+from monitor.store import stories as stored
+from monitor.stories.membership import article_text, entry_matches, score
+from monitor.stories.story import Story
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+
+logger = logging.getLogger("newsmon.stories")
+
+# A change's categories as story events; "reordered" (nothing reworded) and unknown ones are none.
+EVENT_OF = {"new": "new", "headline": "headline", "lead": "lead", "correction": "correction"}
+EVENT_OF |= {c: "body" for c in ("body_added", "body_removed", "body_edited")}
+EVENT_OF |= {"removed": "removed", "restored": "restored", "entry": "entry"}
+EVENT_OF |= {"entry_edited": "entry"}  # an entry reworded: about the story and not a typo fix
+# Edits that must change at least `min_words` words: smaller ones are typo fixes.
+SIZED = frozenset({"headline", "lead", "body_added", "body_removed", "body_edited", "entry_edited"})
+# What carries text: the change that makes an article a member alerts if it is one of these.
+TEXT_CHANGES = frozenset(EVENT_OF) - {"removed", "restored"}
+
+
+@dataclass
+class Verdict:
+    """What a member's change sends: `event` ("new", "headline", ..., "joined"), None for
+    nothing; `why` says which category qualified or why none did."""
+
+    event: str | None
+    why: str
+
+
+def qualify(
+    story: Story, categories: list[str], words: int, joined: bool, entry_text: str = ""
+) -> Verdict:
+    """Whether a member's change alerts. `words`: words added plus removed; `joined`: this
+    change made the article a member; `entry_text`: a live-blog entry's new text."""
+    if joined and "new" not in categories and set(categories) & TEXT_CHANGES:
+        if "new" in story.events:
+            return Verdict("joined", f"{', '.join(categories)}: the article joined the story")
+        return Verdict(None, "joined the story, but 'new' is not among the story's events")
+    reasons = []
+    for category in categories:
+        event = EVENT_OF.get(category)
+        if event is None:
+            reasons.append(f"{category}: no story event")
+        elif event not in story.events:
+            reasons.append(f"{category}: '{event}' is not among the story's events")
+        elif category in SIZED and words < story.min_words:
+            reasons.append(f"{category}: {words} word(s) changed, min_words is {story.min_words}")
+        elif event == "entry" and not entry_matches(story, entry_text):
+            reasons.append(f"{category}: the entry is not about the story")
+        else:
+            return Verdict(event, f"{category} → {event}")
+    return Verdict(None, "; ".join(reasons) or "no category")
+
+
+class StoredChange:
+    """One stored change as stories read it; its article is folded once for every story."""
+
+    def __init__(self, db: Database, change: dict) -> None:
+        self.db = db
+        self.row = change
+        self.categories: list[str] = json.loads(change["categories"])
+        self.words = (change["words_added"] or 0) + (change["words_removed"] or 0)
+        self.version_id = change["to_version"] or change["from_version"]
+        self._text: FoldedText | None = None
+
+    def text(self) -> FoldedText | None:
+        """The whole article of the change's version; None when it has none."""
+        if self._text is None and self.version_id is not None:
+            self._text = article_text(
+                store.version_article(store.version_row(self.db, self.version_id))
+            )
+        return self._text
+
+    def entry_text(self) -> str:
+        """A live-blog entry's new text (the diff of an entry holds the entry alone)."""
+        if not {"entry", "entry_edited"} & set(self.categories) or not self.row["ops"]:
+            return ""
+        ops = Diff.from_json(self.row["ops"]).ops
+        return "\n".join(op.new for op in ops if op.op in ("added", "edited") and op.new)
+
+
+def story_alerts(db: Database, config: Config, change: dict, now: datetime) -> int:
+    """Members and alert rows of every story for one change; how many alerts were created."""
+    stories = [s for s in config.stories if s.reads(change["source"])]
+    if not stories:
+        return 0
+    seen = StoredChange(db, change)
+    return sum(_evaluate(db, config, story, seen, now) for story in stories)
+
+
+def _evaluate(
+    db: Database, config: Config, story: Story, change: StoredChange, now: datetime
+) -> int:
+    article_id = change.row["article_id"]
+    member = stored.member(db, story.name, article_id)
+    joined = member is None
+    if member is None:
+        member = _join(db, story, change, now)
+        if member is None:
+            return 0
+        event_id = member["event_id"]
+    else:
+        event_id = stored.event_of(db, story.name, article_id)
+    verdict = qualify(story, change.categories, change.words, joined, change.entry_text())
+    if verdict.event is None:
+        return 0
+    terms = json.loads(member["terms"] or "[]")
+    return sum(
+        _insert(db, config, story, change.row, tag, event_id, verdict.event, terms, now)
+        for tag in story.notify
+    )
+
+
+def _join(db: Database, story: Story, change: StoredChange, now: datetime) -> dict | None:
+    """Score the change's version; a member is written, placed in an event and returned."""
+    text = change.text()
+    if text is None:
+        return None
+    result = score(story, text)
+    if not result.member:
+        return None
+    article_id = change.row["article_id"]
+    row: dict[str, Any] = {
+        "story": story.name,
+        "article_id": article_id,
+        "source": change.row["source"],
+        "joined_at": iso(now),
+        "version_id": change.version_id,
+        "change_id": change.row["id"],
+        "score": result.score,
+        "terms": json.dumps(result.terms, ensure_ascii=False),
+        "fields": json.dumps(result.fields, ensure_ascii=False),
+    }
+    stored.add_member(db, row)
+    logger.info("article %s joined story %s (%s)", article_id, story.name, result.why)
+    return {**row, "event_id": place_in_event(db, story, article_id, now)}
+
+
+def place_in_event(db: Database, story: Story, article_id: int, now: datetime) -> int | None:
+    """The event the new member was placed in (monitor.stories.grouping.place), or None while
+    grouping is not there. A fault of grouping costs only the grouping (a savepoint takes its
+    rows back) and is logged: a member's alerts must not wait for it."""
+    try:
+        from monitor.stories import grouping
+    except ImportError:
+        return None
+    place = getattr(grouping, "place", None)
+    if place is None:
+        return None
+    try:
+        with db.atomic():  # nested: a savepoint
+            return place(db, story, article_id, now)
+    except (StoreError, sqlite3.Error):
+        raise  # the storage is at fault: the change stays unevaluated and is tried again
+    except Exception:
+        logger.exception(
+            "story %s: article %s could not be placed in an event", story.name, article_id
+        )
+        return None
+
+
+def _insert(
+    db: Database,
+    config: Config,
+    story: Story,
+    change: dict,
+    tag: str,
+    event_id: int | None,
+    event: str,
+    terms: list[str],
+    now: datetime,
+) -> int:
+    when = not_before(db, config, story, change["article_id"], event_id, event, tag, now)
+    row = {
+        "key": f"story:{story.name}:{change['id']}:{tag}",
+        "kind": "change",
+        "rule": None,
+        "story": story.name,
+        "event_id": event_id,
+        "change_id": change["id"],
+        "article_id": change["article_id"],
+        "version_id": change["to_version"],
+        "source": change["source"],
+        "tag": tag,
+        "digest": story.digest,
+        "status": "pending",
+        "matched": json.dumps(terms, ensure_ascii=False),
+        "created_at": iso(now),
+        "not_before": iso(when),
+    }
+    return store.insert_new(db, "alerts", row)  # the unique key makes a replay a no-op
+
+
+def not_before(
+    db: Database,
+    config: Config,
+    story: Story,
+    article_id: int,
+    event_id: int | None,
+    event: str,
+    tag: str,
+    now: datetime,
+) -> datetime:
+    """When a story alert may go out: its digest period's end, or after the rate-limit window,
+    counted per article for edits and per event for new articles (as rules count theirs:
+    monitor.rules.evaluate)."""
+    if story.digest == "hourly":
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if story.digest == "daily":
+        return _next_daily(now, config.notify.daily_digest_at)
+    if not story.rate_limit:
+        return now
+    if event == "new" and event_id is not None:
+        last = stored.last_event_alert(db, story.name, event_id, tag)
+    else:
+        last = stored.last_article_alert(db, story.name, article_id, tag)
+    if last is None:
+        return now
+    if last["status"] == "pending":
+        # Join the alert that is still waiting: the dispatcher folds them into one message.
+        return max(now, datetime.fromisoformat(last["not_before"]))
+    window = timedelta(seconds=story.rate_limit)
+    if last["sent_at"] and datetime.fromisoformat(last["sent_at"]) + window > now:
+        return datetime.fromisoformat(last["sent_at"]) + window
+    return now
+
+
+def _next_daily(now: datetime, at: str) -> datetime:
+    """The next local wall-clock time `at` ("07:00") after `now` (as monitor.rules.evaluate's
+    next_daily: importing it from there would make a cycle, since it calls this module)."""
+    hour, minute = (int(part) for part in at.split(":"))
+    local = now.astimezone()
+    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return target.astimezone(UTC)

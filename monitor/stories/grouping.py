@@ -1,0 +1,111 @@
+"""Events, stored: put an article that joined a story into one of the story's events.
+
+The decision is monitor.stories.events' (pure); this builds the article's Doc from its current
+version, keeps one Grouper per story and database in the process, and writes the rows inside
+the caller's transaction. rensa's MinHash cannot be rebuilt from a stored digest, so a
+Grouper lives in memory: on first use (after a restart, say) it is rebuilt from the story's
+placed articles seen within twice its window, and it forgets older ones as time goes on, so a
+rebuilt Grouper holds what a long-lived one does. A transaction rolled back after a placement
+leaves the memory ahead of the database: a placement that names an event the database lacks
+rebuilds the story's Grouper from the store and decides again.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from monitor.clock import iso, parse_time
+from monitor.store import events as stored
+from monitor.stories.events import WINDOW, Doc, Grouper, Placement
+
+_GROUPERS: dict[tuple[str, str, int], Grouper] = {}
+
+
+def place(db: Database, story: Any, article_id: int, now: datetime | str) -> int | None:
+    """Put the article into an event of `story` (an existing one or a new one) and return the
+    event's id; None when the article has no stored text. An article placed before keeps its
+    event."""
+    name, window = story.name, int(getattr(story, "window", WINDOW) or WINDOW)
+    moment = now if isinstance(now, datetime) else parse_time(now)
+    assert moment is not None, f"place() needs a time, not {now!r}"
+    if (known := stored.event_of(db, name, article_id)) is not None:
+        return known
+    row = stored.article_text(db, article_id)
+    if row is None:
+        return None
+    doc = member_doc(row)
+    doc.seen = doc.seen or iso(moment)
+    grouper = _grouper(db, name, window, moment)
+    if article_id in grouper:  # placed in a transaction that was rolled back
+        grouper = _grouper(db, name, window, moment, fresh=True)
+    placement = grouper.place(doc)
+    if placement.event is not None and not stored.event_exists(db, placement.event):
+        grouper = _grouper(db, name, window, moment, fresh=True)
+        placement = grouper.place(doc)
+    event = _write(db, name, doc, placement, iso(moment))
+    grouper.add(doc, event)
+    return event
+
+
+def forget() -> None:
+    """Drop every Grouper of the process (what a restart does)."""
+    _GROUPERS.clear()
+
+
+def member_doc(row: dict) -> Doc:
+    """A Doc from a stored article's current text (monitor.store.events' rows)."""
+    noise = json.loads(row.get("noise") or "[]")
+    credit = "\n".join([row.get("byline") or "", *[n for n in noise if isinstance(n, str)]])
+    return Doc(
+        article_id=row["article_id"],
+        source=row["source"],
+        seen=row.get("seen") or seen_of(row),
+        headline=row.get("headline") or "",
+        lead=row.get("lead") or "",
+        body=[p for p in (row.get("body") or "").split("\n\n") if p],
+        credit=credit.strip(),
+        language=row.get("language") or "",
+    )
+
+
+def seen_of(row: dict) -> str:
+    """When the article came out: its publication, unless it was seen earlier than that (a
+    publication time after the first sight is a page's error)."""
+    times = [t for t in (parse_time(row.get("published")), parse_time(row.get("first_seen"))) if t]
+    return iso(min(times)) if times else ""
+
+
+def _grouper(db: Database, story: str, window: int, now: datetime, fresh: bool = False) -> Grouper:
+    key = (str(getattr(db, "db_path", id(db))), story, window)
+    horizon = now - timedelta(seconds=2 * window)
+    grouper = None if fresh else _GROUPERS.get(key)
+    if grouper is None:
+        grouper = _GROUPERS[key] = Grouper(window)
+        for row in stored.recent_members(db, story, iso(horizon)):
+            grouper.add(member_doc(row), row["event_id"])
+    grouper.prune(horizon)
+    return grouper
+
+
+def _write(db: Database, story: str, doc: Doc, placement: Placement, now: str) -> int:
+    event = placement.event
+    if event is None:
+        event = stored.new_event(db, story, doc.headline, now)
+    evidence = placement.evidence.to_json() if placement.evidence else {"kind": "first"}
+    row = {
+        "event_id": event,
+        "story": story,
+        "article_id": doc.article_id,
+        "source": doc.source,
+        "seen": doc.seen,
+        "joined_at": now,
+        "role": placement.role,
+        "agency": placement.agency,
+        "evidence": json.dumps(evidence, ensure_ascii=False),
+    }
+    stored.join_event(db, row)
+    return int(event)
