@@ -280,6 +280,6 @@ def m006_stories(db: Database) -> None:
     db["event_articles"].create_index(["story", "article_id"], unique=True)
     db["event_articles"].create_index(["event_id"])
     db["event_articles"].create_index(["story", "seen"])
-    # A story's alerts name it and the event (monitor.stories.alerts); rules' alerts leave both null.
+    # Story alerts name their story and event (monitor.stories.alerts); rule alerts leave both null
     db["alerts"].add_column("story", str)
     db["alerts"].add_column("event_id", int)
