@@ -1,10 +1,14 @@
 """A real crawl of the sample site, served by a real `newsmon serve`: shared by the Datasette and
 browser tests.
 
-The script: the Geneva ceasefire article gets its headline reworded and then a paragraph
-appended (one article, two edits, three versions); the prisoner-exchange article gets a
-correction note; the energy-moratorium article is taken down and restored. The appended
-paragraph carries markup characters, so every page that shows it proves it escapes page text.
+The script: Witkoff's trip to Moscow appears on three outlets at once (ZDF, the same dpa text on
+tagesschau, an English rewrite on World Report: one event of the story, three outlets); the
+Geneva ceasefire article gets its headline reworded and then a paragraph appended (one
+article, two edits, three versions); the prisoner-exchange article gets a correction note; the
+energy-moratorium article is taken down and restored. The appended paragraph carries markup
+characters, so every page that shows it proves it escapes page text.
+
+The crawl itself fills the story's members and events (config/sample.toml's `ukraine-talks`).
 """
 
 from __future__ import annotations
@@ -22,22 +26,20 @@ from pathlib import Path
 from conftest import SAMPLE_CONFIG, answer, cli_runner, free_port, rows, start_newsmon
 
 from monitor.sample_site import SampleSite, Step
-from monitor.sample_site.content import article_path
+from monitor.sample_site.actions import both, publish
 from monitor.sample_site.script import (
     AUSTAUSCH,
     GENF,
     HEADLINE_NEW,
     HEADLINE_OLD,
     MORATORIUM,
-    TRUCE,
-    WITKOFF,
+    SAME_EVENT,
     add_correction,
     append_paragraph,
     restore,
     set_field,
     take_down,
 )
-from monitor.store import open_db
 
 APPENDED = (
     "Am späten Abend teilte die Schweizer Vermittlung mit, die Gespräche über eine Waffenruhe "
@@ -48,7 +50,15 @@ CORRECTION = (
     "In einer früheren Fassung hieß es, der Austausch sei in Istanbul vereinbart worden. "
     "Er wurde in Genf vereinbart."
 )
+# The outlets of SAME_EVENT's articles: the Witkoff event's.
+WITKOFF_OUTLETS = {"zdf", "tagesschau", "world"}
 STEPS = [
+    Step(
+        "publish",
+        "Witkoff's trip to Moscow appears at once on ZDF, on tagesschau and on World Report.",
+        both(*(publish(path) for path in SAME_EVENT)),
+        [(path, "new") for path in SAME_EVENT],
+    ),
     Step(
         "headline",
         "The Geneva article's headline is reworded.",
@@ -91,6 +101,7 @@ class Served:
     moratorium: int
     crawl_output: str  # what the crawls printed, alert messages included
     story: str  # the story with the most articles
+    witkoff_event: int  # the story's event of three outlets (SAME_EVENT)
 
     def get(self, path: str) -> tuple[int, dict, str]:
         """Status, headers (lower-case names) and body of a GET."""
@@ -171,7 +182,6 @@ def crawled_and_served(tmp: Path) -> Iterator[Served]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     db_path, output = crawl_story(tmp, base)
-    fill_stories(db_path)  # TEMPORARY, see below
     with serve(db_path, port):
         yield Served(
             base=base,
@@ -181,6 +191,7 @@ def crawled_and_served(tmp: Path) -> Iterator[Served]:
             moratorium=_article_id(db_path, MORATORIUM),
             crawl_output=output,
             story=_main_story(db_path),
+            witkoff_event=_witkoff_event(db_path),
         )
 
 
@@ -193,122 +204,21 @@ def _main_story(db_path: Path) -> str:
     return found[0]["story"]
 
 
-# --- TEMPORARY: story rows until the crawl writes them -----------------------------------------
-# Until the crawl fills story_members (monitor.stories membership) and events/event_articles
-# (monitor.stories.grouping) itself, the fixture writes them as the design describes, so the
-# story pages and feeds are tested on a real crawl's articles and changes. It writes nothing
-# when the crawl has written members: remove this section (and its call) once it always does.
-
-STORY = "ukraine-talks"
-# Events of the sample site's script, each with its articles (path, role, agency credited):
-# three outlets on Witkoff's trip, three on the Geneva talks, one outlet alone on the exchange.
-TEMPORARY_EVENTS = [
-    [
-        (WITKOFF, "first", ""),
-        (
-            article_path("tagesschau", "ausland/europa", "witkoff-moskau-putin-treffen-montag"),
-            "agency",
-            "dpa",
-        ),
-        (article_path("world", "europe", "witkoff-to-meet-putin-moscow-monday"), "rewrite", ""),
-    ],
-    [(GENF, "first", ""), (MORATORIUM, "agency", "dpa"), (TRUCE, "rewrite", "")],
-    [(AUSTAUSCH, "first", "")],
-]
-# Members in no event; and a second story whose only member is in none.
-TEMPORARY_OTHERS = [
-    (STORY, article_path("zdf", "politik/ausland", "donbas-knackpunkt-gebietsfrage-analyse")),
-    ("energy-prices", article_path("tagesschau", "wirtschaft", "gaspreis-faellt-signale-aus-genf")),
-]
-
-
-def fill_stories(db_path: Path) -> None:
-    """TEMPORARY: events and event_articles rows for the sample crawl, with the members they
-    need (a member the crawl wrote is kept as it is)."""
-    if rows(db_path, "select count(*) as n from events")[0]["n"]:
-        return  # the crawl grouped its articles: nothing to stand in for
-    db = open_db(db_path)
-    try:
-        with db.conn:
-            for story, path in TEMPORARY_OTHERS:
-                _member(db, story, _joined(db_path, path))
-            for members in TEMPORARY_EVENTS:
-                _event(
-                    db, [(_joined(db_path, path), role, agency) for path, role, agency in members]
-                )
-    finally:
-        db.close()
-
-
-def _joined(db_path: Path, path: str) -> dict:
-    """The article at `path` with its first version and the change that brought it."""
+def _witkoff_event(db_path: Path) -> int:
+    """The event the crawl made of SAME_EVENT's articles: one event, three outlets."""
+    ids = [_article_id(db_path, path) for path in SAME_EVENT]
     found = rows(
         db_path,
-        "select a.id as article_id, a.source, a.headline, coalesce(a.published, a.first_seen) "
-        "as seen, v.id as version_id, c.id as change_id, c.detected_at as joined_at "
-        "from articles a join versions v on v.article_id = a.id and v.number = 1 "
-        "join changes c on c.to_version = v.id and c.kind = 'new' where a.url like ?",
-        [f"%{path}"],
+        "select e.id, e.outlets, ea.article_id, ea.source from events e "
+        "join event_articles ea on ea.event_id = e.id where e.id = (select event_id from "
+        "event_articles where article_id = ?)",
+        [ids[0]],
     )
-    assert len(found) == 1, (path, found)
-    return found[0]
-
-
-def _member(db, story: str, joined: dict) -> None:
-    # ignore: the unique (story, article_id) keeps a member the crawl wrote.
-    db["story_members"].insert(
-        {
-            "story": story,
-            "article_id": joined["article_id"],
-            "source": joined["source"],
-            "joined_at": joined["joined_at"],
-            "version_id": joined["version_id"],
-            "change_id": joined["change_id"],
-            "score": 6.0,
-            "terms": json.dumps(["Genf", "Waffenruhe"]),
-            "fields": json.dumps({"headline": ["Genf"], "lead": ["Waffenruhe"]}),
-        },
-        ignore=True,
-    )
-
-
-def _event(db, members: list[tuple[dict, str, str]]) -> None:
-    first = members[0][0]
-    event_id = (
-        db["events"]
-        .insert(
-            {
-                "story": STORY,
-                "headline": first["headline"],
-                "first_seen": min(m["seen"] for m, _, _ in members),
-                "first_article_id": first["article_id"],
-                "first_source": first["source"],
-                "updated_at": max(m["joined_at"] for m, _, _ in members),
-                "articles": len(members),
-                "outlets": len({m["source"] for m, _, _ in members}),
-            }
-        )
-        .last_pk
-    )
-    for joined, role, agency in members:
-        _member(db, STORY, joined)
-        evidence = {"with": first["article_id"], "by": role, "score": 0.9}
-        db["event_articles"].insert(
-            {
-                "event_id": event_id,
-                "story": STORY,
-                "article_id": joined["article_id"],
-                "source": joined["source"],
-                "seen": joined["seen"],
-                "joined_at": joined["joined_at"],
-                "role": role,
-                "agency": agency,
-                "evidence": json.dumps(evidence),
-            }
-        )
-
-
-# --- end of TEMPORARY ------------------------------------------------------------------------------
+    assert found, f"the crawl put the Witkoff article {ids[0]} in no event"
+    assert sorted(r["article_id"] for r in found) == sorted(ids), found
+    assert {r["source"] for r in found} == WITKOFF_OUTLETS, found
+    assert found[0]["outlets"] == len(WITKOFF_OUTLETS), found
+    return found[0]["id"]
 
 
 class Marks(HTMLParser):

@@ -99,7 +99,9 @@ def _test_article(db, story, article_id: int) -> tuple[bool, int]:
             click.echo(f"  change {change['id']}: {verdict.why}")
         if not member:
             continue
-        sent = qualify(story, seen.categories, seen.words, joined, seen.entry_text())
+        sent = qualify(
+            story, seen.categories, seen.words, joined, seen.entry_text(), seen.respelt()
+        )
         sends += sent.event is not None
         what = f"sends {sent.event} ({sent.why})" if sent.event else f"nothing: {sent.why}"
         stored_alerts = stored.alerts_of_change(db, story.name, change["id"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 # The fields of an article besides its body, in reading order.
 TEXT_FIELDS = ("headline", "kicker", "lead")
@@ -44,3 +45,27 @@ class Op:
 
     def changes_words(self) -> bool:
         return any(w.op != "=" for w in self.words)
+
+
+def spelling_only(ops: list[Op]) -> bool:
+    """Whether these ops only respell words: every removed run is replaced by a run spelt
+    nearly alike ("Selensky" -> "Selenskyj", "wurde" -> "würde"), and no number changes. A few
+    words replaced by others ("zwölf" -> "vierzehn", "nicht" dropped) are news, however small."""
+    for op in ops:
+        if op.op == "moved":
+            continue
+        if op.op != "edited":
+            return False
+        runs = [w for w in op.words if w.op != "="]
+        pairs = list(zip(runs[::2], runs[1::2], strict=False))
+        if len(runs) % 2 or any((a.op, b.op) != ("-", "+") for a, b in pairs):
+            return False
+        if not all(_respelt(a.text, b.text) for a, b in pairs):
+            return False
+    return True
+
+
+def _respelt(old: str, new: str) -> bool:
+    if any(c.isdigit() for c in old + new):
+        return False
+    return SequenceMatcher(None, old.casefold(), new.casefold()).ratio() >= 0.8

@@ -24,6 +24,7 @@ from monitor.notify.formats import STYLES, Style, cap, clean, safe_url, style_of
 
 LABELS = {
     "new": "new article",
+    "joined": "joins the story",  # a story's article, about the story from this version on
     "headline": "headline changed",
     "lead": "lead changed",
     "body_added": "paragraph added",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
@@ -20,8 +20,9 @@ from monitor import store
 from monitor.clock import iso
 from monitor.config import Config
 from monitor.diff.core import Diff
+from monitor.notify.schedule import send_after
 from monitor.rules.rules import ChangeView, Rule, build_view, match
-from monitor.store import outbox, reads
+from monitor.store import outbox, reads, stories
 from monitor.stories.alerts import story_alerts
 
 if TYPE_CHECKING:
@@ -38,20 +39,22 @@ def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
     pending = outbox.unevaluated_changes(db)
     for change in pending:
         with db.atomic():
-            for rule, terms in _matches(db, config.rules, change):
+            view = change_view(db, change) if config.rules or config.stories else None
+            for rule, terms in _matches(db, config.rules, change, view):
                 for tag in rule.notify:
                     created += _insert_alert(db, config, rule, change, tag, terms, now)
             # Stories in the same transaction: members, events and their alerts, or none of it.
-            created += story_alerts(db, config, change, now)
+            created += story_alerts(db, config, change, now, view)
             outbox.mark_evaluated(db, change["id"], iso(now))
     if created:
         logger.info("%d alert(s) from %d change(s)", created, len(pending))
     return created
 
 
-def _matches(db: Database, rules: list[Rule], change: dict) -> list[tuple[Rule, list[str]]]:
-    view = change_view(db, change) if rules else None
-    if view is None:
+def _matches(
+    db: Database, rules: list[Rule], change: dict, view: ChangeView | None
+) -> list[tuple[Rule, list[str]]]:
+    if view is None or not rules:
         return []
     view.article.url = reads.article_url(db, change["article_id"])  # named if a regex times out
     found = []
@@ -109,33 +112,10 @@ def _insert_alert(
 def _not_before(
     db: Database, config: Config, rule: Rule, article_id: int, tag: str, now: datetime
 ) -> datetime:
-    """When the alert may go out: its digest period's end, or after the rule's rate-limit window."""
-    if rule.digest == "hourly":
-        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    if rule.digest == "daily":
-        return next_daily(now, config.notify.daily_digest_at)
-    if not rule.rate_limit:
-        return now
-    window = timedelta(seconds=rule.rate_limit)
-    last = outbox.last_alert(db, rule.name, article_id, tag)
-    if last is None:
-        return now
-    if last["status"] == "pending":
-        # Join the alert that is still waiting: the dispatcher folds them into one message.
-        return max(now, datetime.fromisoformat(last["not_before"]))
-    if last["sent_at"] and datetime.fromisoformat(last["sent_at"]) + window > now:
-        return datetime.fromisoformat(last["sent_at"]) + window
-    return now
-
-
-def next_daily(now: datetime, at: str) -> datetime:
-    """The next local wall-clock time `at` ("07:00") after `now`."""
-    hour, minute = (int(part) for part in at.split(":"))
-    local = now.astimezone()
-    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if target <= local:
-        target += timedelta(days=1)
-    return target.astimezone(UTC)
+    """When the alert may go out: its digest period's end, or after the rule's rate-limit window
+    counted per article."""
+    last = outbox.last_alert(db, rule.name, article_id, tag) if rule.rate_limit else None
+    return send_after(rule.digest, rule.rate_limit, last, now, config.notify.daily_digest_at)
 
 
 def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
@@ -160,6 +140,10 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
     version = store.version_row(db, version_id) or {}
     # A story's alert names the story, the event and the article's part in it.
     event = outbox.alert_event(db, alert.get("event_id"), article["id"]) or {}
+    categories = json.loads(change["categories"])
+    if alert.get("story") and "new" not in categories:
+        member = stories.member(db, alert["story"], article["id"]) or {}
+        categories = (["joined"] if member.get("change_id") == change["id"] else []) + categories
     return AlertContent(
         story=alert.get("story") or "",
         event_id=alert.get("event_id"),
@@ -168,7 +152,7 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
         agency=event.get("agency") or "",
         seen=event.get("seen") or "",
         source=change["source"],
-        categories=json.loads(change["categories"]),
+        categories=categories,
         headline=change["headline"] or article["headline"] or "",
         url=article["url"],
         diff=Diff.from_json(change["ops"]) if change["ops"] else None,
@@ -206,12 +190,13 @@ def after_crawl(config: Config, targets: list, now: datetime | None = None) -> d
     return {"alerts": created, "health": health, **report}
 
 
-def dispatch_only(config: Config, targets: list) -> dict[str, int]:
-    """The dispatcher between crawls, when retries, digests and rate-limited alerts fall due."""
+def dispatch_only(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
+    """The dispatcher between crawls, when retries, digests and rate-limited alerts fall due
+    (`now`: as if it were then; the demo sends what rate limits held back)."""
     with _DISPATCHING:
         db = store.open_db(config.database)
         try:
-            return _dispatch(db, config, targets, None)
+            return _dispatch(db, config, targets, now)
         finally:
             db.close()
 

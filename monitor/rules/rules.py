@@ -257,6 +257,11 @@ def _text(view: ChangeView, whole: bool) -> FoldedText:
     return view._texts[whole]
 
 
+def whole_text(view: ChangeView) -> FoldedText:
+    """The whole article of a change, folded once for every rule and story that reads it."""
+    return _text(view, True)
+
+
 def match(rule: Rule, view: ChangeView) -> Match | None:
     """Whether `rule` fires on `view`, and why; None when it does not. A regex term that ran
     out of time counts as not found, and is reported (see the module docstring)."""

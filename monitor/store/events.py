@@ -25,14 +25,15 @@ def article_text(db: Database, article_id: int) -> dict | None:
     )
 
 
-def recent_members(db: Database, story: str, since: str) -> list[dict]:
-    """The story's placed articles seen since `since`, with their event and current text,
-    oldest first. Reads only the story's own rows (the index on story, article_id)."""
+def newest_members(db: Database, story: str, limit: int) -> list[dict]:
+    """The story's `limit` placed articles seen last, with their event and current text,
+    oldest first. Reads only the story's own rows (the index on story, seen)."""
     cursor = db.execute(
-        f"select ea.event_id, ea.seen, {_TEXT} from event_articles ea "
-        "join articles a on a.id = ea.article_id join versions v on v.id = a.current_version "
-        "where ea.story = ? and ea.seen >= ? order by ea.seen, ea.id",
-        [story, since],
+        f"select * from (select ea.event_id, ea.seen, ea.id as placed, {_TEXT} "
+        "from event_articles ea join articles a on a.id = ea.article_id "
+        "join versions v on v.id = a.current_version "
+        "where ea.story = ? order by ea.seen desc, ea.id desc limit ?) order by seen, placed",
+        [story, limit],
     )
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor]
@@ -87,4 +88,14 @@ def _refresh(db: Database, event_id: int, now: str) -> None:
             now,
             event_id,
         ],
+    )
+
+
+def mark_agency(db: Database, event_id: int, article_id: int, agency: str) -> None:
+    """The article an agency copy was matched to ran that agency text too: say so (its
+    agency stays when it named one)."""
+    db.execute(
+        "update event_articles set role = 'agency', agency = coalesce(nullif(agency, ''), ?) "
+        "where event_id = ? and article_id = ?",
+        [agency, event_id, article_id],
     )

@@ -44,6 +44,17 @@ def pending_alerts(db: Database) -> list[dict]:
     return list(db.query("select * from alerts where status = 'pending' order by id"))
 
 
+def pending_after(db: Database, alert_id: int) -> list[dict]:
+    """The alerts still pending among those made after `alert_id`, oldest first."""
+    return list(
+        db.query("select * from alerts where id > ? and status = 'pending' order by id", [alert_id])
+    )
+
+
+def last_alert_id(db: Database) -> int:
+    return db.execute("select coalesce(max(id), 0) from alerts").fetchone()[0]
+
+
 def count_pending(db: Database) -> int:
     return db.execute("select count(*) from alerts where status = 'pending'").fetchone()[0]
 
@@ -129,7 +140,10 @@ def alert_event(db: Database, event_id: int | None, article_id: int | None) -> d
         return None
     rows = list(
         db.query(
-            "select e.headline, ea.role, ea.agency, ea.seen from events e "
+            # Who reported first is the event's to say: an earlier article may have joined later.
+            "select e.headline, ea.agency, ea.seen, case when e.first_article_id = ea.article_id "
+            "then 'first' when ea.role = 'first' then 'report' else ea.role end as role "
+            "from events e "
             "left join event_articles ea on ea.event_id = e.id and ea.article_id = ? "
             "where e.id = ?",
             [article_id, event_id],

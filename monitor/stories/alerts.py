@@ -20,7 +20,7 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -28,7 +28,10 @@ from sqlite_utils import Database
 from monitor import store
 from monitor.clock import iso
 from monitor.diff.core import Diff
+from monitor.diff.ops import spelling_only
 from monitor.errors import StoreError
+from monitor.notify.schedule import send_after
+from monitor.rules.rules import ChangeView, whole_text
 from monitor.rules.terms import FoldedText
 from monitor.store import stories as stored
 from monitor.stories.membership import article_text, entry_matches, score
@@ -60,10 +63,17 @@ class Verdict:
 
 
 def qualify(
-    story: Story, categories: list[str], words: int, joined: bool, entry_text: str = ""
+    story: Story,
+    categories: list[str],
+    words: int,
+    joined: bool,
+    entry_text: str = "",
+    respelt: bool = True,
 ) -> Verdict:
     """Whether a member's change alerts. `words`: words added plus removed; `joined`: this
-    change made the article a member; `entry_text`: a live-blog entry's new text."""
+    change made the article a member; `entry_text`: a live-blog entry's new text; `respelt`:
+    the edit only respells words (monitor.diff.ops.spelling_only). An edit below `min_words`
+    is a typo fix only when it respells: "zwölf" -> "vierzehn" is news."""
     if joined and "new" not in categories and set(categories) & TEXT_CHANGES:
         if "new" in story.events:
             return Verdict("joined", f"{', '.join(categories)}: the article joined the story")
@@ -75,8 +85,10 @@ def qualify(
             reasons.append(f"{category}: no story event")
         elif event not in story.events:
             reasons.append(f"{category}: '{event}' is not among the story's events")
-        elif category in SIZED and words < story.min_words:
-            reasons.append(f"{category}: {words} word(s) changed, min_words is {story.min_words}")
+        elif category in SIZED and words < story.min_words and respelt:
+            reasons.append(
+                f"{category}: a typo fix ({words} word(s) respelt, min_words is {story.min_words})"
+            )
         elif event == "entry" and not entry_matches(story, entry_text):
             reasons.append(f"{category}: the entry is not about the story")
         else:
@@ -87,9 +99,10 @@ def qualify(
 class StoredChange:
     """One stored change as stories read it; its article is folded once for every story."""
 
-    def __init__(self, db: Database, change: dict) -> None:
+    def __init__(self, db: Database, change: dict, view: ChangeView | None = None) -> None:
         self.db = db
         self.row = change
+        self.view = view  # the rules' view of the change: its folded article is shared
         self.categories: list[str] = json.loads(change["categories"])
         self.words = (change["words_added"] or 0) + (change["words_removed"] or 0)
         self.version_id = change["to_version"] or change["from_version"]
@@ -97,11 +110,17 @@ class StoredChange:
 
     def text(self) -> FoldedText | None:
         """The whole article of the change's version; None when it has none."""
-        if self._text is None and self.version_id is not None:
+        if self._text is None and self.view is not None:
+            self._text = whole_text(self.view)
+        elif self._text is None and self.version_id is not None:
             self._text = article_text(
                 store.version_article(store.version_row(self.db, self.version_id))
             )
         return self._text
+
+    def respelt(self) -> bool:
+        """Whether the change only respells words (see `qualify`)."""
+        return not self.row["ops"] or spelling_only(Diff.from_json(self.row["ops"]).ops)
 
     def entry_text(self) -> str:
         """A live-blog entry's new text (the diff of an entry holds the entry alone)."""
@@ -111,12 +130,15 @@ class StoredChange:
         return "\n".join(op.new for op in ops if op.op in ("added", "edited") and op.new)
 
 
-def story_alerts(db: Database, config: Config, change: dict, now: datetime) -> int:
-    """Members and alert rows of every story for one change; how many alerts were created."""
+def story_alerts(
+    db: Database, config: Config, change: dict, now: datetime, view: ChangeView | None = None
+) -> int:
+    """Members and alert rows of every story for one change; how many alerts were created.
+    `view`: the rules' view of the change, when they made one (its folded text is reused)."""
     stories = [s for s in config.stories if s.reads(change["source"])]
     if not stories:
         return 0
-    seen = StoredChange(db, change)
+    seen = StoredChange(db, change, view)
     return sum(_evaluate(db, config, story, seen, now) for story in stories)
 
 
@@ -133,7 +155,9 @@ def _evaluate(
         event_id = member["event_id"]
     else:
         event_id = stored.event_of(db, story.name, article_id)
-    verdict = qualify(story, change.categories, change.words, joined, change.entry_text())
+    verdict = qualify(
+        story, change.categories, change.words, joined, change.entry_text(), change.respelt()
+    )
     if verdict.event is None:
         return 0
     terms = json.loads(member["terms"] or "[]")
@@ -233,36 +257,11 @@ def not_before(
     tag: str,
     now: datetime,
 ) -> datetime:
-    """When a story alert may go out: its digest period's end, or after the rate-limit window,
-    counted per article for edits and per event for new articles (as rules count theirs:
-    monitor.rules.evaluate)."""
-    if story.digest == "hourly":
-        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    if story.digest == "daily":
-        return _next_daily(now, config.notify.daily_digest_at)
-    if not story.rate_limit:
-        return now
-    if event == "new" and event_id is not None:
+    """When a story alert may go out (monitor.notify.schedule): the rate-limit window counts
+    per article for edits and per event for new articles."""
+    last = None
+    if story.rate_limit and event == "new" and event_id is not None:
         last = stored.last_event_alert(db, story.name, event_id, tag)
-    else:
+    elif story.rate_limit:
         last = stored.last_article_alert(db, story.name, article_id, tag)
-    if last is None:
-        return now
-    if last["status"] == "pending":
-        # Join the alert that is still waiting: the dispatcher folds them into one message.
-        return max(now, datetime.fromisoformat(last["not_before"]))
-    window = timedelta(seconds=story.rate_limit)
-    if last["sent_at"] and datetime.fromisoformat(last["sent_at"]) + window > now:
-        return datetime.fromisoformat(last["sent_at"]) + window
-    return now
-
-
-def _next_daily(now: datetime, at: str) -> datetime:
-    """The next local wall-clock time `at` ("07:00") after `now` (as monitor.rules.evaluate's
-    next_daily: importing it from there would make a cycle, since it calls this module)."""
-    hour, minute = (int(part) for part in at.split(":"))
-    local = now.astimezone()
-    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if target <= local:
-        target += timedelta(days=1)
-    return target.astimezone(UTC)
+    return send_after(story.digest, story.rate_limit, last, now, config.notify.daily_digest_at)

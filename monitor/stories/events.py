@@ -161,6 +161,11 @@ class Grouper:
             self.df[k] += 1
             self.postings.setdefault(k, {})[held.key] = _weight(held, k)
 
+    def keep_newest(self, count: int) -> None:
+        """Forget all but the `count` articles seen last."""
+        if len(self.held) > count:
+            self.prune(sorted(h.moment for h in self.held.values())[-count])
+
     def prune(self, before: datetime) -> None:
         """Forget articles seen before `before`: no new one can be within their window."""
         for held in [h for h in self.held.values() if h.moment < before]:

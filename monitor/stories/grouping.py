@@ -4,16 +4,17 @@ The decision is monitor.stories.events' (pure); this builds the article's Doc fr
 version, keeps one Grouper per story and database in the process, and writes the rows inside
 the caller's transaction. rensa's MinHash cannot be rebuilt from a stored digest, so a
 Grouper lives in memory: on first use (after a restart, say) it is rebuilt from the story's
-placed articles seen within twice its window, and it forgets older ones as time goes on, so a
-rebuilt Grouper holds what a long-lived one does. A transaction rolled back after a placement
-leaves the memory ahead of the database: a placement that names an event the database lacks
-rebuilds the story's Grouper from the store and decides again.
+KEEP newest placed articles (by publication), and it forgets the oldest as newer ones come,
+so a rebuilt Grouper holds what a long-lived one does. Publication, not the clock, decides
+what is kept: a first crawl finds articles weeks old, and their agency copies must meet. A
+transaction rolled back after a placement leaves the memory ahead of the database: a placement
+that names an event the database lacks rebuilds the story's Grouper and decides again.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -23,6 +24,9 @@ from monitor.store import events as stored
 from monitor.stories.events import WINDOW, Doc, Grouper, Placement
 
 _GROUPERS: dict[tuple[str, str, int], Grouper] = {}
+# Articles held per story: the newest by publication. An article's window reaches back days,
+# and a story publishes dozens a day across outlets; this bounds memory (a few MB a story).
+KEEP = 1500
 
 
 def place(db: Database, story: Any, article_id: int, now: datetime | str) -> int | None:
@@ -39,15 +43,17 @@ def place(db: Database, story: Any, article_id: int, now: datetime | str) -> int
         return None
     doc = member_doc(row)
     doc.seen = doc.seen or iso(moment)
-    grouper = _grouper(db, name, window, moment)
+    grouper = _grouper(db, name, window)
     if article_id in grouper:  # placed in a transaction that was rolled back
-        grouper = _grouper(db, name, window, moment, fresh=True)
+        grouper = _grouper(db, name, window, fresh=True)
     placement = grouper.place(doc)
     if placement.event is not None and not stored.event_exists(db, placement.event):
-        grouper = _grouper(db, name, window, moment, fresh=True)
+        grouper = _grouper(db, name, window, fresh=True)
         placement = grouper.place(doc)
     event = _write(db, name, doc, placement, iso(moment))
     grouper.add(doc, event)
+    if len(grouper) > KEEP * 1.1:  # now and then, not on every article
+        grouper.keep_newest(KEEP)
     return event
 
 
@@ -79,15 +85,13 @@ def seen_of(row: dict) -> str:
     return iso(min(times)) if times else ""
 
 
-def _grouper(db: Database, story: str, window: int, now: datetime, fresh: bool = False) -> Grouper:
+def _grouper(db: Database, story: str, window: int, fresh: bool = False) -> Grouper:
     key = (str(getattr(db, "db_path", id(db))), story, window)
-    horizon = now - timedelta(seconds=2 * window)
     grouper = None if fresh else _GROUPERS.get(key)
     if grouper is None:
         grouper = _GROUPERS[key] = Grouper(window)
-        for row in stored.recent_members(db, story, iso(horizon)):
+        for row in stored.newest_members(db, story, KEEP):
             grouper.add(member_doc(row), row["event_id"])
-    grouper.prune(horizon)
     return grouper
 
 
@@ -108,4 +112,7 @@ def _write(db: Database, story: str, doc: Doc, placement: Placement, now: str) -
         "evidence": json.dumps(evidence, ensure_ascii=False),
     }
     stored.join_event(db, row)
+    if placement.evidence and placement.evidence.kind != "rewrite":
+        # Text shared verbatim: the article it was matched to ran the agency copy as well.
+        stored.mark_agency(db, int(event), placement.evidence.article_id, placement.agency)
     return int(event)

@@ -4,8 +4,11 @@ Each distinct term that matches (from `terms` and `require`) scores the weight o
 field it stands in: headline or kicker 3, lead 2, body 1. An article is a member when at least
 one `require` term matched (the actors and places that make it THIS story), one term of its
 vocabulary, two distinct terms in all, the score reaches `min_score`, and no `none` term
-appears. A passing mention (an actor named once in the body of a local report) scores 1 or 2
-and stays out; an article whose headline names an actor and the talks is in.
+appears. Where they stand counts too: some term of the story in the headline, kicker or lead
+(an article about something else names the story only in its body), and the vocabulary in the
+headline or lead, or two of its words in the body. A passing mention (an actor named once in
+the body of a local report) stays out; an article whose headline names an actor and the talks
+is in.
 
 Relevance is more lenient on purpose (`is_candidate`): an article that names an actor and any
 term anywhere is stored, so that it can join when a later version is about the story.
@@ -116,6 +119,11 @@ def _missing(story: Story, result: Membership, found: dict[str, set[str]]) -> st
         return "only one term"
     if result.score < story.min_score:
         return f"score {result.score:g} < {story.min_score:g}"
+    if not any(fields - {"body"} for fields in found.values()):
+        return "nothing of the story in its headline, kicker or lead"
+    vocabulary = [found[t] for t in story.terms if t in found]
+    if len(vocabulary) < 2 and all(fields == {"body"} for fields in vocabulary):
+        return "one word of the story's vocabulary, in the body only"
     return ""
 
 

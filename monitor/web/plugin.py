@@ -12,7 +12,8 @@ is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It a
   the page asks for it: that `.blob` URL (the stored zlib bytes), or
   `/-/newsmon/raw/<version id>` (the page as plain text);
   a `timeline` column of a canned query, an article's headline and every `article_id`
-  link to the article's timeline;
+  link to the article's timeline; a canned query's `story` links to the story's page and
+  its `event` (beside a `story`) to that event on it;
 - `/-/newsmon/article/<id>`: every version of one article in order, the change between
   each pair, the alerts each change caused, a chart of when it changed, a link to the
   article on its outlet;
@@ -54,7 +55,15 @@ from monitor.diff.core import Diff
 from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import StoreError
 from monitor.web import story_pages
-from monitor.web.pages import PREFIX, article_page, find_database, raw_page, story_page, stylesheet
+from monitor.web.pages import (
+    PREFIX,
+    article_page,
+    find_database,
+    raw_page,
+    story_page,
+    story_path,
+    stylesheet,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Templates that replace Datasette's own (its front page gets a link to the stories); a
@@ -241,6 +250,8 @@ def render_cell(
         return _raw_cell(row, value, table, datasette)
     if column == "timeline" and table is None and _is_id(value):
         return _timeline_link(datasette, int(value))
+    if table is None and column in ("story", "event"):
+        return _story_link(datasette, row, column, value)
     if column == "article_id" and isinstance(value, dict) and _is_id(value.get("value")):
         # A foreign key Datasette expanded to the article's headline: keep its link to the
         # row, add one to the timeline.
@@ -275,6 +286,19 @@ def _has(row: Any, key: str) -> bool:
 def _timeline_link(datasette: Any, article_id: int) -> Markup:
     url = datasette.urls.path(f"{PREFIX}/article/{int(article_id)}")
     return Markup(f'<a class="nm-timeline-link" href="{escape(url)}">timeline</a>')
+
+
+def _story_link(datasette: Any, row: Any, column: str, value: Any) -> Markup | None:
+    """A canned query's story name as a link to its page, its event id to the event there."""
+    story = row["story"] if _has(row, "story") else None
+    if not isinstance(story, str) or not story:
+        return None
+    url = datasette.urls.path(story_path(story))
+    if column == "story":
+        return Markup(f'<a href="{escape(url)}">{escape(story)}</a>')
+    if not _is_id(value):
+        return None
+    return Markup(f'<a href="{escape(url)}#event-{int(value)}">{int(value)}</a>')
 
 
 def _raw_cell(row: Any, value: bytes, table: str | None, datasette: Any) -> Markup:

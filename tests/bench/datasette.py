@@ -2,11 +2,14 @@
 
 Generates a database of 1,000 articles and 10,000 changes through the store's own
 `record_page` of the crawl (so versions, ops, FTS rows and compressed pages are what a crawl writes),
-spread over 30 days on four outlets, with the alerts the rules make of them and a month
-of crawl runs. Then starts `newsmon serve` on it and times, for each canned query (its
-HTML page, which renders every diff cell, and its JSON), the story overview and the
-timeline page of the most changed and of a typical article: the median of REQUESTS
-requests after one warm-up. Exits 1 when a median reaches LIMIT_MS.
+spread over 30 days on four outlets, a third of the articles an agency text another outlet
+ran a few hours before, with the alerts the rules make of them, one story of every article
+(its members and events written hour by hour, as the crawls would) and a month of crawl runs.
+Then starts `newsmon serve` on it and times, for each canned query (its HTML page, which
+renders every diff cell, and its JSON), the changes-per-outlet overview, the timeline page of
+the most changed and of a typical article, the list of stories, the story's page and its Atom
+feed: the median of REQUESTS requests after one warm-up. Exits 1 when a median reaches
+LIMIT_MS.
 
     python tests/bench/datasette.py [--articles 1000] [--changes 10000] [--keep DIR]
 """
@@ -94,10 +97,60 @@ RULES = [
     },
     {"name": "corrections-and-takedowns", "events": ["correction", "removed"], "notify": ["desk"]},
 ]
+# One story over the month: nearly every article is a member, the worst case of its page.
+STORY = "geneva-talks"
+STORIES = [
+    {
+        "name": STORY,
+        "terms": [
+            "Waffenruhe*",
+            "Feuerpause",
+            "Sicherheitsgarantie*",
+            "Verhandlung*",
+            "Moratorium*",
+            "Gespräche",
+            "Delegation*",
+            "Vermittler",
+            "Gefangene*",
+        ],
+        "require": ["Kiew", "Kreml", "Ukraine", "Genf"],
+        "notify": ["newsroom"],
+        "rate_limit": "15m",
+    }
+]
+AGENCY_SHARE = 0.3  # of new articles: another outlet's agency text, run again
+AGENCY_HOURS = 6  # how recent that text is
+
+
+# Sentences of words drawn one at a time (a bench needs text, not prose): two articles share
+# five words in a row (what the story's grouping takes for copied text) only when one copies
+# the other. Each article's happening has its own place, person and number.
+VOCABULARY = """
+die der das und mit von über nach bei für gegen seit noch nicht bereits erneut zunächst offenbar
+demnach wohl vorsichtig ausdrücklich inzwischen schließlich weiterhin kaum berieten sprachen
+forderten lehnten verwiesen kündigten legten betonten warnten hofften zögerten prüften verlangten
+bestätigten bestritten meldeten erwarteten begrüßten lange zähe offene strittige technische
+humanitäre militärische politische neue zweite waffenruhe feuerpause gespräche verhandlungen
+delegation vermittler entwurf papier garantien gefangene korridore front kontrolllinie beobachter
+zeitplan runde erklärung einigung fortschritte fragen zugeständnisse kraftwerke angriffe
+moratorium sprecher
+"""
+# Nouns in lower case too: a capitalised word is a name to the grouping, and names every
+# article shares would make one event of them all.
+WORDS = VOCABULARY.split()
+PLACES = ["Genf", "Riad", "Istanbul", "Doha", "Ankara", "Wien", "Oslo", "Bern", "Rom", "Kairo"]
+PEOPLE = ["Lindqvist", "Maraval", "Oyelaran", "Brandauer", "Kowalczyk", "Haddad", "Vukovic"]
 
 
 def sentence(rng: random.Random) -> str:
-    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}. {rng.choice(TAILS)}"
+    words = [rng.choice(WORDS) for _ in range(rng.randint(9, 15))]
+    return " ".join([words[0].capitalize(), *words[1:]]) + "."
+
+
+def happening(rng: random.Random) -> str:
+    """The facts of one happening: a place, a person, a number."""
+    place, person = rng.choice(PLACES), rng.choice(PEOPLE)
+    return f"In {place} sagte Botschafterin {person}, {rng.randint(12, 980)} Gefangene seien frei."
 
 
 def paragraph(rng: random.Random) -> str:
@@ -112,11 +165,37 @@ def new_article(rng: random.Random, source: str, n: int) -> Article:
         canonical_url=url,
         headline=f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}",
         kicker="Verhandlungen in Genf",
-        lead=paragraph(rng),
+        lead=f"{happening(rng)} {paragraph(rng)}",
         body=[paragraph(rng) for _ in range(rng.randint(8, 14))],
         byline="Redaktion",
         language="de",
     )
+
+
+def agency_copy(rng: random.Random, original: Article, source: str, n: int) -> Article:
+    """The agency text `original` ran, on another outlet: its own URL and kicker, the same
+    headline, lead and paragraphs (an outlet trims the last one now and then)."""
+    url = SOURCES[source].format(slug=f"ukraine-gespraeche-{n:04d}")
+    body = list(original.body)
+    if len(body) > 4 and rng.random() < 0.5:
+        body.pop()
+    return Article(
+        **{**original.__dict__, "url": url, "canonical_url": url, "body": body, "byline": "dpa"}
+    )
+
+
+def first_text(
+    rng: random.Random,
+    recent: list[tuple[datetime, str, Article]],
+    at: datetime,
+    source: str,
+    n: int,
+) -> Article:
+    """A new article: now and then an agency text another outlet ran in the last hours."""
+    others = [a for t, s, a in recent if s != source and at - t < timedelta(hours=AGENCY_HOURS)]
+    if others and rng.random() < AGENCY_SHARE:
+        return agency_copy(rng, rng.choice(others), source, n)
+    return new_article(rng, source, n)
 
 
 def edit(rng: random.Random, article: Article) -> Article:
@@ -199,14 +278,30 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
             events[i + 1] = (events[i + 1][0], events[i + 1][1], "restored")
     events.sort(key=lambda e: e[0])
 
+    config = parse_config(
+        {
+            "newsmon": {"database": str(db_path)},
+            "sources": [{"name": s, "feeds": [p.format(slug="rss")]} for s, p in SOURCES.items()],
+            "rules": RULES,
+            "stories": STORIES,
+        },
+        Path("bench.toml"),
+    )
     sources = list(SOURCES)
     texts: dict[int, Article] = {}
+    recent: list[tuple[datetime, str, Article]] = []
     began = time.monotonic()
+    hour = start
     for k, (at, a, action) in enumerate(events):
         moment[0] = at
         source = sources[a % len(sources)]
+        if at - hour >= timedelta(hours=1):
+            # The rules and the story look at what the last hour's crawls stored, at its time.
+            alerts.evaluate(db, config, at)
+            hour = at
         if action == "new":
-            texts[a] = new_article(rng, source, a)
+            texts[a] = first_text(rng, recent, at, source, a)
+            recent = [*recent[-50:], (at, source, texts[a])]
         elif action == "edit":
             texts[a] = edit(rng, texts[a])
         article = texts[a]
@@ -218,14 +313,6 @@ def generate(db_path: Path, n_articles: int, n_changes: int, seed: int = 2026112
             print(f"  {k:>6} / {len(events)} events ({time.monotonic() - began:.0f} s)", flush=True)
 
     runs(db, rng, start, end)
-    config = parse_config(
-        {
-            "newsmon": {"database": str(db_path)},
-            "sources": [{"name": s, "feeds": [p.format(slug="rss")]} for s, p in SOURCES.items()],
-            "rules": RULES,
-        },
-        Path("bench.toml"),
-    )
     alerts.evaluate(db, config, end)
     # Delivery outcomes: most sent soon after the change, some waiting, a few dead.
     db.execute(
@@ -320,8 +407,11 @@ def main() -> int:
     with sqlite3.connect(db_path) as conn:
         counts = {
             t: conn.execute(f"select count(*) from {t}").fetchone()[0]
-            for t in ("articles", "versions", "changes", "alerts", "crawl_runs")
+            for t in ("articles", "versions", "changes", "alerts", "crawl_runs", "story_members")
         }
+        counts["events"], counts["events of 2+ outlets"] = conn.execute(
+            "select count(*), count(*) filter (where outlets > 1) from events"
+        ).fetchone()
         busiest, most = conn.execute(
             "select article_id, count(*) from changes group by 1 order by 2 desc limit 1"
         ).fetchone()
@@ -347,6 +437,8 @@ def main() -> int:
         ("alerts_by_status dead", q.format("alerts_by_status"), {"status": "dead"}),
         ("source_health", q.format("source_health"), {}),
         ("rule_matches", q.format("rule_matches"), {"rule": rule}),
+        ("rule_matches, a story", q.format("rule_matches"), {"rule": STORY}),
+        ("story_articles", q.format("story_articles"), {"story": STORY}),
     ]
     results = []
     with serve(db_path, port):
@@ -359,8 +451,14 @@ def main() -> int:
         targets += [
             (f"timeline, busiest article ({most} changes)", f"{base}/-/newsmon/article/{busiest}"),
             (f"timeline, typical article ({usual} changes)", f"{base}/-/newsmon/article/{typical}"),
-            ("story overview (30 days)", f"{base}/-/newsmon/story"),
-            ("story overview, one rule", f"{base}/-/newsmon/story?rule={rule}"),
+            ("changes per outlet (30 days)", f"{base}/-/newsmon/story"),
+            ("changes per outlet, one rule", f"{base}/-/newsmon/story?rule={rule}"),
+            ("stories", f"{base}/-/newsmon/stories"),
+            (
+                f"story page ({counts['story_members']} members)",
+                f"{base}/-/newsmon/stories/{STORY}",
+            ),
+            ("story feed (Atom)", f"{base}/-/newsmon/stories/{STORY}.atom"),
         ]
         for name, url in targets:
             timed(url)  # warm-up: Datasette's first look at the schema, SQLite's page cache

@@ -67,6 +67,7 @@ def test_the_metadata_names_every_canned_query_this_module_checks():
         "alerts_by_status",
         "source_health",
         "rule_matches",
+        "story_articles",
     }
     for name, spec in queries.items():
         assert spec.get("title") and spec.get("description"), name
@@ -121,11 +122,21 @@ def test_one_article_over_time_by_id_or_by_url(served):
 def test_alerts_by_status_returns_only_that_status(served):
     sent = query(served, "alerts_by_status", status="sent")
     assert sent and {row["status"] for row in sent} == {"sent"}
+    pending = query(served, "alerts_by_status", status="pending")
+    assert pending and {row["status"] for row in pending} == {"pending"}
     assert query(served, "alerts_by_status", status="dead") == []
     every = query(served, "alerts_by_status")
     assert len(every) == rows(served.db_path, "select count(*) as n from alerts")[0]["n"]
-    headline = [r for r in sent if r["change"] == "headline"]
-    assert headline and headline[0]["about"] == HEADLINE_NEW
+    assert len(every) == len(sent) + len(pending)
+    # The story's edits wait out its rate limit (15 minutes) to go as one message; the crawls
+    # of the script take seconds, so the Geneva headline's alert is still pending.
+    headline = [r for r in pending if r["change"] == "headline"]
+    assert len(headline) == 1 and headline[0]["about"] == HEADLINE_NEW
+    assert (headline[0]["story"], headline[0]["rule"]) == (served.story, None)
+    assert headline[0]["not_before"] > headline[0]["created_at"]
+    # The articles that arrived were sent at once: the keyword rule's alerts and the story's.
+    assert {(r["rule"], r["story"]) for r in sent} == {("witkoff", None), (None, served.story)}
+    assert {r["change"] for r in sent} == {"new"}
 
 
 def test_source_health_has_each_sources_last_run_and_no_failures(served):
@@ -139,15 +150,66 @@ def test_source_health_has_each_sources_last_run_and_no_failures(served):
 
 
 def test_articles_matching_a_rule_come_with_the_terms_that_matched(served):
-    talks = {row["timeline"]: row for row in query(served, "rule_matches", rule="ukraine-talks")}
-    assert served.genf in talks
-    assert "Waffenruhe" in talks[served.genf]["matched_terms"]
-    assert talks[served.genf]["changes_matched"] == 3  # new, headline, the added paragraph
-    notes = {
-        row["timeline"] for row in query(served, "rule_matches", rule="corrections-and-takedowns")
-    }
-    assert notes == {served.austausch, served.moratorium}
+    witkoff = {row["timeline"]: row for row in query(served, "rule_matches", rule="witkoff")}
+    alerted = rows(served.db_path, "select distinct article_id from alerts where rule = 'witkoff'")
+    assert set(witkoff) == {r["article_id"] for r in alerted}
+    assert witkoff_event_members(served) <= set(witkoff)  # the three reports of the trip
+    assert served.genf in witkoff  # it names him in passing
+    for row in witkoff.values():
+        assert (row["rules"], row["stories"], row["matched_terms"]) == ("witkoff", None, "Witkoff")
+        assert row["changes_matched"] == 1  # the article as it arrived: no edit adds the name
     assert query(served, "rule_matches", rule="no-such-rule") == []
+
+
+def test_a_storys_name_finds_the_articles_it_alerted_on(served):
+    talks = {row["timeline"]: row for row in query(served, "rule_matches", rule=served.story)}
+    assert {served.genf, served.austausch, served.moratorium} <= set(talks)
+    genf = talks[served.genf]
+    assert (genf["rules"], genf["stories"]) == (None, served.story)
+    assert "Waffenruhe" in genf["matched_terms"] and "Witkoff" in genf["matched_terms"]
+    assert genf["changes_matched"] == 3  # new, headline, the added paragraph
+    assert talks[served.moratorium]["changes_matched"] == 3  # new, taken down, restored
+    # Without a name: every rule and story beside each article.
+    every = {row["timeline"]: row for row in query(served, "rule_matches")}
+    assert (every[served.genf]["rules"], every[served.genf]["stories"]) == ("witkoff", served.story)
+    assert every[served.genf]["changes_matched"] == 3
+
+
+def witkoff_event_members(served: Served) -> set[int]:
+    found = rows(
+        served.db_path,
+        "select article_id from event_articles where event_id = ?",
+        [served.witkoff_event],
+    )
+    return {r["article_id"] for r in found}
+
+
+def test_a_storys_articles_come_with_their_score_terms_and_event(served):
+    members = query(served, "story_articles", story=served.story)
+    stored = rows(
+        served.db_path, "select article_id from story_members where story = ?", [served.story]
+    )
+    assert sorted(r["timeline"] for r in members) == sorted(r["article_id"] for r in stored)
+    joined = [r["joined_at"] for r in members]
+    assert joined == sorted(joined, reverse=True)
+    genf = next(r for r in members if r["timeline"] == served.genf)
+    assert genf["score"] >= 4 and "Waffenruhe*" in json.loads(genf["terms"])
+    assert genf["edits_since"] == 2  # the headline reworded, the paragraph appended
+    assert genf["alerts"] == 3  # arrival and both edits
+    trip = [r for r in members if r["event"] == served.witkoff_event]
+    assert {r["timeline"] for r in trip} == witkoff_event_members(served)
+    assert {r["source"] for r in trip} == {"zdf", "tagesschau", "world"}
+    assert {r["event_outlets"] for r in trip} == {3}
+    assert [r["role"] for r in trip].count("first") == 1
+    assert len(query(served, "story_articles")) == len(members)  # the sample has one story
+    assert query(served, "story_articles", story="no-such-story") == []
+    # On the page, the story and the event link to the story's page.
+    status, _, html = served.get(
+        f"/monitor/story_articles?story={urllib.parse.quote(served.story)}"
+    )
+    assert status == 200
+    assert f'href="{story_path(served.story)}#event-{served.witkoff_event}"' in html
+    assert f'<a href="{story_path(served.story)}">{served.story}</a>' in html
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -512,6 +574,21 @@ def test_the_story_page_lists_events_newest_first_with_outlets_in_the_order_they
     rest = html.split("<h2>Other articles of the story</h2>")[1]
     for row in others:
         assert f'href="/-/newsmon/article/{row["article_id"]}"' in rest
+
+
+def test_the_story_page_shows_the_trip_as_one_event_with_its_three_outlets_in_order(served):
+    _, _, html = served.get(story_path(served.story))
+    block = html.split(f'<li class="nm-story-event" id="event-{served.witkoff_event}">')[1]
+    block = block.split('<li class="nm-story-event"')[0]
+    reported = rows(
+        served.db_path,
+        "select source from event_articles where event_id = ? order by seen, article_id",
+        [served.witkoff_event],
+    )
+    outlets = ", ".join(r["source"] for r in reported)
+    assert f"from 3 outlets: {outlets}" in " ".join(block.split())
+    links = re.findall(r'class="nm-member-link" href="/-/newsmon/article/(\d+)"', block)
+    assert len(links) == 3 and {int(a) for a in links} == witkoff_event_members(served)
 
 
 def test_a_members_edits_on_the_story_page_link_to_that_change_on_its_timeline(served):

@@ -7,9 +7,21 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT, rows
+from conftest import ROOT, SAMPLE_CONFIG, rows
+from harness import url_path
 
-from monitor.sample_site.script import CATEGORIES, changes_of, default_steps
+from monitor.config import load_config
+from monitor.sample_site.script import (
+    CATEGORIES,
+    JOINS,
+    LOSES_WORDS,
+    OFF_TOPIC,
+    SAME_EVENT,
+    changes_of,
+    default_steps,
+)
+
+SHIPPED = ROOT / "config" / "monitor.toml"
 
 
 def test_the_demo_finds_every_scripted_change_and_nothing_from_page_churn(tmp_path):
@@ -37,6 +49,51 @@ def test_the_demo_finds_every_scripted_change_and_nothing_from_page_churn(tmp_pa
     new = rows(db_path, "select count(*) as n from changes where kind = 'new'")[0]["n"]
     articles = rows(db_path, "select count(*) as n from articles")[0]["n"]
     assert new == articles == 41 + 2  # the articles and the two live blogs
+    check_story(db_path, out)
+
+
+def check_story(db_path, out: str) -> None:
+    """With the shipped story, every scripted edit of the story alerts (held by the rate limit
+    and sent when it ends), the off-topic articles never do, and page noise never does."""
+    alerts = rows(
+        db_path,
+        "select al.story, al.rule, al.status, c.kind, a.url from alerts al "
+        "join changes c on c.id = al.change_id join articles a on a.id = al.article_id",
+    )
+    story_alerts = {(url_path(a["url"]), a["kind"]) for a in alerts if a["story"]}
+    for step in default_steps():
+        for path, categories in changes_of(step):
+            if path not in OFF_TOPIC and categories != ["new"]:
+                assert (path, categories[0]) in story_alerts, (step.name, path)
+    assert not [a for a in alerts if url_path(a["url"]) in OFF_TOPIC]
+    assert {a["status"] for a in alerts} == {"sent"}  # the held ones went out at the end
+    # The article that joins in its second version joined with that change, not before; the
+    # one whose edit removes the story's words stays a member and its edit alerted.
+    members = {
+        url_path(m["url"]): m
+        for m in rows(
+            db_path,
+            "select a.url, m.change_id, c.kind from story_members m "
+            "join articles a on a.id = m.article_id left join changes c on c.id = m.change_id",
+        )
+    }
+    assert members[JOINS]["kind"] == "headline"
+    assert members[LOSES_WORDS]["kind"] == "new"
+    assert not set(OFF_TOPIC) & set(members)
+    # Three outlets, one event, one message.
+    events = rows(
+        db_path,
+        "select ea.event_id, a.url from event_articles ea join articles a on a.id = ea.article_id",
+    )
+    by_path = {url_path(e["url"]): e["event_id"] for e in events}
+    assert len({by_path[p] for p in SAME_EVENT}) == 1
+    assert out.count("3 outlets now report") == 1
+    assert "joins the story" in out
+    assert re.search(r"alert held until \d\d:\d\d by the rate limit", out)
+
+
+def test_the_sample_config_follows_the_shipped_story_word_for_word():
+    assert load_config(SAMPLE_CONFIG).stories == load_config(SHIPPED).stories
 
 
 def scripted_changes() -> list[tuple[str, list[str]]]:

@@ -88,7 +88,9 @@ def test_agency_copy_and_its_edit_make_one_event_with_evidence(db):
     assert grouping.place(db, story, edit, NOW) == one
     assert grouping.place(db, story, other, NOW) not in (one, None)
     rows = {r["article_id"]: r for r in db["event_articles"].rows}
-    assert rows[first]["role"] == "first" and rows[first]["agency"] == "dpa"
+    # Both ran the dpa text; who reported first is the event's to say.
+    assert rows[first]["role"] == "agency" and rows[first]["agency"] == "dpa"
+    assert db["events"].get(one)["first_article_id"] == first
     assert rows[edit]["role"] == "agency" and rows[edit]["agency"] == "dpa"
     evidence = json.loads(rows[edit]["evidence"])
     assert evidence["kind"] == "verbatim" and evidence["article_id"] == first
@@ -137,12 +139,23 @@ def test_a_rolled_back_placement_is_not_trusted(db):
     assert grouping.place(db, story, first, NOW) == event
 
 
-def test_articles_older_than_twice_the_window_are_not_loaded(db):
+def test_articles_weeks_old_at_their_first_crawl_are_grouped_as_they_were_published(db):
+    # A first crawl finds articles published weeks ago: their publication, not the clock,
+    # decides what they are compared with.
     story = Story(window=3600)
-    old = talks(db, "zdf", 5)
-    grouping.place(db, story, old, NOW - timedelta(hours=4))
+    old = talks(db, "zdf", 24 * 21)
+    copy = talks(db, "ntv", 24 * 21 - 0.5)
+    assert grouping.place(db, story, old, NOW) == grouping.place(db, story, copy, NOW)
+
+
+def test_memory_keeps_the_newest_articles_of_a_story(db, monkeypatch):
+    monkeypatch.setattr(grouping, "KEEP", 2)
+    story = Story(window=3600)
+    ids = [talks(db, source, hours) for source, hours in (("a", 9), ("b", 6), ("c", 3))]
+    for article in ids:
+        grouping.place(db, story, article, NOW)
     grouping.forget()
-    new = talks(db, "ntv", 0.5)
-    assert grouping.place(db, story, new, NOW) != grouping.place(db, story, old, NOW)
+    newest = talks(db, "d", 0.5)
+    grouping.place(db, story, newest, NOW)
     (grouper,) = grouping._GROUPERS.values()
-    assert new in grouper and old not in grouper  # memory holds only what may still matter
+    assert ids[0] not in grouper and ids[2] in grouper and newest in grouper

@@ -16,6 +16,7 @@ from monitor.diff.core import (
     is_correction,
     word_diff,
 )
+from monitor.diff.ops import spelling_only
 from monitor.diff.render import place, shrink
 from monitor.diff.terminal import render_terminal
 from monitor.diff.tracked import where
@@ -478,3 +479,23 @@ def test_applying_the_ops_to_the_old_body_rebuilds_the_new_body_for_random_edits
         )
         assert diff.words_added == plus
         assert all(re.fullmatch(r"body_\w+|correction", c) for c in diff.categories)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "respelt"),
+    [
+        ("Präsident Selensky sagte", "Präsident Selenskyj sagte", True),
+        (
+            "Er sagte, das Treffen wurde verschoben.",
+            "Er sagte, das Treffen würde verschoben.",
+            True,
+        ),
+        ("Das Papier ist zwölf Seiten lang.", "Das Papier ist vierzehn Seiten lang.", False),
+        ("Er will das nicht tun.", "Er will das tun.", False),
+        ("Am 12. November in Genf", "Am 13. November in Genf", False),
+        ("Kiew lehnt ab.", "Kiew lehnt ab. Moskau auch.", False),
+    ],
+)
+def test_spelling_only_tells_a_typo_fix_from_a_small_edit(old, new, respelt):
+    ops = diff_articles(Article(url="u", body=[old]), Article(url="u", body=[new])).ops
+    assert spelling_only(ops) is respelt

@@ -273,7 +273,14 @@ def test_a_change_outside_the_storys_events_sends_nothing_and_says_why() -> None
     assert verdict.event is None
     assert verdict.why == "body_added: 'body' is not among the story's events"
     verdict = qualify(story(), ["headline"], 2, joined=False)
-    assert verdict.why == "headline: 2 word(s) changed, min_words is 3"
+    assert verdict.why == "headline: a typo fix (2 word(s) respelt, min_words is 3)"
+
+
+def test_a_small_edit_that_replaces_words_is_news_and_one_that_respells_them_is_not() -> None:
+    # "zwölf" -> "vierzehn": two words, below min_words, and still the news of the edit.
+    assert qualify(story(), ["body_edited"], 2, joined=False, respelt=False).event == "body"
+    assert qualify(story(), ["body_edited"], 2, joined=False, respelt=True).event is None
+    assert qualify(story(), ["body_edited"], 5, joined=False, respelt=True).event == "body"
 
 
 def test_the_change_that_makes_an_article_a_member_alerts_whatever_its_size() -> None:
@@ -328,3 +335,31 @@ def test_keyword_watches_get_no_hint() -> None:
         [{**OLD_RULE, "events": ["correction", "removed"]}, {"name": "w", "any": ["Witkoff"]}], []
     )
     assert story_hints(rules) == []
+
+
+def test_an_article_that_names_the_story_only_in_its_body_is_not_a_member() -> None:
+    # Another story (a scandal, a summit elsewhere) that names the war's actors and a word of
+    # the talks in its body, however many: nothing of it in the headline or lead.
+    body = [
+        "The envoy said Kyiv had been asked about it. Zelensky was not on the call.",
+        "Moscow and Putin came up twice in the transcript, and so did a truce on tariffs.",
+    ]
+    article = Article(
+        url="u", headline="The hearing goes on", lead="A day of testimony.", body=body
+    )
+    verdict = score(story(), article)
+    assert (
+        not verdict.member and "nothing of the story in its headline, kicker or lead" in verdict.why
+    )
+    # One word of the vocabulary, in the body, beside an actor in the headline: the war, not
+    # the talks.
+    article = Article(
+        url="u",
+        headline="Ukraine's counter-offensive: aims and risks",
+        lead="What the army wants to reach before winter.",
+        body=["The front has barely moved.", "Negotiations are not in sight, says Kyiv."],
+    )
+    verdict = score(story(), article)
+    assert not verdict.member and "in the body only" in verdict.why
+    article.lead = "What the army wants to reach before the talks in Geneva."
+    assert score(story(), article).member
