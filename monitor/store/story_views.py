@@ -26,7 +26,8 @@ _ARTICLE_COLUMNS = (
 )
 _EVENT_COLUMNS = (
     "e.id as event_id, e.headline as event_headline, e.first_seen as event_first_seen, "
-    "e.updated_at as event_updated_at, e.first_source as event_first_source"
+    "e.updated_at as event_updated_at, e.first_source as event_first_source, "
+    "e.first_article_id as event_first_article"
 )
 
 
@@ -54,7 +55,7 @@ def story_articles(conn: sqlite3.Connection, story: str) -> list[dict]:
         "left join story_members m on m.story = ea.story and m.article_id = ea.article_id "
         "where ea.story = :story "
         "union all "
-        "select null, null, null, null, null, null, null, null, m.joined_at, "
+        "select null, null, null, null, null, null, null, null, null, m.joined_at, "
         f"{_ARTICLE_COLUMNS} "
         "from story_members m join articles a on a.id = m.article_id "
         "where m.story = :story and not exists (select 1 from event_articles ea "

@@ -24,6 +24,16 @@ _SPELLINGS = [
     (name, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.IGNORECASE))
     for name, pattern in _AGENCIES.items()
 ]
+# Words one of a name's spellings holds (casefolded): a credit line can be a page's every
+# caption and teaser, kilobytes long, and a substring test is far cheaper than the pattern.
+_HINTS = {
+    "dpa": ("dpa", "presse-agentur"),
+    "AFP": ("afp", "agence france"),
+    "Reuters": ("reuters",),
+    "AP": ("associated press",),
+    "epd": ("epd", "pressedienst"),
+    "KNA": ("kna", "nachrichten-agentur"),
+}
 _AP = re.compile(r"(?<![\w-])AP(?![\w-])")
 # A parenthesised credit: "(dpa)", "(AFP/dpa)", "(Reuters, AP)", "(dpa/mbo)": short words
 # only, so "(Reuters reported)" in a sentence is no credit.
@@ -38,10 +48,11 @@ def credited(credit: str) -> list[str]:
     if not credit:
         return []
     found: list[tuple[int, str]] = []
+    folded = credit.casefold()
     for name, pattern in _SPELLINGS:
-        if m := pattern.search(credit):
+        if any(hint in folded for hint in _HINTS[name]) and (m := pattern.search(credit)):
             found.append((m.start(), name))
-    if m := _AP.search(credit):
+    if "AP" in credit and (m := _AP.search(credit)):
         found.append((m.start(), "AP"))
     return [name for _, name in sorted(found)]
 

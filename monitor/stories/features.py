@@ -18,10 +18,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain, compress
+from operator import itemgetter
 
 from monitor.text import normalize
 
 SHINGLE = 5  # words per shingle: long enough that only copied text shares many
+# Shingles are kept as 32-bit hashes (4 bytes each in a held article): two articles' 1,000
+# shingles collide by chance about once in 4,000 pairs, far below the dozen a match needs.
+# Python's hash() is salted per process: fine, the hashes never leave memory.
+SHINGLE_BITS = 0xFFFFFFFF
 
 # German/English exonyms and spellings no transliteration rule joins: folded name -> the
 # native spelling, folded (no umlauts), which the transliteration rules then reduce like any name.
@@ -88,92 +94,56 @@ _TRANSLIT = [
 _ENDINGS = [("ow", "ov"), ("ski", "sky"), ("skij", "sky"), ("skyy", "sky"), ("iy", "y")]
 _DOUBLE = re.compile(r"(.)\1+")
 
-_MONTHS = {
-    "januar": 1,
-    "january": 1,
-    "jan": 1,
-    "februar": 2,
-    "february": 2,
-    "feb": 2,
-    "märz": 3,
-    "maerz": 3,
-    "march": 3,
-    "april": 4,
-    "apr": 4,
-    "mai": 5,
-    "may": 5,
-    "juni": 6,
-    "june": 6,
-    "juli": 7,
-    "july": 7,
-    "august": 8,
-    "aug": 8,
-    "september": 9,
-    "sept": 9,
-    "sep": 9,
-    "oktober": 10,
-    "october": 10,
-    "okt": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "dezember": 12,
-    "december": 12,
-    "dez": 12,
-    "dec": 12,
-}
-_WEEKDAYS = {
-    "montag": 0,
-    "monday": 0,
-    "dienstag": 1,
-    "tuesday": 1,
-    "mittwoch": 2,
-    "wednesday": 2,
-    "donnerstag": 3,
-    "thursday": 3,
-    "freitag": 4,
-    "friday": 4,
-    "samstag": 5,
-    "sonnabend": 5,
-    "saturday": 5,
-    "sonntag": 6,
-    "sunday": 6,
-}
-_RELATIVE = {
-    "heute": 0,
-    "today": 0,
-    "tonight": 0,
-    "gestern": -1,
-    "yesterday": -1,
-    "vorgestern": -2,
-    "morgen": 1,
-    "tomorrow": 1,
-    "übermorgen": 2,
-}
-_NUMBER_WORDS = {
-    "zwei": 2,
-    "two": 2,
-    "drei": 3,
-    "three": 3,
-    "vier": 4,
-    "four": 4,
-    "fünf": 5,
-    "five": 5,
-    "sechs": 6,
-    "six": 6,
-    "sieben": 7,
-    "seven": 7,
-    "acht": 8,
-    "eight": 8,
-    "neun": 9,
-    "nine": 9,
-    "zehn": 10,
-    "ten": 10,
-    "elf": 11,
-    "eleven": 11,
-    "zwölf": 12,
-    "twelve": 12,
-}
+
+def _table(rows: str) -> dict[str, int]:
+    """A word table written `value word word ...` a line: each word -> its value."""
+    lines = map(str.split, rows.strip().splitlines())
+    return {word: int(value) for value, *words in lines for word in words}
+
+
+_MONTHS = _table("""
+    1 januar january jan
+    2 februar february feb
+    3 märz maerz march
+    4 april apr
+    5 mai may
+    6 juni june
+    7 juli july
+    8 august aug
+    9 september sept sep
+    10 oktober october okt oct
+    11 november nov
+    12 dezember december dez dec
+""")
+_WEEKDAYS = _table("""
+    0 montag monday
+    1 dienstag tuesday
+    2 mittwoch wednesday
+    3 donnerstag thursday
+    4 freitag friday
+    5 samstag sonnabend saturday
+    6 sonntag sunday
+""")
+_RELATIVE = _table("""
+    0 heute today tonight
+    -1 gestern yesterday
+    -2 vorgestern
+    1 morgen tomorrow
+    2 übermorgen
+""")
+_NUMBER_WORDS = _table("""
+    2 zwei two
+    3 drei three
+    4 vier four
+    5 fünf five
+    6 sechs six
+    7 sieben seven
+    8 acht eight
+    9 neun nine
+    10 zehn ten
+    11 elf eleven
+    12 zwölf twelve
+""")
 _MONTH = "|".join(sorted((m.capitalize() for m in _MONTHS), key=len, reverse=True))
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:\.|st|nd|rd|th)?\s*({_MONTH})\b\.?")
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\.\d)")
@@ -192,6 +162,17 @@ _TOKEN = re.compile(r"\w+(?:['.,]\d+)*(?:['-]\w+)*|[.!?:\"]|(?<!\S)-(?!\S)")
 # Where a sentence (or a dateline's "Genf (dpa) -") ends: the next word is capitalised anyway.
 _SENTENCE_END = {".", "!", "?", ":", '"', "-"}
 _WORD = re.compile(r"\w+")
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+_GLUED_MONTH = re.compile(rf"\d(?:st|nd|rd|th)?(?:{_MONTH})")  # "12März": no word of its own
+# The words (casefolded \w runs) without which a date pattern cannot match: a paragraph that
+# has none of them skips that pattern's scan, the most of what reading dates costs.
+_WEEKDAY_WORDS = frozenset(
+    day + end
+    for day in _WEEKDAYS
+    for end in ("", "abend", "morgen", "nachmittag", "vormittag", "mittag", "nacht", "s")
+)
+_RELATIVE_WORDS = frozenset(_RELATIVE)
 
 
 @dataclass
@@ -219,15 +200,13 @@ class Features:
 
 def features(headline: str, lead: str, body: list[str], seen: datetime | None) -> Features:
     """The features of an article's text; `seen` (its publication) anchors relative days."""
-    paragraphs = [normalize(p) for p in [lead, *body] if p]
+    texts = [normalize(headline), *(normalize(p) for p in [lead, *body] if p)]
+    words = [_WORD.findall(text.casefold()) for text in texts]
     found = Features()
-    words = _WORD.findall(" ".join(paragraphs).casefold())
-    found.shingle_text = [
-        " ".join(words[k : k + SHINGLE]) for k in range(max(len(words) - SHINGLE + 1, 1))
-    ]
-    found.shingles = {hash(s) for s in found.shingle_text}
+    found.shingle_text = shingles(list(chain.from_iterable(words[1:])))
+    found.shingles = set(map(SHINGLE_BITS.__and__, map(hash, found.shingle_text)))
     day = seen.date() if seen else None
-    parts = [_part(text, day) for text in [normalize(headline), *paragraphs]]
+    parts = [_part(text, day, said) for text, said in zip(texts, words, strict=True)]
     names = set().union(*(part.names for part in parts[1:]))
     # A headline in title case capitalises every word: only its names the text confirms count.
     parts[0].names &= names | _KNOWN
@@ -243,9 +222,16 @@ def features(headline: str, lead: str, body: list[str], seen: datetime | None) -
     return found
 
 
-def _part(text: str, day: date | None) -> Features:
+def shingles(words: list[str]) -> list[str]:
+    """The runs of SHINGLE words (all of them, when there are fewer)."""
+    if len(words) < SHINGLE:
+        return [" ".join(words)]
+    return list(map(" ".join, zip(*(words[k:] for k in range(SHINGLE)), strict=False)))
+
+
+def _part(text: str, day: date | None, words: list[str]) -> Features:
     part = Features()
-    _names_and_numbers(_dates(text, day, part), part)
+    _names_and_numbers(_dates(text, day, part, words), part)
     return part
 
 
@@ -269,8 +255,9 @@ def name_key(word: str) -> str:
 _KNOWN = {name_key(native) for native in _EXONYMS.values()}
 
 
-def _dates(text: str, day: date | None, found: Features) -> str:
-    """Collect the dates of a paragraph; returns it with them blanked (no names, no numbers)."""
+def _dates(text: str, day: date | None, found: Features, words: list[str]) -> str:
+    """Collect the dates of a paragraph (its casefolded `words` tell which patterns can match);
+    returns it with them blanked (no names, no numbers)."""
 
     def day_month(m: re.Match) -> str:
         _add_date(found, int(m.group(1)), _MONTHS[m.group(2).casefold()], day)
@@ -297,15 +284,22 @@ def _dates(text: str, day: date | None, found: Features) -> str:
             _add_day(found, day + timedelta(days=_RELATIVE[m.group().casefold()]))
         return " "
 
-    for pattern, replace in [
-        (_ISO_DATE, iso),
-        (_NUMERIC_DATE, numeric),
-        (_DAY_MONTH, day_month),
-        (_MONTH_DAY, month_day),
-        (_WEEKDAY, weekday),
-        (_RELATIVE_WORD, relative),
+    # A pattern runs only where the words it needs stand (a year, a day's number, a month, a
+    # weekday): most paragraphs have none. Blanking a match leaves the words around it as they
+    # were.
+    numbered = list(compress(words, map(str.isdigit, map(_first, words))))  # "12", "2026"
+    glued = any(not w.isdigit() for w in numbered) and _GLUED_MONTH.search(text)
+    month = glued or not _MONTHS.keys().isdisjoint(words)
+    for pattern, replace, wanted in [
+        (_ISO_DATE, iso, "-" in text and any(len(w) == 4 for w in numbered)),
+        (_NUMERIC_DATE, numeric, any(len(w) <= 2 for w in numbered)),
+        (_DAY_MONTH, day_month, month),
+        (_MONTH_DAY, month_day, month),
+        (_WEEKDAY, weekday, not _WEEKDAY_WORDS.isdisjoint(words)),
+        (_RELATIVE_WORD, relative, not _RELATIVE_WORDS.isdisjoint(words)),
     ]:
-        text = pattern.sub(replace, text)
+        if wanted:
+            text = pattern.sub(replace, text)
     return text
 
 
@@ -332,35 +326,57 @@ def _add_day(found: Features, moment: date) -> None:
 
 
 def _names_and_numbers(text: str, found: Features) -> None:
-    start = True
-    for m in _TOKEN.finditer(text):
-        token = m.group()
-        if token in _SENTENCE_END:
-            start = True
-            continue
-        for part in token.split("-"):  # "14-Punkte-Plan", "30-day", "Selenskyj-Berater"
-            _token(part, start, found)
-        start = False
-
-
-def _token(token: str, start: bool, found: Features) -> None:
-    token = token.removesuffix("'s")  # Ukraine's
-    if not token:
+    tokens = _TOKEN.findall(text)
+    if not tokens:
         return
-    if token[0].isdigit():
-        if number := _number(token):
-            found.numbers.add(number)
-    elif (count := _NUMBER_WORDS.get(token.lower())) is not None:
-        found.numbers.add(str(count))
-    elif token[0].isupper() and len(token) > 1:
-        (found.starts if start else found.names).add(name_key(token))
+    # Only capitalised words, numbers and number words count ("verhandlungen" does not, unless
+    # a hyphen or an apostrophe holds one: "30-day", "two's"); each distinct one is read once.
+    wanted = set(tokens)
+    plain = set(filter(str.islower, wanted))
+    wanted -= plain
+    wanted |= plain & _NUMBER_WORDS.keys()
+    if "-" in text or "'" in text:
+        wanted |= {t for t in plain if "-" in t or "'" in t}
+    wanted -= _SENTENCE_END
+    # A token opens a sentence when the one before it ends one (the first always does); the
+    # few that do are listed, and those that stand elsewhere as well are counted out.
+    opening = [tokens[0], *compress(tokens[1:], map(_SENTENCE_END.__contains__, tokens))]
+    starts = wanted.intersection(opening)
+    inside = wanted - starts
+    inside |= {t for t in starts if tokens.count(t) > opening.count(t)}
+    for chosen, names in ((starts, found.starts), (inside, found.names)):
+        read = list(map(_read, chosen))
+        found.numbers.update(chain.from_iterable(map(_numbers_of, read)))
+        names.update(chain.from_iterable(map(_names_of, read)))
+
+
+@functools.lru_cache(maxsize=65536)  # a story's words recur in every article
+def _read(token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The numbers and the names (keyed) of one token."""
+    numbers, names = [], []
+    for part in token.split("-"):  # "14-Punkte-Plan", "30-day", "Selenskyj-Berater"
+        part = part.removesuffix("'s")  # Ukraine's
+        if not part:
+            continue
+        if part[0].isdigit():
+            if number := _number(part):
+                numbers.append(number)
+        elif (count := _NUMBER_WORDS.get(part.lower())) is not None:
+            numbers.append(str(count))
+        elif part[0].isupper() and len(part) > 1:
+            names.append(name_key(part))
+    return tuple(numbers), tuple(names)
+
+
+_first = _numbers_of = itemgetter(0)
+_names_of = itemgetter(1)
 
 
 def _number(token: str) -> str:
     """One spelling for a number: 1.500 and 1,500 are 1500; 2,5 and 2.5 are 2.5."""
     token = token.rstrip(".,")
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", token):
+    if _GROUPED.fullmatch(token):
         return token.replace(".", "").replace(",", "")
-    if re.fullmatch(r"\d+[.,]\d+", token):
+    if _DECIMAL.fullmatch(token):
         return token.replace(",", ".").rstrip("0").rstrip(".")
     return token if token.isdigit() else ""

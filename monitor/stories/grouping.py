@@ -107,7 +107,9 @@ def _write(db: Database, story: str, doc: Doc, placement: Placement, now: str) -
         "source": doc.source,
         "seen": doc.seen,
         "joined_at": now,
-        "role": placement.role,
+        # Who reported first is the event's (events.first_article_id): an earlier article may
+        # join later. The article that opens an event is, so far, a report of its own.
+        "role": "report" if placement.role == "first" else placement.role,
         "agency": placement.agency,
         "evidence": json.dumps(evidence, ensure_ascii=False),
     }

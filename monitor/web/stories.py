@@ -27,7 +27,7 @@ CHART_DAYS = 30
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 ROLE_LABELS = {
-    "first": "first to report",
+    "first": "own report",  # the article that opened the event (who reported first: `first`)
     "agency": "agency copy",
     "rewrite": "rewrite",
     "report": "own report",
@@ -57,6 +57,7 @@ class StoryArticle:
     joined_at: str
     role: str = ""  # first | agency | rewrite | report; "" outside an event
     agency: str = ""
+    first: bool = False  # the event's first report (an earlier article may join after it)
     edits: list[Edit] = field(default_factory=list)
     more_edits: int = 0  # older edits left off the page (the timeline has them)
 
@@ -64,8 +65,10 @@ class StoryArticle:
     def role_label(self) -> str:
         name = ROLE_LABELS.get(self.role, self.role.replace("_", " "))
         if self.agency and self.role == "agency":
-            return f"{name} ({self.agency})"
-        return f"{name}, credits {self.agency}" if self.agency else name
+            name = f"{name} ({self.agency})"
+        elif self.agency:
+            name = f"{name}, credits {self.agency}"
+        return f"first to report · {name}" if self.first else name
 
     @property
     def is_agency(self) -> bool:
@@ -167,6 +170,7 @@ def _article(row: dict) -> StoryArticle:
         joined_at=row["joined_at"] or "",
         role=row["role"] or "",
         agency=row["agency"] or "",
+        first=row.get("event_first_article") == row["article_id"],
     )
 
 

@@ -200,7 +200,12 @@ def test_a_storys_articles_come_with_their_score_terms_and_event(served):
     assert {r["timeline"] for r in trip} == witkoff_event_members(served)
     assert {r["source"] for r in trip} == {"zdf", "tagesschau", "world"}
     assert {r["event_outlets"] for r in trip} == {3}
-    assert [r["role"] for r in trip].count("first") == 1
+    # zdf and tagesschau ran the same dpa text; World Report wrote its own.
+    assert sorted((r["source"], r["role"]) for r in trip) == [
+        ("tagesschau", "agency"),
+        ("world", "report"),
+        ("zdf", "agency"),
+    ]
     assert len(query(served, "story_articles")) == len(members)  # the sample has one story
     assert query(served, "story_articles", story="no-such-story") == []
     # On the page, the story and the event link to the story's page.
@@ -557,6 +562,7 @@ def test_the_story_page_lists_events_newest_first_with_outlets_in_the_order_they
     expected = expected_events(served.db_path, served.story)
     assert expected, "the story has no events"
     assert events_on_page(html) == expected
+    assert html.count("first to report") == len(expected)  # one per event
     for role in rows(
         served.db_path, "select role, agency from event_articles where story = ?", [served.story]
     ):

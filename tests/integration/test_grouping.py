@@ -111,6 +111,8 @@ def test_an_earlier_report_joining_later_becomes_the_first(db):
     assert row["first_article_id"] == early and row["first_source"] == "zdf"
     assert row["headline"] == "Delegationen beraten in Riad"
     assert row["first_seen"] == clock.iso(NOW - timedelta(hours=6))
+    # The article that opened the event is not stored as "first": the event says who was.
+    assert "first" not in {r["role"] for r in db["event_articles"].rows}
 
 
 def test_a_restart_rebuilds_the_story_from_the_store_and_decides_the_same(db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 from collections import Counter
@@ -32,13 +33,11 @@ def start_crawl(site, db_path, hook_url: str) -> subprocess.Popen:
 
 
 def delivered(receiver: HttpReceiver) -> Counter:
-    """Messages received per article link."""
+    """Messages received per article link (a folded message links each outlet's article)."""
     counts: Counter = Counter()
     for request in receiver.requests:
         body = request.json().get("message", "")
-        for line in body.splitlines():
-            if line.startswith("http"):
-                counts[line.strip()] += 1
+        counts.update(set(re.findall(r"https?://[^\s)>\]]+", body)))
     return counts
 
 

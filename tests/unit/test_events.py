@@ -275,5 +275,43 @@ def test_prune_forgets_old_articles_and_their_rarity_counts():
         grouper.add(doc, doc.article_id)
     grouper.prune(datetime(2026, 3, 11, tzinfo=UTC))
     assert len(grouper) == 3 and 1 not in grouper and 5 in grouper
-    assert grouper.df["n:rubio"] == 0 and "n:rubio" not in grouper.postings
+    assert grouper.df["n:rubio"] == 0 and "n:rubio" not in grouper.tops | grouper.rests
     assert grouper.place(TALKS_EN).event is None
+
+
+def test_held_articles_rarity_sums_stay_exact_as_articles_come_and_go():
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    grouper = Grouper()
+    for n, doc in enumerate(ALL * 2, 1):
+        copy = replace(doc, article_id=100 + n)
+        if n % 3:  # placed first (the placement computes what adding changes), or added cold
+            grouper.place(copy)
+        grouper.add(copy, n)
+    grouper.prune(datetime(2026, 3, 11, tzinfo=UTC))
+    grouper.add(replace(TALKS_EN, article_id=999), 999)
+    held = [h for h in grouper.held if h]
+    assert len(held) == len(grouper) == 7
+    for h in held:
+        assert grouper._common[h.slot] == pytest.approx(grouper._commonness(h), abs=1e-9)
+
+
+def test_held_articles_keep_hashes_and_keys_not_text():
+    grouper = Grouper()
+    grouper.add(TALKS_DPA, 1)
+    held = grouper.held[0]
+    assert held is not None and not hasattr(held, "doc") and not hasattr(held, "__dict__")
+    assert held.shingles.itemsize == 4 and len(held.shingles) >= 50
+    assert "n:rubio" in held.top + held.rest and grouper._probe is None
+
+
+def test_dates_need_their_words_but_are_read_as_before():
+    from datetime import UTC, datetime
+
+    day = datetime(2026, 3, 10, tzinfo=UTC)
+    found = features("", "Am 9März und am 2026-03-08, am Sonntagabend, am 7.3. und heute.", [], day)
+    assert found.dates == {"03-09", "03-08", "03-07", "03-10"}
+    assert found.weekdays == {"0", "6", "5", "1"}
+    plain = features("", "Zwei Delegationen trafen sich, 30-day talks and two's company.", [], day)
+    assert not plain.dates and {"2", "30"} <= plain.numbers
