@@ -204,6 +204,9 @@ def config_check(ctx: click.Context) -> None:
         f"{config.path}: OK, {len(config.sources)} source(s): "
         + ", ".join(s.name for s in config.sources)
     )
+    for what, names in (("story", config.stories), ("keyword rule", config.rules)):
+        if names:
+            click.echo(f"  {len(names)} {what}(s): {', '.join(n.name for n in names)}")
     from monitor.stories.story import story_hints
 
     for hint in story_hints(config.rules):  # an old config's topic rule: how to write a story

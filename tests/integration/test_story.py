@@ -367,3 +367,4 @@ def test_config_check_shows_the_story_to_write_for_an_old_topic_rule(newsmon, tm
     assert '  require = ["Ukrain", "Kyiv", "Kiew"]\n' in result.out
     plain = newsmon("config", "check")
     assert plain.code == 0 and "hint:" not in plain.out
+    assert "\n  1 story(s): ukraine-talks\n  1 keyword rule(s): witkoff\n" in plain.out
