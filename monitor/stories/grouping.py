@@ -27,6 +27,7 @@ _GROUPERS: dict[tuple[str, str, int], Grouper] = {}
 # Articles held per story: the newest by publication. An article's window reaches back days,
 # and a story publishes dozens a day across outlets; this bounds memory (a few MB a story).
 KEEP = 1500
+CREDIT_LINE = 200  # characters: longer noise lines are captions and teasers, not credits
 
 
 def place(db: Database, story: Any, article_id: int, now: datetime | str) -> int | None:
@@ -65,7 +66,10 @@ def forget() -> None:
 def member_doc(row: dict) -> Doc:
     """A Doc from a stored article's current text (monitor.store.events' rows)."""
     noise = json.loads(row.get("noise") or "[]")
-    credit = "\n".join([row.get("byline") or "", *[n for n in noise if isinstance(n, str)]])
+    # Credits are short lines (a byline, "Quelle: dpa, AFP"); captions and teasers that name an
+    # agency are not the article's credit.
+    lines = [n for n in noise if isinstance(n, str) and len(n) <= CREDIT_LINE]
+    credit = "\n".join([row.get("byline") or "", *lines])
     return Doc(
         article_id=row["article_id"],
         source=row["source"],
