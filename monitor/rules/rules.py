@@ -49,8 +49,8 @@ _EVENTS_OF |= {"headline": {"headline", "changed"}, "correction": {"correction",
 _EVENTS_OF |= {c: {"changed"} for c in ("lead", "body_added", "body_removed", "body_edited")}
 # A new live-blog entry is an "entry" event; an edited entry is an edit like any other.
 _EVENTS_OF |= {"entry": {"entry"}, "entry_edited": {"changed"}}
-_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
 
 
 @dataclass
@@ -133,7 +133,7 @@ def parse_rules(raw: Any, errors: list[str], where: str = "rules") -> list[Rule]
     return rules
 
 
-_NAME_REQUIRED = "required (a short word such as 'ukraine-talks')"
+NAME_REQUIRED = "required (a short word such as 'ukraine-talks')"
 _NOT_DURATION = '{!r} is not a duration (write 0, 90, "90s", "30m", "1h" or "1d")'
 _CHOICES = {"fields": FIELDS, "events": EVENTS}
 _NOT_EMPTY = {k: f"name at least one of {', '.join(sorted(v))}" for k, v in _CHOICES.items()}
@@ -163,15 +163,15 @@ def _parse_rule(entry: Any, where: str, errors: list[str]) -> Rule | None:
         if not problems:
             setattr(rule, key, value)
     if "name" not in entry:
-        errors.append(f"At '{where}.name': {_NAME_REQUIRED}")
+        errors.append(f"At '{where}.name': {NAME_REQUIRED}")
     return rule if rule.name else None
 
 
 def _problems(key: str, value: Any, substring: bool) -> list[tuple[str, str]]:
     """What is wrong with one well-typed value, as (index suffix, message) pairs."""
-    if key == "name" and not _NAME.fullmatch(value):
+    if key == "name" and not NAME.fullmatch(value):
         wrong = f"{value!r} must be lowercase letters, digits, - or _"
-        return [("", wrong if value else _NAME_REQUIRED)]
+        return [("", wrong if value else NAME_REQUIRED)]
     if key == "min_words" and value < 0:
         return [("", f"must be 0 or more, got {value}")]
     if key == "digest" and value not in DIGESTS:
@@ -188,7 +188,7 @@ def _problems(key: str, value: Any, substring: bool) -> list[tuple[str, str]]:
         elif key in _CHOICES and item not in _CHOICES[key]:
             known = ", ".join(sorted(_CHOICES[key]))
             found.append((f"[{j}]", f"unknown {key[:-1]} {item!r} (known: {known})"))
-        elif key == "notify" and not _TAG.fullmatch(item):
+        elif key == "notify" and not TAG.fullmatch(item):
             found.append((f"[{j}]", f"{item!r} is not one apprise tag"))
     return found
 

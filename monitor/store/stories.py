@@ -25,15 +25,6 @@ def add_member(db: Database, row: dict) -> int:
     return insert(db, "story_members", row)
 
 
-def event_of(db: Database, story: str, article_id: int) -> int | None:
-    """The event of `story` the article was placed in (monitor.stories.grouping), if any."""
-    found = db.execute(
-        "select event_id from event_articles where story = ? and article_id = ?",
-        [story, article_id],
-    ).fetchone()
-    return found[0] if found else None
-
-
 def last_article_alert(db: Database, story: str, article_id: int, tag: str) -> dict | None:
     """The latest alert of `story` on one article for one tag: what an edit's rate limit
     counts from."""

@@ -33,6 +33,7 @@ from monitor.errors import StoreError
 from monitor.notify.schedule import send_after
 from monitor.rules.rules import ChangeView, whole_text
 from monitor.rules.terms import FoldedText
+from monitor.store import events as event_rows
 from monitor.store import stories as stored
 from monitor.stories.membership import article_text, entry_matches, score
 from monitor.stories.story import Story
@@ -154,7 +155,7 @@ def _evaluate(
             return 0
         event_id = member["event_id"]
     else:
-        event_id = stored.event_of(db, story.name, article_id)
+        event_id = event_rows.event_of(db, story.name, article_id)
     verdict = qualify(
         story, change.categories, change.words, joined, change.entry_text(), change.respelt()
     )

@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.clock import format_duration, parse_duration
-from monitor.rules.rules import DIGESTS, Rule
+from monitor.rules.rules import DIGESTS, NAME, NAME_REQUIRED, TAG, Rule
 from monitor.rules.terms import compile_term
 
 # What a member's change can be, for `events`: a new article (or one that joins the story), an
 # edited headline, lead or body, an editor's note, a takedown and its return, a live-blog entry.
 EVENTS = ("new", "headline", "lead", "body", "correction", "removed", "restored", "entry")
-_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
 
 
 @dataclass
@@ -75,10 +73,9 @@ def parse_stories(raw: Any, errors: list[str], where: str = "stories") -> list[S
 
 def _place(where: str, i: int, name: str) -> str:
     """Where a story is written: by its name when it has a valid one, else by its index."""
-    return f"{where}.{name}" if _NAME.fullmatch(name or "") else f"{where}[{i}]"
+    return f"{where}.{name}" if NAME.fullmatch(name or "") else f"{where}[{i}]"
 
 
-_NAME_REQUIRED = "required (a short word such as 'ukraine-talks')"
 _NOT_DURATION = '{!r} is not a duration (write {}"90s", "30m", "1h" or "2d")'
 _LISTS = {"terms", "require", "none", "events", "sources", "notify"}
 _KINDS = {"min_score": (int, float)}
@@ -99,7 +96,7 @@ def _parse_story(entry: Any, where: str, i: int, errors: list[str]) -> Story | N
         if not problems:
             setattr(story, key, value)
     if "name" not in entry:
-        errors.append(f"At '{at}.name': {_NAME_REQUIRED}")
+        errors.append(f"At '{at}.name': {NAME_REQUIRED}")
     if "terms" not in entry:
         errors.append(f"At '{at}.terms': required: the story's vocabulary, at least one term")
     return story if story.name else None
@@ -127,9 +124,9 @@ def _check(key: str, value: Any, known: list[str], substring: bool) -> tuple[lis
 
 def _problems(key: str, value: Any, substring: bool) -> list[tuple[str, str]]:
     """What is wrong with one well-typed value, as (index suffix, message) pairs."""
-    if key == "name" and not _NAME.fullmatch(value):
+    if key == "name" and not NAME.fullmatch(value):
         wrong = f"{value!r} must be lowercase letters, digits, - or _"
-        return [("", wrong if value else _NAME_REQUIRED)]
+        return [("", wrong if value else NAME_REQUIRED)]
     if key in ("min_words", "min_score") and value < 0:
         return [("", f"must be 0 or more, got {value:g}")]
     if key == "digest" and value not in DIGESTS:
@@ -147,7 +144,7 @@ def _problems(key: str, value: Any, substring: bool) -> list[tuple[str, str]]:
                 found.append((f"[{j}]", str(exc)))
         elif key == "events" and item not in EVENTS:
             found.append((f"[{j}]", f"unknown event {item!r} (known: {_known()})"))
-        elif key == "notify" and not _TAG.fullmatch(item):
+        elif key == "notify" and not TAG.fullmatch(item):
             found.append((f"[{j}]", f"{item!r} is not one apprise tag"))
     return found
 
