@@ -54,6 +54,8 @@ def rules_test(
     config = config_of(ctx)
     chosen = [r for r in config.rules if rule in (None, r.name)]
     if rule and not chosen:
+        if rule in {s.name for s in config.stories}:
+            raise NewsmonError(f"{rule!r} is a story: newsmon stories test {rule}")
         known = ", ".join(r.name for r in config.rules) or "none"
         raise NewsmonError(f"no rule named {rule!r} (known: {known})")
     db = store.open_db(config.database)

@@ -348,6 +348,11 @@ def test_stories_and_stories_test_report_members_and_what_each_change_sends(news
     one = newsmon("stories", "test", "ukraine-talks", "--article", str(energy))
     assert f"article {energy} (world)" in one.out and "not a member: score 2 < 4" in one.out
     assert one.out.rstrip().endswith("0 member(s) of 1 article(s); 0 change(s) would alert")
+    story = newsmon("rules", "test", "ukraine-talks")
+    assert (
+        story.code == 2
+        and "'ukraine-talks' is a story: newsmon stories test ukraine-talks" in story.err
+    )
     unknown = newsmon("stories", "test", "ukraine")
     assert unknown.code == 2 and "no story named 'ukraine' (known: ukraine-talks)" in unknown.err
 
