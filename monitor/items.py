@@ -8,25 +8,37 @@ part may import it.
 from __future__ import annotations
 
 import hashlib
+import string
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
-from monitor.text import normalize
+from monitor.text import normalize, words
+
+_PUNCTUATION = string.punctuation + "«»‹›…·"
 
 
 @dataclass
 class Entry:
     """One entry of a live blog: an event with its own key and time."""
 
-    key: str  # stable across edits: the page's id for it, else a hash of its time and title
+    # Stable across edits: the page's id for it, else a hash of its minute and first words
+    # (monitor.extract.liveblog), and the stored entry's key once matched with it.
+    key: str
     published: str | None = None
     headline: str = ""
     text: str = ""
+    removed: bool = False  # set on the stored entry a change reports gone from the page
 
     def line(self) -> str:
         """The entry as one paragraph of the blog's stored text."""
         when = (self.published or "")[11:16]
         return " · ".join(p for p in (when, self.headline, self.text) if p)
+
+    def words(self) -> list[str]:
+        """The words an entry is known by: its text's (its title's when it has none), case and
+        punctuation aside; a title added later is not among them."""
+        folded = (w.strip(_PUNCTUATION).casefold() for w in words(self.text or self.headline))
+        return [w for w in folded if w]
 
 
 @dataclass
@@ -143,9 +155,12 @@ class Decision:
     """What a fetched page is, compared with what the store holds (monitor.diff.decide); the
     store writes it as it is."""
 
-    kind: str  # new | changed | unchanged | not_modified | removed | restored | gone
+    # new | changed | returned | unchanged | not_modified | removed | restored | gone, or
+    # dropped/<reason>: nothing written but what counts a soft 404
+    kind: str
     changes: list[Change] = field(default_factory=list)  # change rows to write, in order
     version: bool = False  # the fetched article is stored as a new version
+    returned_to: int | None = None  # the page shows this earlier version again (no new row)
 
 
 @dataclass

@@ -28,7 +28,9 @@ from monitor import clock, store
 from monitor.config import Source, load_config
 from monitor.crawl.settings import crawler_settings
 from monitor.items import FetchError, Listing, Page
-from spiders.listings import feed_links, xml_problem
+from monitor.store import articles
+from monitor.urls import normalize_url
+from spiders.listings import feed_links, within_bounds, xml_problem
 
 fetch_log = logging.getLogger("newsmon.fetch")
 
@@ -204,12 +206,16 @@ class NewsSpider(scrapy.Spider):
         except (etree.XMLSyntaxError, ValueError):
             self._count_error(response.url, "sitemap is not valid XML")
             return
-        if sitemap.type == "sitemapindex":
-            for entry in sitemap:
-                if entry.get("loc") and entry["loc"] != response.url:
-                    yield self._listing(entry["loc"], self.parse_sitemap)
+        if sitemap.type != "sitemapindex":
+            yield from self._articles((e["loc"] for e in sitemap if e.get("loc")), response.url)
             return
-        yield from self._articles((e["loc"] for e in sitemap if e.get("loc")), response.url)
+        # An index may name indexes without end: bounded in depth and in fetches per crawl.
+        depth = response.meta.get("sitemap_depth", 0) + 1
+        named = [e["loc"] for e in sitemap if e.get("loc") and e["loc"] != response.url]
+        for url in within_bounds(named, depth, self.crawler, self.source.name, response.url):
+            request = self._listing(url, self.parse_sitemap)
+            request.meta["sitemap_depth"] = depth
+            yield request
 
     def parse_section(self, response: Response) -> Iterator[scrapy.Request]:
         if self._listing_unchanged(response):
@@ -223,6 +229,12 @@ class NewsSpider(scrapy.Spider):
         if response.status == 200 and content_type and "html" not in content_type:
             self._count_drop("not_html", response.url)
             return
+        chain = response.meta.get("redirect_urls") or []
+        if chain:  # stored before the page: every URL of the chain is an alias of its article
+            articles.record_redirect(self.db, [*chain, response.url])
+        requested = chain[0] if chain else response.url
+        if response.status in (404, 410) and self._alias_failed(requested, response.status):
+            return
         yield Page(
             url=response.url,
             source=self.source.name,
@@ -231,10 +243,23 @@ class NewsSpider(scrapy.Spider):
             encoding=getattr(response, "encoding", None),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
-            request_url=response.request.url if response.request else None,
+            request_url=requested,
             article_id=response.meta.get("article_id"),
             live=bool(response.meta.get("live")),
         )
+
+    def _alias_failed(self, url: str, status: int) -> bool:
+        """A URL of a known article that is not the one it last answered at failed: the article
+        still answers there (a dead canonical, an old slug), so this is no takedown."""
+        row = store.lookup(self.db, url)
+        answered = row["answered_url"] if row else None
+        if not answered or answered == normalize_url(url):
+            return False
+        self._count_drop("alias_failed", url)
+        fetch_log.info(
+            "%s: %s: HTTP %s; the article answers at %s", self.source.name, url, status, answered
+        )
+        return True
 
     # --- failures -------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
@@ -263,6 +288,9 @@ class NewsSpider(scrapy.Spider):
         if request.url in chain:
             self._count_error(chain[0], "redirect loop: " + " -> ".join([*chain, request.url]))
         elif chain:
+            # The page comes with the request already made for it; the chain still names the
+            # article's old URLs (a moved article's revisit meeting its new slug in a feed).
+            articles.record_redirect(self.db, [*chain, request.url])
             self._count_drop("redirect_to_known_url", chain[0])
 
     def on_offsite(self, request: scrapy.Request) -> None:

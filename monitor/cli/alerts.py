@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -99,10 +101,11 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
     Example: newsmon notify test newsroom
     """
     from monitor.notify.dispatch import send_test
-    from monitor.notify.targets import load_targets
+    from monitor.notify.targets import load_targets, mask
 
     config = config_of(ctx)
     targets = load_targets(config.notify.apprise_config, os.environ)
+    described = {t.id: t.describe() for t in targets}
     results = send_test(targets, tag)
     if not results:
         raise NewsmonError(
@@ -110,8 +113,11 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
             "or NEWSMON_APPRISE_URLS"
         )
     for target_id, service, ok, error in results:
+        # Named by id and apprise's privacy rendering; the error is masked once more, in case.
+        where = f" {described[target_id]}" if target_id in described else ""
         click.echo(
-            f"{'ok  ' if ok else 'FAIL'} {service} {target_id}{': ' + error if error else ''}"
+            f"{'ok  ' if ok else 'FAIL'} {service} {target_id}{where}"
+            f"{': ' + mask(error) if error else ''}"
         )
     sys.exit(0 if all(r[2] for r in results) else 1)
 
@@ -132,13 +138,25 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
     db = store_of(ctx)
     rows = outbox.list_alerts(db, status, limit)
     counts = outbox.alert_counts(db)
+    mask = _masking(ctx)
     for row in rows:
-        extra = f"  ({row['attempts']} attempts: {row['last_error']})" if row["last_error"] else ""
+        error = row["last_error"]
+        extra = f"  ({row['attempts']} attempts: {mask(error)})" if error else ""
         click.echo(
             f"{row['id']:>5}  {row['status']:<8} {row['tag']:<12} {row['rule'] or '':<20} "
             f"{row['source'] or ''}  {row['created_at']}{extra}"
         )
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no alerts yet")
+
+
+def _masking(ctx: click.Context) -> Callable[[str], str]:
+    """The targets' mask, for errors stored before newsmon masked them as it does now; a
+    listing still works when the targets do not load."""
+    from monitor.notify.targets import load_targets, mask
+
+    with contextlib.suppress(NewsmonError):  # what was learned before a failure still masks
+        load_targets(config_of(ctx).notify.apprise_config, os.environ)
+    return mask
 
 
 @alerts.command("retry")

@@ -22,6 +22,7 @@ from monitor import store
 from monitor.clock import iso
 from monitor.crawl.record import Extracted, Outcome, record_page, schedule_next
 from monitor.crawl.workers import Prepared, prepare, run_async
+from monitor.diff.interstitial import recognize, recognize_page
 from monitor.errors import ExtractionError, StoreError
 from monitor.extract.signature import signature
 from monitor.items import Article, Page, Version
@@ -82,6 +83,8 @@ class ExtractPipeline(_Stage):
                 return Extracted(page, article_id, signature=signed)
         current = self._stored_version(page, known)
         made = await self._prepare(page, current, signed)
+        if made is None:  # a soft 404 of a known article: the store counts them in a row
+            return Extracted(page, article_id, interstitial="soft_404")
         return Extracted(
             page,
             article_id,
@@ -92,7 +95,9 @@ class ExtractPipeline(_Stage):
             current.id if current else None,
         )
 
-    async def _prepare(self, page: Page, current: Version | None, signed: str | None) -> Prepared:
+    async def _prepare(
+        self, page: Page, current: Version | None, signed: str | None
+    ) -> Prepared | None:
         # A page that cannot answer 304 (no validators) may change bytes on every request: its
         # signature spares later extractions (the worker also signs new bytes of the same text).
         sign = signed is None and not (page.etag or page.last_modified)
@@ -102,7 +107,13 @@ class ExtractPipeline(_Stage):
                 prepare, page.body, page.url, page.encoding, page.live, sign, previous
             )
         except ExtractionError as exc:
-            raise self.drop("extract_failed", page, str(exc)) from None
+            # Too little text for an article: a wall or a "page not found" page, often.
+            wall = recognize_page(page.body, current.article if current else None)
+            if wall is None:
+                raise self.drop("extract_failed", page, str(exc)) from None
+            if wall.kind == "soft_404" and (page.article_id or current):
+                return None
+            raise self.drop(f"interstitial_{wall.kind}", page, wall.why) from None
         except Exception as exc:  # a crashed worker must not turn into a silent loss
             self.crawler.stats.inc_value("newsmon/errors")
             raise self.drop("extract_crashed", page, f"{type(exc).__name__}: {exc}") from None
@@ -240,7 +251,9 @@ class StorePipeline(_Stage):
         return None
 
     def _count(self, outcome: Outcome) -> None:
-        self.crawler.stats.inc_value(f"newsmon/{outcome.kind}")
+        self.crawler.stats.inc_value(f"newsmon/{outcome.kind}")  # a drop: newsmon/dropped/...
+        if outcome.kind.startswith("dropped/"):
+            logger.warning("dropped %s: %s", outcome.url, outcome.kind.removeprefix("dropped/"))
         if outcome.change_id is not None:
             logger.info("%s %s: %s", outcome.kind, outcome.url, ", ".join(outcome.categories))
             # The CLI and the demo print changes as they are found.
@@ -252,7 +265,8 @@ class StorePipeline(_Stage):
         ratio = self.crawler.settings.getfloat("NEWSMON_SHORT_RATIO", 0.25)
         assert item.article is not None
         words = len(" ".join(item.article.paragraphs()).split())
-        if stored >= 100 and words < stored * ratio:
+        # An interstitial is left to the store, which names it (and counts soft 404s).
+        if stored >= 100 and words < stored * ratio and recognize(item.article) is None:
             raise self.drop(
                 "suspect_short", item.page, f"{words} words; the stored version has {stored}"
             )

@@ -67,6 +67,11 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 NEWSMON_MAX_LINKS_PER_LISTING = 1000  # article links followed per listing (0: no limit)
+# Sitemap indexes may name indexes without end (or thousands of sitemaps): a crawl follows them
+# at most this many levels below a configured sitemap, and fetches at most this many sitemaps
+# named by indexes (0: no limit). What is left is named in one log line.
+NEWSMON_MAX_SITEMAP_DEPTH = 3
+NEWSMON_MAX_SITEMAP_FETCHES = 50
 
 # --- Failure handling -------------------------------------------------------
 # Keep-alive connections are kept for reuse (monitor.crawl.handler says why Scrapy's are not).

@@ -14,16 +14,28 @@ validators are written with their version, in one transaction.
 Faults. One ERROR line per job when the database starts failing (the file, what, and what to
 do), a reminder every FAULT_REMIND seconds while it goes on, one line when it works again;
 systemd's STATUS shows the fault meanwhile.
+
+Reload. SIGHUP reads monitor.toml and the apprise file again (`reload`): when any part fails
+to load, the reload is refused in one line that names the file and the running config stays;
+nothing half-loaded ever runs. A source the new config drops (or disables) has its open
+source-health episodes closed: no crawl checks it any more, so none would ever clear.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from monitor import clock, store
+from monitor.config import Config, load_config
+from monitor.errors import NewsmonError, StoreError
+from monitor.rules.crawl_alerts import CrawlAlerts
 from monitor.store import DatabaseFault
+from monitor.store import health as episodes
 
 logger = logging.getLogger("newsmon.daemon")
 
@@ -65,3 +77,44 @@ class FaultReporter:
             logger.info("database %s works again after %d failure(s)", database, self.failures)
         self.reported.clear()
         self.failures = 0
+
+
+def reload(running: Config, db_override: Path | None) -> tuple[Config, CrawlAlerts] | None:
+    """The config and its targets read again; None when a part fails to load (said in one
+    line naming the file): then the running config stays."""
+    try:
+        config = load_config(running.path)
+        if db_override:
+            config.database = db_override
+        alerts = CrawlAlerts(config)  # reads the apprise file: a broken one is refused too
+    except (NewsmonError, OSError, ValueError) as exc:
+        problem = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        logger.error("reload refused, the running config stays: %s", problem)
+        return None
+    close_dropped(running, config)
+    return config, alerts
+
+
+def close_dropped(old: Config, new: Config) -> int:
+    """Close the open health episodes of the sources `new` no longer crawls; how many."""
+    kept = {s.name for s in new.sources if s.enabled}
+    dropped = [s.name for s in old.sources if s.enabled and s.name not in kept]
+    if not dropped:
+        return 0
+    closed = 0
+    try:
+        db = store.open_db(new.database)
+        try:
+            with db.atomic():
+                for name in dropped:
+                    for row in episodes.open_problems(db, name):
+                        episodes.clear_problem(db, row["id"], clock.now())
+                        closed += 1
+        finally:
+            db.close()
+    except (StoreError, sqlite3.Error) as exc:  # kept open; `newsmon status` still shows them
+        logger.warning("could not close the health problems of %s: %s", ", ".join(dropped), exc)
+        return 0
+    if closed:
+        logger.info("%d health problem(s) of %s closed: no longer crawled", closed, dropped)
+    return closed

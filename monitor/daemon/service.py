@@ -1,12 +1,13 @@
 """`newsmon run`: one process, one reactor, APScheduler on the reactor's asyncio loop.
 
-Jobs: per source discovery on its interval (jitter, never overlapping,
-missed runs coalesced); revisits of due articles every minute; the alert
-dispatcher every few seconds; maintenance hourly. Signal handlers only post
-a token on a queue; the main coroutine turns it into control flow: SIGTERM
-and SIGINT stop cleanly, SIGHUP reloads the config (an invalid one is refused
-and the old one keeps running). systemd hears READY, WATCHDOG, STATUS and
-STOPPING through monitor.daemon.sdnotify.
+Jobs: per source discovery on its interval (jitter, never overlapping, missed runs
+coalesced); revisits of due articles every minute; maintenance hourly. The alert
+dispatcher is a thread of its own (crawl_alerts.Deliveries), every few seconds and after
+each crawl: no crawl waits for a send. Signal handlers only post a token on a queue; the
+main coroutine turns it into control flow: SIGTERM and SIGINT stop cleanly (a send in
+flight is abandoned, not sent), SIGHUP reloads the config (one that fails to load, the
+apprise file included, is refused and the old one runs on: recovery.reload). systemd
+hears READY, WATCHDOG, STATUS and STOPPING through monitor.daemon.sdnotify.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor import clock, store
-from monitor.config import Config, Source, load_config
+from monitor.config import Config, Source
 from monitor.crawl.failures import failure_lines
 from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
 from monitor.daemon import recovery
 from monitor.daemon.sdnotify import Notifier
-from monitor.errors import NewsmonError, StoreError
+from monitor.errors import StoreError
 from monitor.notify.health import backoff_message, pacing
-from monitor.rules.crawl_alerts import CrawlAlerts
+from monitor.rules.crawl_alerts import CrawlAlerts, Deliveries
 from monitor.store import maintenance, reads
 
 logger = logging.getLogger("newsmon.daemon")
@@ -50,6 +51,7 @@ class Daemon:
         self.running: set[asyncio.Task] = set()
         self.cycle: Cycle | None = None
         self.alerts: CrawlAlerts | None = None  # the rules' part in the cycle's crawls
+        self.deliveries: Deliveries | None = None
         self.scheduler = None
         self.last_status = "starting"
         self.stopping = False
@@ -72,6 +74,11 @@ class Daemon:
         ):
             loop.add_signal_handler(signum, self.tokens.put_nowait, token)
         self.cycle = self._make_cycle(self.config)
+        self.deliveries = Deliveries(
+            lambda: (self.config, self.alerts.targets),
+            DISPATCH_EVERY,
+            lambda exc: loop.call_soon_threadsafe(self._delivered, exc),
+        )
         self.scheduler = AsyncIOScheduler(
             event_loop=loop,
             timezone=UTC,
@@ -85,6 +92,7 @@ class Daemon:
             self.faults.failed("start-up", exc)
         self._schedule()
         self.scheduler.start()
+        self.deliveries.start()
         watchdog = loop.create_task(self._watchdog())
         self.notifier.ready(self._status_line())
         logger.info(
@@ -95,7 +103,7 @@ class Daemon:
         # changes not evaluated, alerts not sent.
         self.unconfirmed = {source.name: None for source in self._enabled()}
         self._spawn(self._job(self._forget_listings))
-        self._spawn(self._job(self._dispatch, True))
+        self._spawn(self._job(self._dispatch))
         while True:
             token = await self.tokens.get()
             if token == "reload":
@@ -114,6 +122,7 @@ class Daemon:
         )
         # Pause first: shutting the scheduler down would cancel the running jobs at once.
         self.scheduler.pause()
+        await asyncio.to_thread(self.deliveries.close, 5.0)  # the send in flight: not sent
         if self.running:
             _, pending = await asyncio.wait(set(self.running), timeout=STOP_BOUND)
             if pending:
@@ -125,16 +134,13 @@ class Daemon:
 
     def _reload(self) -> None:
         self.notifier.reloading()
-        try:
-            config = load_config(self.config.path)
-        except NewsmonError as exc:
-            logger.error("reload refused, the running config stays:\n%s", exc)
+        loaded = recovery.reload(self.config, self.db_override)
+        if loaded is None:  # refused, said in one line; the running config stays
             self.notifier.ready(self._status_line())
             return
-        if self.db_override:
-            config.database = self.db_override
+        config, self.alerts = loaded
         self.config = config
-        self.cycle = self._make_cycle(config)
+        self.cycle = self._make_cycle(config, self.alerts)
         for job in self.scheduler.get_jobs():
             job.remove()
         self._schedule()
@@ -143,11 +149,11 @@ class Daemon:
         )
         self.notifier.ready(self._status_line())
 
-    def _make_cycle(self, config: Config) -> Cycle:
+    def _make_cycle(self, config: Config, alerts: CrawlAlerts | None = None) -> Cycle:
         # At most max_per_minute revisits per source in one crawl: the rest wait for the next.
         limit = config.revisit.max_per_minute * max(1, self._revisit_every() // 60)
         cycle = Cycle(config, NEWSMON_REVISIT_LIMIT=limit)
-        self.alerts = CrawlAlerts(config)
+        self.alerts = alerts or CrawlAlerts(config)
         cycle.batch_listeners.append(self.alerts.stored)
         return cycle
 
@@ -174,9 +180,6 @@ class Daemon:
             seconds=self._revisit_every(),
             next_run_time=now + timedelta(seconds=self._revisit_every()),
             id="revisit",
-        )
-        self.scheduler.add_job(
-            self._job, "interval", args=[self._dispatch], seconds=DISPATCH_EVERY, id="dispatch"
         )
         self.scheduler.add_job(
             self._job,
@@ -273,7 +276,8 @@ class Daemon:
             try:
                 alerts = self.alerts  # a reload meanwhile makes new ones, for the next crawl
                 runs = await self.cycle.run([source], mode=mode)
-                await asyncio.to_thread(alerts.after)
+                await asyncio.to_thread(alerts.after, False)
+                self.deliveries.wake()  # the dispatcher's thread sends; this crawl is done
             except BaseException:
                 self.unconfirmed.setdefault(name, began)
                 raise
@@ -337,11 +341,21 @@ class Daemon:
             ):
                 await self._crawl(source.name, "revisit")
 
-    async def _dispatch(self, evaluate: bool = False) -> None:
-        from monitor.rules.evaluate import after_crawl, dispatch_only
+    async def _dispatch(self) -> None:
+        """At start-up: the changes the last process did not evaluate; the dispatcher sends."""
+        await asyncio.to_thread(self.alerts.after, False)
+        self.deliveries.wake()
 
-        work = after_crawl if evaluate else dispatch_only
-        await asyncio.to_thread(work, self.config, self.alerts.targets)
+    def _delivered(self, exc: BaseException | None) -> None:
+        """A round of the dispatcher's thread ended: a storage fault is said like a job's."""
+        if exc is None:
+            self.faults.worked(self._db_path())
+            return
+        found = store.fault(self._db_path(), exc) if isinstance(exc, sqlite3.Error) else exc
+        if isinstance(found, StoreError):
+            self.faults.failed("dispatch", found)
+        else:
+            logger.error("dispatch failed (%r); the next round tries again", exc)
 
     async def _maintain(self) -> None:
         report = await asyncio.to_thread(maintenance.maintain, self.config)

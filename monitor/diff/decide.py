@@ -69,3 +69,36 @@ def change_of(categories: list[str], diff: Diff | None, **fields) -> Change:
         diff.words_removed,
         **fields,
     )
+
+
+def return_decision(
+    row: dict, earlier: dict, pair_seen: bool, article: Article, diff: Diff | None
+) -> Decision:
+    """The page shows `earlier` (a recent version row: id, number, headline) again. The first
+    return between the two versions is "alternating" (an alert may say so); later flips
+    between the same two are "returned", which nothing alerts on. Neither is a new version."""
+    old, new = row["headline"] or "", article.headline
+    if old != new:
+        what = f"Alternating between two headlines: {new} / {old}"
+    else:
+        what = f"Alternating between two versions of the text (version {earlier['number']})"
+    text = f"{what}. Back to version {earlier['number']}, seen before."
+    if diff is not None and not diff.is_empty():
+        text += "\n\n" + diff.readable()
+    kind = "returned" if pair_seen else "alternating"
+    categories = (["restored"] if row["status"] == "removed" else []) + [kind]
+    change = change_of(categories, diff, headline=new if pair_seen else what)
+    change.text = text
+    return Decision("returned", [change], returned_to=earlier["id"])
+
+
+def wall_decision(row: dict | None, kind: str, soft_404s: int, limit: int) -> Decision:
+    """A page that is an interstitial (monitor.diff.interstitial) of `kind`: a drop with its
+    reason, except a soft 404 on the `limit`-th check in a row (`soft_404s` counts this one),
+    which takes the article down."""
+    if kind == "soft_404" and row is not None and row["status"] == "removed":
+        return Decision("not_modified")  # still gone: no second change
+    if kind != "soft_404" or row is None or soft_404s < limit:
+        return Decision(f"dropped/interstitial_{kind}")
+    text = f"Article answered 'page not found' (with HTTP 200) on {soft_404s} checks in a row."
+    return Decision("removed", [Change(["removed"], text)])

@@ -6,16 +6,22 @@ target takes are marked dead ("no target has tag X", one warning a round): an
 alert nobody can receive belongs in `newsmon status`.
 
 One round, per tag: inside the tag's quiet hours its due alerts get not_before =
-the window's end. Otherwise each target gets, per stream (one article, or one
-source's health alerts; digests apart), the alerts it lacks, oldest first, up to
-the first not yet due: a later alert never overtakes an earlier one, so per
-article the order holds across retries. Due immediate alerts of a stream fold
-into one message, all due digest alerts of the tag into one (the evaluator sets
-a digest alert's not_before to the end of its period). The due immediate alerts of
-one story's event go out together, whatever article each is about: that message
-folds several outlets' new articles into one block ("3 outlets now report …").
+the window's end. Otherwise each target gets its messages (monitor.notify.bursts):
+per stream (one article, or one source's health alerts; digests apart) the alerts it
+lacks, oldest first, up to the first not yet due, so per article the order holds
+across retries; one story's event together ("3 outlets now report …"); all due
+digest alerts of the tag in one (the evaluator sets a digest alert's not_before to
+the end of its period). More than bursts.FOLD_ABOVE messages for one target is a
+burst: they fold per story or source into lists cut to the format's size limit, all
+of the round's due alerts at once (batch_limit bounds only the rounds without a burst).
 Every target is planned before anything is sent, so one target's failure never
 holds back another.
+
+A send has a hard deadline (send_deadline): apprise's timeouts restart with every
+byte, so a target that trickles its answer would hold the dispatcher for minutes. The
+send runs in a thread of its own; past the deadline (or when `stop` is set: the
+process ends) it is abandoned and its alerts are *not sent*: last_error says so, the
+attempts stay as they were, and the target gets nothing more until that thread ends.
 Success adds the target id to delivered_to; an alert every target of its tag has
 is `sent`. Failure: attempts+1 (once a round), last_error, not_before = now +
 min(backoff_max, backoff_base * 2**(attempts-1)) * (1 ± jitter); at max_attempts
@@ -26,16 +32,14 @@ Durability: each state change is committed before the next send, so a crash
 repeats at most the one send in flight (accepted by the target, its id not yet
 written: the next round sends it to that target once more). Nothing is lost: an
 alert stays pending until every target of its tag has it. `dispatch` blocks on
-the network and on apprise's per-service throttle (seconds between mails), so a
-daemon runs it off its event loop.
+the network (a deadline per send), so a daemon runs it in a thread of its own.
 
 One dispatcher per database: a round first takes the outbox's lease
 (monitor.notify.lease), so a `newsmon crawl` run by hand beside the daemon never sends
 what the daemon is sending. A round that finds the lease taken sends nothing and
 reports who holds it; the holder sends those alerts.
 
-A module of its own because the outbox's rules (order, retries, quiet hours,
-durability) are one concept, apart from where the targets come from.
+A module of its own: the outbox's rules (order, retries, quiet hours, durability).
 """
 
 from __future__ import annotations
@@ -43,19 +47,21 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
-from itertools import takewhile
 from typing import Any
 
-from apprise import Apprise
+from apprise import Apprise, AppriseAsset
 from sqlite_utils import Database
 
 from monitor.clock import backoff, iso, now, parse_time
 from monitor.diff.core import Diff, Op, word_diff
 from monitor.errors import NotifyError
+from monitor.notify import bursts
 from monitor.notify.formats import heading
 from monitor.notify.lease import Lease, LeaseLost
 from monitor.notify.messages import AlertContent, render
@@ -66,6 +72,15 @@ logger = logging.getLogger("newsmon.notify")
 
 # apprise's request for a format: Slack's is None (see _deliver).
 _BODY_FORMAT = {"text": "text", "markdown": "markdown", "html": "html", "email": "html"}
+SEND_DEADLINE = 10.0  # seconds; systemd's TimeoutStopSec (60) leaves room for several
+# apprise waits 5.5 s between e-mails (request_rate_per_sec): a second is courtesy enough.
+THROTTLE_MAX = 1.0
+# Target id -> a send abandoned at its deadline that still runs: the target gets nothing
+# more until it ends, so abandoned sends never pile up.
+_ABANDONED: dict[str, threading.Thread] = {}
+# apprise's own limit (service_timeout) sends from its pool, joined at exit: a hanging target
+# kept `newsmon crawl` and a stopped daemon alive. Ours (a daemon thread) replaces it.
+_SEND_ASSET = AppriseAsset(app_id=ASSET.app_id, app_desc=ASSET.app_desc, service_timeout=0)
 
 
 @dataclass
@@ -76,6 +91,8 @@ class DispatchSettings:
     jitter: float = 0.2  # ± this fraction of each delay, so retries of many alerts spread out
     quiet_hours: dict[str, tuple[str, str]] = field(default_factory=dict)  # tag -> local times
     batch_limit: int = 100  # alerts handled per round; the rest wait for the next round
+    send_deadline: float = SEND_DEADLINE  # seconds one send may take; then it is abandoned
+    stop: threading.Event | None = None  # set when the process ends: abandon the send in flight
 
     def __post_init__(self) -> None:
         for tag, window in self.quiet_hours.items():
@@ -97,6 +114,7 @@ class DispatchReport:
     failed: int = 0  # alerts with a failed send this round, to be retried
     dead: int = 0  # alerts given up this round
     held: int = 0  # pending alerts not sent this round: not due, quiet hours, or queued behind
+    unsent: int = 0  # alerts whose send was abandoned (deadline, or the process stopped)
     busy: str = ""  # another dispatcher held the outbox's lease (who): nothing was sent
 
 
@@ -137,6 +155,8 @@ def dispatch(
     except LeaseLost as exc:
         logger.warning("Dispatch stopped: %s", exc)
         return DispatchReport(busy=str(exc))
+    except _Stopped as stopped:
+        return stopped.report
     finally:
         lease.release()
 
@@ -168,8 +188,8 @@ def _dispatch(
         elif takers:
             # A target that failed and then left the config leaves nobody to send to.
             run.done([r for r in tag_rows if all(t.id in r["delivered"] for t in takers)])
-            for target, group in run.plan(tag_rows, takers):
-                run.send(target, group, takers)
+            for target, group, burst in run.plan(tag_rows, takers):
+                run.send(target, group, takers, burst)
     run.report.held = sum(1 for r in rows if r["id"] not in run.touched)
     return run.report
 
@@ -196,19 +216,28 @@ class _Round:
         self.report.sent += len(rows)
         self.touched |= {r["id"] for r in rows}
 
-    def plan(self, rows: list[dict], takers: list[Target]) -> list[tuple[Target, list[dict]]]:
-        """Every target's messages, decided before anything is sent; batch_limit alerts at most."""
-        plan = []
+    def plan(self, rows: list[dict], takers: list[Target]) -> list[tuple[Target, list, bool]]:
+        """Every target's messages, decided before anything is sent: a burst folded, else
+        batch_limit alerts at most. (target, alerts, whether they are a burst's fold)."""
+        plan: list[tuple[Target, list, bool]] = []
         for target in takers:
-            for group in _messages(rows, target, self.now):
+            groups = bursts.messages(rows, target.id, self.now, _due)
+            if len(groups) > bursts.FOLD_ABOVE:
+                folds = bursts.fold(groups)
+                self.touched |= {r["id"] for fold in folds for r in fold}
+                plan += [(target, fold, True) for fold in folds]
+                continue
+            for group in groups:
                 fresh = {r["id"] for r in group} - self.touched
                 if self.touched and len(self.touched | fresh) > self.settings.batch_limit:
                     break
                 self.touched |= fresh
-                plan.append((target, group))
+                plan.append((target, group, False))
         return plan
 
-    def send(self, target: Target, group: list[dict], takers: list[Target]) -> None:
+    def send(self, target: Target, group: list[dict], takers: list[Target], burst: bool) -> None:
+        if _busy(target):
+            return  # a send abandoned at its deadline still runs: these alerts wait
         contents, ready = [], []
         for row in group:
             try:
@@ -219,10 +248,24 @@ class _Round:
                 self.fail(target, [row], f"cannot build the message ({name}: {text})")
         if not ready:
             return
-        self.lease.renew()  # a send may take a while: the lease must outlast it
-        if (error := _deliver(target, contents)) is not None:
-            self.fail(target, ready, error)
-            return
+        if burst:
+            limit = target.plugin.body_maxlen if target.plugin is not None else 10**6
+            messages = bursts.pieces(contents, target.format, limit)
+        else:
+            messages = [(*render(contents, target.format), list(range(len(ready))))]
+        for title, body, picked in messages:
+            rows = [ready[i] for i in picked]
+            self.lease.renew()  # before each send: the lease must outlast it
+            outcome = _send_within(target, title, body, self.settings)
+            if isinstance(outcome, _Cut):
+                self.not_sent(target, rows, outcome.why)
+                return
+            if outcome is not None:
+                self.fail(target, rows, outcome)
+                return  # the rest of a burst waits: a later alert never overtakes
+            self.delivered(target, rows, takers)
+
+    def delivered(self, target: Target, ready: list[dict], takers: list[Target]) -> None:
         # The console shows the message itself; a log line about it would only repeat it.
         level = logging.DEBUG if target.plugin is None else logging.INFO
         logger.log(level, "Sent %d alert(s) to %s %s", len(ready), target.service, target.id)
@@ -235,6 +278,17 @@ class _Round:
                     self.report.sent += 1
                 row.update(values)
                 outbox.update_alert(self.db, row["id"], values)
+
+    def not_sent(self, target: Target, rows: list[dict], why: str) -> None:
+        """A send cut short: not a failed attempt, only said in last_error; the next round
+        after the abandoned send has ended tries again."""
+        text = f"not sent to {target.service} {target.id}: {why}"
+        logger.warning("%s (%d alert(s) wait for the next round)", text, len(rows))
+        self.update(rows, {"last_error": text})
+        self.report.unsent += len(rows)
+        if self.settings.stop is not None and self.settings.stop.is_set():
+            self.report.held = len(self.touched)
+            raise _Stopped(self.report)
 
     def fail(self, target: Target, rows: list[dict], error: str) -> None:
         text = f"{target.service} {target.id}: {error}"[:500]
@@ -263,56 +317,63 @@ class _Round:
                 outbox.update_alert(self.db, row["id"], values)
 
 
-def _messages(rows: list[dict], target: Target, now: datetime) -> list[list[dict]]:
-    """The messages this target gets now: due alerts it lacks, per stream, oldest first."""
-    streams: dict[tuple, list[dict]] = {}
-    for row in rows:
-        if row["status"] == "pending" and target.id not in row["delivered"]:
-            digest = (row["digest"] or "immediate") != "immediate"
-            about = row["article_id"] if row["article_id"] is not None else row["source"]
-            streams.setdefault((digest, about), []).append(row)
-    groups, digests = [], []
-    for (digest, _), stream in streams.items():
-        ready = list(takewhile(lambda r: _due(r, now), stream))
-        if ready:
-            (digests.extend if digest else groups.append)(ready)
-    groups = _by_event(groups)
-    if digests:
-        groups.append(sorted(digests, key=lambda r: r["id"]))
-    return sorted(groups, key=lambda g: g[0]["id"])
+class _Stopped(Exception):
+    """The process stops: the round ends once its send in flight is abandoned."""
+
+    def __init__(self, report: DispatchReport) -> None:
+        super().__init__("stopped")
+        self.report = report
 
 
-def _by_event(groups: list[list[dict]]) -> list[list[dict]]:
-    """Groups that hold alerts of one story's event merged into one, oldest first."""
-    merged: list[list[dict]] = []
-    home: dict[tuple, list[dict]] = {}
-    for group in sorted(groups, key=lambda g: g[0]["id"]):
-        events = {(r["story"], r["event_id"]) for r in group if _of_event(r)}
-        into = next((home[e] for e in events if e in home), None)
-        if into is None:
-            merged.append(into := [])
-        into.extend(group)
-        for event in events:
-            home.setdefault(event, into)
-    # Ids grow along each article's stream, so its order holds in the merged message.
-    return [sorted(group, key=lambda r: r["id"]) for group in merged]
+@dataclass
+class _Cut:  # a send abandoned: past its deadline, or the process stops
+    why: str
 
 
-def _of_event(row: dict) -> bool:
-    return bool(row.get("story")) and row.get("event_id") is not None
+def _busy(target: Target) -> bool:
+    thread = _ABANDONED.get(target.id)
+    if thread is not None and not thread.is_alive():
+        del _ABANDONED[target.id]
+    return target.id in _ABANDONED
 
 
-def _deliver(target: Target, contents: list[AlertContent]) -> str | None:
+def _send_within(target: Target, title: str, body: str, settings: DispatchSettings):
+    """_deliver with a hard deadline: its answer, or _Cut when the send was abandoned."""
+    if target.plugin is None:
+        return _deliver(target, title, body)
+    if settings.stop is not None and settings.stop.is_set():
+        return _Cut("newsmon stopped before sending")
+    answer: list[str | None] = []
+    thread = threading.Thread(
+        target=lambda: answer.append(_deliver(target, title, body)),
+        name=f"newsmon send {target.id}",
+        daemon=True,  # an abandoned send never keeps the process alive
+    )
+    thread.start()
+    end = time.monotonic() + settings.send_deadline
+    while thread.is_alive():
+        if settings.stop is not None and settings.stop.is_set():
+            _ABANDONED[target.id] = thread
+            return _Cut("newsmon stopped while sending")
+        if time.monotonic() >= end:
+            _ABANDONED[target.id] = thread
+            return _Cut(f"no answer within {settings.send_deadline:g} s")
+        thread.join(0.05)
+    return answer[0] if answer else "the send raised"
+
+
+def _deliver(target: Target, title: str, body: str) -> str | None:
     """Send one message to one target: None when it was accepted, else why not (no URL)."""
     fmt = target.format
-    title, body = render(contents, fmt)
     if target.plugin is None:
         print(f"   alert: {title}" if target.brief else f"{title}\n{body}\n", flush=True)
         return None
     if target.plugin.title_maxlen <= 0:
         # No title field: apprise would paste the plain title into the body unescaped.
         title, body = "", heading(title, fmt) + body
-    apobj = Apprise(asset=ASSET)
+    target.plugin.request_rate_per_sec = min(target.plugin.request_rate_per_sec, THROTTLE_MAX)
+    target.plugin.asset = _SEND_ASSET
+    apobj = Apprise(asset=_SEND_ASSET)
     apobj.add(target.plugin)
     try:
         # Slack: no declared format, so apprise neither converts nor re-escapes our mrkdwn.
@@ -333,6 +394,7 @@ def send_test(targets: list[Target], tag: str | None) -> list[tuple[str, str, bo
     sample = AlertContent("newsmon", ["headline"], new, "", diff, ["test"], "notify test", when)
     results = []
     for target in [t for t in targets or [CONSOLE] if tag is None or t.takes(tag)]:
-        error = _deliver(target, [sample])
+        error = _send_within(target, *render([sample], target.format), DispatchSettings())
+        error = f"not sent: {error.why}" if isinstance(error, _Cut) else error
         results.append((target.id, target.service, error is None, error or ""))
     return results

@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from monitor.clock import iso
 from monitor.store import outbox
 
-LEASE_SECONDS = 120.0  # longer than any one send (apprise's timeouts, a mail throttle)
+LEASE_SECONDS = 120.0  # well beyond one send (dispatch.SEND_DEADLINE, 10 s)
 _TOKEN = secrets.token_hex(4)  # this process, as opposed to an earlier one with the same pid
 
 

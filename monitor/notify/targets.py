@@ -7,10 +7,11 @@ an alert whose tag is one of its tags, or every alert when it has the tag "alway
 or no tag.
 
 Secrets: URLs live only in the file or the environment. A target is known by
-sha256(apprise's URL for it)[:12] and its service name; errors name a URL by its
-scheme and its entry's line or number, never in full. apprise's and urllib3's
-loggers get a filter that masks every URL and the secret parts (password, tokens,
-webhook path) of each loaded URL, at every level.
+sha256(apprise's URL for it)[:12], its service name and `describe()` (apprise's privacy
+rendering, masked); errors name a URL by its scheme and its entry's line or number,
+never in full. Which parts are secret is apprise's word (`secret_parts`), not a guess
+from their length; `mask(text)` cuts every URL to its scheme and masks those parts of
+the loaded targets. apprise's and urllib3's loggers pass every record through it.
 
 A module of its own because loading a target and hiding its secrets go together and
 stand apart from sending: the crawler and `newsmon notify test` load targets before
@@ -26,11 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import yaml
 from apprise import Apprise, AppriseAsset, NotifyFormat
 from apprise.config.base import ConfigBase
+from apprise.fields import parse_fields, url_fields
 from apprise.plugins.email import NotifyEmail
 from apprise.plugins.slack import NotifySlack
 
@@ -48,13 +50,39 @@ class _Scrubber(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self._known: dict[str, frozenset[str]] = {}  # URL (or option) -> its secret parts
+        self._secrets: tuple[str, ...] = ()  # all of them, longest first
+        self._loaded: set[str] = set()  # the URLs of the load in progress
 
-    def add(self, url: str) -> None:
-        self.secrets |= _secret_parts(url)
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    def add(self, url: str, plugin: Any = None) -> None:
+        """Learn a URL's secret parts; with its plugin, apprise's word replaces the first guess."""
+        self.learn(url, secret_parts(url, plugin))
+
+    def learn(self, key: str, parts: set[str]) -> None:
+        self._known[key] = frozenset(p for p in parts if p)
+        self._loaded.add(key)
+        self._update()
+
+    def begin(self) -> None:
+        """A new set of targets is being loaded: what it learns is counted apart."""
+        self._loaded = set()
+
+    def settle(self) -> None:
+        """The load worked: forget the URLs of earlier loads (a failed load forgets nothing)."""
+        self._known = {k: v for k, v in self._known.items() if k in self._loaded}
+        self._update()
+
+    def _update(self) -> None:
+        self._secrets = tuple(sorted(set().union(*self._known.values()), key=len, reverse=True))
 
     def secret_free(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        # Plain substrings: a part that also occurs inside an ordinary word is masked there too;
+        # a garbled word in an error is cheap, a leaked topic is not.
+        for secret in self._secrets:
             text = text.replace(secret, "****")
         return text
 
@@ -73,32 +101,74 @@ class _Scrubber(logging.Filter):
         return True
 
 
-def _secret_parts(url: str) -> set[str]:
-    """The parts of a URL that may be secret: password, tokens, webhook paths."""
-    found: set[str] = set()
+def secret_parts(url: str, plugin: Any = None) -> set[str]:
+    """The parts of a target URL that no text may show, as written and as apprise quotes them.
+
+    apprise knows which fields of a URL are private (`url_fields(plugin, privacy=True)`), but
+    its privacy rendering shows what addresses a target on its service: an ntfy topic, a
+    webhook's path, a header, a chat. Whoever knows an ntfy topic can read and post to it, so
+    these count as secret too. The rule is apprise's own for a URL it cannot check
+    (`parse_fields(url, privacy=True)`: every text but the schema and values picked from a list
+    of choices), less the host, port and user name that apprise shows for the loaded plugin.
+    """
+    strict = parse_fields(url, privacy=True)
+    found = _masked(parse_fields(url), strict)
+    if plugin is not None:
+        clear, shown = url_fields(plugin), url_fields(plugin, privacy=True)
+        private = _masked(clear, shown)
+        found |= _masked(parse_fields(plugin.url()), parse_fields(plugin.url(), privacy=True))
+        found |= private
+        public = {str(shown[k]) for k in ("host", "user") if k in shown and shown[k] == clear[k]}
+        found = (found - public) | private
+    choices = {v for v in _texts(strict) if v != "****"}
+    found |= _written_parts(url) - choices
+    return {form for part in found for form in _forms(part)}
+
+
+def _masked(clear: dict, hidden: dict) -> set[str]:
+    """The text values of `clear` whose entry `hidden` masks."""
+    return {v for k, value in clear.items() if hidden.get(k) != value for v in _texts(value)}
+
+
+def _texts(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple | set):
+        return {t for entry in value for t in _texts(entry)}
+    return {value} if isinstance(value, str) and value else set()
+
+
+def _written_parts(url: str) -> set[str]:
+    """What a URL holds beyond scheme, host, port and user, even where apprise ignores it."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return found
-    userinfo, _, host = parts.netloc.rpartition("@")
-    password = userinfo.partition(":")[2]
-    pieces = [host.split(":")[0], *parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))]
-    for piece in [password] if len(password) >= 3 else []:
-        found |= {piece, unquote(piece)}
-    for piece in pieces:
-        # Host names and addresses have dots; tokens are long, or have digits or capitals.
-        if "." not in piece and (len(piece) >= 16 or (len(piece) >= 6 and _tokenish(piece))):
-            found |= {piece, unquote(piece)}
-    return found
+        return set()
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    after_host = hostport[hostport.rfind("]") + 1 :]  # past an IPv6 address's brackets
+    port = after_host.rpartition(":")[2] if ":" in after_host else ""
+    path = parts.path.strip("/")
+    found = {userinfo.partition(":")[2], path, *path.split("/"), parts.fragment}
+    if port and not port.isdigit():  # no port but a token's second half (tgram://id:secret/…)
+        found.add(port)
+    found |= {v for _, v in parse_qsl(parts.query)}
+    return found - {""}
 
 
-def _tokenish(text: str) -> bool:
-    return any(c.isdigit() or c.isupper() for c in text)
+def _forms(part: str) -> set[str]:
+    plain = unquote(part)
+    return {part, plain, quote(plain, safe=""), quote(plain)}
 
 
 SCRUBBER = _Scrubber()
 for _name in GUARDED_LOGGERS:
     logging.getLogger(_name).addFilter(SCRUBBER)
+
+
+def mask(text: str) -> str:
+    """`text` with every URL cut to its scheme and every known target's secret parts masked:
+    what any text about a target (a log line, last_error, CLI output) goes through."""
+    return SCRUBBER.scrub(text)
 
 
 @dataclass
@@ -129,7 +199,8 @@ class Target:
     def describe(self) -> str:
         if self.plugin is None:
             return "console (stdout)"
-        return SCRUBBER.secret_free(self.plugin.url(privacy=True))
+        # apprise's privacy rendering, less its options and the parts it shows but we hide.
+        return SCRUBBER.secret_free(self.plugin.url(privacy=True).partition("?")[0])
 
 
 CONSOLE = Target("console", "console", set(), None)
@@ -147,12 +218,14 @@ def _target(plugin: Any) -> Target:
 
 def load_targets(apprise_config: Path | None, env: Mapping[str, str]) -> list[Target]:
     """The targets of the apprise file, else of NEWSMON_APPRISE_URLS; [] means the console."""
+    SCRUBBER.begin()
+    plugins = []
     if apprise_config is not None:
         plugins = _from_file(Path(apprise_config))
     elif raw := env.get(ENV_VAR, "").strip():
         plugins = _from_env(raw)
-    else:
-        return []
+    # Only the targets in use are masked: an old config's short path parts would garble logs.
+    SCRUBBER.settle()
     targets: dict[str, Target] = {}
     for plugin in plugins:
         target = _target(plugin)
@@ -195,23 +268,31 @@ def _from_file(path: Path) -> list[Any]:
                 f"{path}:{node.start_mark.line + 1}: apprise cannot use URL #{number} ({scheme}); "
                 f"`apprise --dry-run -vv --config {path}` shows why"
             )
+        _learn(written, found)
         plugins += found
     return plugins
 
 
 def _register(entry: Any) -> list[str]:
-    """Teach the scrubber one YAML entry's secrets; the URLs written in it."""
+    """Teach the scrubber one YAML entry's secrets before apprise reads it; its URLs."""
     keys = entry if isinstance(entry, dict) else []
     urls = [entry] if isinstance(entry, str) else [k for k in keys if isinstance(k, str)]
-    for url in urls:
-        SCRUBBER.add(url)
+    options: set[str] = set()
     for value in entry.values() if isinstance(entry, dict) else []:
-        for options in value if isinstance(value, list) else [value]:
-            for key, option in options.items() if isinstance(options, dict) else []:
+        for settings in value if isinstance(value, list) else [value]:
+            for key, option in settings.items() if isinstance(settings, dict) else []:
                 # Options under a URL (`pass: …`, `token: …`) can hold secrets as well.
-                if isinstance(option, str) and re.search("pass|token|secret|key", str(key), re.I):
-                    SCRUBBER.secrets |= {option} if len(option) >= 3 else set()
+                if isinstance(option, str) and str(key) not in ("tag", "tags"):
+                    options.add(option)
+    for url in urls:
+        SCRUBBER.learn(url, secret_parts(url) | options)
     return urls
+
+
+def _learn(urls: list[str], plugins: list[Any]) -> None:
+    """Replace the first guess at each URL's secrets by what its loaded plugins say."""
+    for url in urls:
+        SCRUBBER.learn(url, set().union(*(secret_parts(url, p) for p in plugins)))
 
 
 def _urls_node(path: Path, root: Any) -> yaml.SequenceNode:
@@ -254,5 +335,6 @@ def _from_env(raw: str) -> list[Any]:
                     f"{ENV_VAR}: apprise cannot use entry {number} ({_scheme(url)}); "
                     "`apprise --dry-run -vv URL` shows why"
                 )
+            _learn([url], [plugin])
             plugins.append(plugin)
     return plugins

@@ -169,39 +169,50 @@ def timeline_url(base_url: str, article_id: int) -> str:
     return f"{base_url.rstrip('/')}/-/newsmon/article/{int(article_id)}"
 
 
-# Crawls of several sources end at different times, each followed by a dispatch in a thread:
-# one dispatcher at a time, or two could send the same pending alert. Other processes (a
+# Crawls of several sources end at different times, each followed by evaluation in a thread:
+# one at a time (the unique keys make a second harmless, but it would wait on SQLite's lock).
+_EVALUATING = threading.Lock()
+# One dispatcher at a time, or two could send the same pending alert. Other processes (a
 # `newsmon crawl` beside the daemon) are kept out by the outbox's lease (monitor.notify.lease).
+# Apart from _EVALUATING: a crawl never waits for a send.
 _DISPATCHING = threading.Lock()
 
 
-def after_crawl(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
-    """The durable steps after a crawl: evaluate changes, check source health, deliver alerts."""
+def after_crawl(
+    config: Config, targets: list, now: datetime | None = None, deliver: bool = True
+) -> dict[str, int]:
+    """The durable steps after a crawl: evaluate changes, check source health, and (`deliver`)
+    send alerts. The daemon passes deliver=False: its dispatcher thread sends."""
     from monitor.notify.health import check_health
 
-    with _DISPATCHING:
+    with _EVALUATING:
         db = store.open_db(config.database)
         try:
             created = evaluate(db, config, now)
             health = check_health(db, config, now)
-            report = _dispatch(db, config, targets, now)
         finally:
             db.close()
+    report = dispatch_only(config, targets, now) if deliver else {}
     return {"alerts": created, "health": health, **report}
 
 
-def dispatch_only(config: Config, targets: list, now: datetime | None = None) -> dict[str, int]:
+def dispatch_only(
+    config: Config, targets: list, now: datetime | None = None, stop: threading.Event | None = None
+) -> dict[str, int]:
     """The dispatcher between crawls, when retries, digests and rate-limited alerts fall due
-    (`now`: as if it were then; the demo sends what rate limits held back)."""
+    (`now`: as if it were then; the demo sends what rate limits held back). `stop` set: the
+    send in flight is abandoned and the round ends."""
     with _DISPATCHING:
         db = store.open_db(config.database)
         try:
-            return _dispatch(db, config, targets, now)
+            return _dispatch(db, config, targets, now, stop)
         finally:
             db.close()
 
 
-def _dispatch(db: Database, config: Config, targets: list, now: datetime | None) -> dict[str, int]:
+def _dispatch(
+    db: Database, config: Config, targets: list, now: datetime | None, stop: threading.Event | None
+) -> dict[str, int]:
     from monitor.notify.dispatch import dispatch
 
     base = config.notify.datasette_url
@@ -209,15 +220,19 @@ def _dispatch(db: Database, config: Config, targets: list, now: datetime | None)
     def content(alert: dict) -> AlertContent:
         return content_for(db, alert, base)
 
-    report = dispatch(db, targets, content, _settings(config), now)
-    return {"sent": report.sent, "failed": report.failed, "dead": report.dead, "held": report.held}
+    report = dispatch(db, targets, content, _settings(config, stop), now)
+    counts = {"sent": report.sent, "failed": report.failed, "dead": report.dead}
+    if report.unsent:  # sends abandoned at their deadline
+        counts["not sent"] = report.unsent
+    return {**counts, "held": report.held}
 
 
-def _settings(config: Config):
+def _settings(config: Config, stop: threading.Event | None):
     from monitor.notify.dispatch import DispatchSettings
 
     return DispatchSettings(
         max_attempts=config.notify.max_attempts,
         backoff_base=float(config.notify.backoff),
         quiet_hours=config.notify.quiet_hours,
+        stop=stop,
     )

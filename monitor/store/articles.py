@@ -1,8 +1,14 @@
 """Articles: which stored article a URL belongs to, the validators for a conditional request,
 which articles are due for a check, and when to check each next; listings' validators too.
+
+An article keeps its identity when it moves: every URL of a redirect chain and a feed slug
+whose page names the article's canonical are aliases of the one article (DESIGN.md, "Article
+identity over time").
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 from sqlite_utils import Database
 
@@ -32,17 +38,50 @@ def lookup(db: Database, url: str) -> dict | None:
     )
 
 
+# Redirect hops followed backwards from a page's URL: beyond any real chain, bounded for cycles.
+CHAIN_DEPTH = 10
+
+
 def known_article(db: Database, fetched: Fetched) -> dict | None:
     """The stored article a fetched page belongs to: by the id the pipeline found, else by its
-    canonical URL, its URL or the URL requested."""
+    canonical URL, its URL, the URL requested or a URL seen redirecting to it.
+
+    Not by its text: the same text at two URLs whose canonicals differ may be two articles (a
+    site's copies, a test's fixtures); a move to a new canonical is known by its redirect."""
     if fetched.article_id is not None and (row := row_of(db, "articles", fetched.article_id)):
         return row
     page = fetched.page
-    urls = (article_key(fetched), page.url, page.request_url)
+    urls = [article_key(fetched), page.url, page.request_url]
     for key in dict.fromkeys(normalize_url(url) for url in urls if url):  # mostly one URL
         if row := lookup(db, key):
             return row
+    for url in redirected_to(db, page.url):
+        if row := lookup(db, url):
+            return row
     return None
+
+
+def redirected_to(db: Database, url: str) -> list[str]:
+    """Every URL seen redirecting, in one hop or several, to `url`."""
+    query = (
+        "with recursive chain(url, depth) as ("
+        " select url, 1 from redirects where to_url = :url"
+        " union select r.url, c.depth + 1 from redirects r join chain c on r.to_url = c.url"
+        " where c.depth < :depth) "
+        "select distinct url from chain where url != :url limit 50"
+    )
+    rows = db.execute(query, {"url": normalize_url(url), "depth": CHAIN_DEPTH}).fetchall()
+    return [r[0] for r in rows]
+
+
+def record_redirect(db: Database, chain: list[str]) -> None:
+    """A redirect chain the crawl met: each URL of `chain` answered a redirect to the next."""
+    urls = [normalize_url(url) for url in chain]
+    hops = [(a, b, clock.now()) for a, b in pairwise(urls) if a != b]
+    with db.atomic():
+        db.conn.executemany(
+            "insert or replace into redirects (url, to_url, at) values (?, ?, ?)", hops
+        )
 
 
 def current_words(db: Database, fetched: Fetched) -> int:
@@ -104,7 +143,9 @@ def articles_to_revisit(
     at = "9999" if everything else (at or clock.now())
     return list(
         db.query(
-            "select id, url, etag, last_modified, status, kind from articles where source = ? "
+            # The URL that answered last: a canonical that fails would make a false takedown.
+            "select id, coalesce(answered_url, url) as url, etag, last_modified, status, kind "
+            "from articles where source = ? "
             "and (next_check_at is null or next_check_at <= ?) "
             "order by coalesce(next_check_at, ''), id limit ?",
             [source, at, limit or -1],

@@ -5,6 +5,7 @@ when they begin, and the few SQL helpers every store module writes with.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +13,17 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from monitor.errors import StoreError
-from monitor.store.faults import FAULTS, fault
+from monitor.store.faults import FAULTS, DatabaseFault, fault
 from monitor.store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10000  # how long a writer waits for another one's lock before it gives up
 WAL_PAGES = 20_000  # pages in the write-ahead log before a checkpoint: 80 MB of 4 KB pages
 IMPATIENT_MS = 100  # the same while the lock is stuck: a writer has waited BUSY_TIMEOUT_MS in vain
+
+# The file (st_dev, st_ino) each database path named when this process first opened it. A
+# file moved away or deleted under a running daemon would otherwise be recreated empty by the
+# next open, and every article it finds then would be new again, and alerted again.
+_FIRST_SEEN: dict[str, tuple[int, int]] = {}
 
 
 class _Database(Database):
@@ -51,6 +57,7 @@ class _Database(Database):
                     yield self
                 return
             self._wait_at_most(IMPATIENT_MS if FAULTS.stuck else BUSY_TIMEOUT_MS)
+            same_file(self.db_path)
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self
@@ -95,6 +102,7 @@ def open_db(path: str | Path) -> Database:
     Raises StoreError (a DatabaseFault for a storage fault) naming the file and what to do.
     """
     path = Path(path)
+    same_file(path)
     db = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +124,7 @@ def open_db(path: str | Path) -> Database:
             # at the same moment must not both create the schema.
             with db.atomic():
                 migrations.apply(db)
+        _FIRST_SEEN.setdefault(os.path.abspath(path), _identity(path))
     except (OSError, sqlite3.Error) as exc:
         if db is not None:
             db.close()
@@ -125,6 +134,42 @@ def open_db(path: str | Path) -> Database:
             f"{path}: cannot open the database ({exc}); check the path and its permissions"
         ) from None
     return db
+
+
+def same_file(path: Path) -> None:
+    """Raise a DatabaseFault ("replaced") when `path` is no longer the file this process first
+    opened there: moved away and replaced, or deleted. A stat; writes check it as they begin."""
+    first = _FIRST_SEEN.get(os.path.abspath(path))
+    if first is None:
+        return
+    try:
+        now: tuple[int, int] | None = _identity(path)
+    except FileNotFoundError:
+        now = None
+    if now == first:
+        return
+    was = f"device {first[0]}, inode {first[1]}"
+    detail = (
+        f"the file was deleted (this process opened it as {was})"
+        if now is None
+        else f"another file took its place (device {now[0]}, inode {now[1]}; this process "
+        f"opened {was})"
+    )
+    found = DatabaseFault(
+        path,
+        "replaced",
+        detail,
+        "newsmon stops rather than start an empty database and alert every article again as "
+        "new: put the database back at that path (or restore a backup), then start newsmon "
+        "again; to begin a new database on purpose, just start newsmon again",
+    )
+    FAULTS.add(found)
+    raise found
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
 
 
 def insert(db: Database, table: str, row: dict) -> int:

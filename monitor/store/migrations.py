@@ -283,3 +283,22 @@ def m006_stories(db: Database) -> None:
     # Story alerts name their story and event (monitor.stories.alerts); rule alerts leave both null
     db["alerts"].add_column("story", str)
     db["alerts"].add_column("event_id", int)
+
+
+@migrations()
+def m007_moves(db: Database) -> None:
+    # Article identity over time. A redirect the crawl followed (or was refused as a request
+    # already made) is a fact about URLs, kept before the page it leads to is stored, so every
+    # URL of a chain becomes an alias of the article the chain ends at.
+    db["redirects"].create({"url": str, "to_url": str, "at": str}, pk="url")
+    db["redirects"].create_index(["to_url"])
+    # An article answering at another URL than before: when, from where, to where, and how its
+    # identity was kept (redirect, canonical, alias).
+    db["article_moves"].create(
+        {"id": int, "article_id": int, "from_url": str, "to_url": str, "at": str, "how": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_moves"].create_index(["article_id", "from_url", "to_url"], unique=True)
+    # The URL that last answered 200: revisits go there, and only its failure is a takedown.
+    db["articles"].add_column("answered_url", str)

@@ -15,15 +15,17 @@ from sqlite_utils import Database
 
 from monitor import clock
 from monitor.items import Change, Decision, Entry, Fetched, Page
-from monitor.store.articles import article_key
+from monitor.store.articles import article_key, redirected_to
 from monitor.store.db import insert, row_of, update
 from monitor.store.versions import insert_version
 from monitor.urls import normalize_url
 
 
 def entries_of(db: Database, article_id: int) -> dict[str, dict]:
-    """A live blog's stored entries, by key."""
-    return {e["key"]: e for e in db["entries"].rows_where("article_id = ?", [article_id])}
+    """A live blog's stored entries by key, in the order they were stored; `removed`: reported
+    gone from the page (and not seen since)."""
+    rows = db["entries"].rows_where("article_id = ?", [article_id], order_by="id")
+    return {e["key"]: {**e, "removed": e["last_seen"] is None} for e in rows}
 
 
 def write_page(
@@ -33,6 +35,8 @@ def write_page(
     known). Returns the article's id and the id of the last change written (None: none)."""
     if row is None:
         return _add(db, fetched, decision) if decision.version else (None, None)
+    if fetched.page.status == 200:
+        _answered(db, row, fetched)
     if fetched.article is None:
         return row["id"], _revisited(db, row, fetched, decision)
     _alias(db, row["id"], fetched.page)
@@ -51,6 +55,7 @@ def _add(db: Database, fetched: Fetched, decision: Decision) -> tuple[int, int |
             "source": page.source,
             "url": article_key(fetched),
             "status": "live",
+            "answered_url": normalize_url(page.url),
             "first_seen": clock.now(),
             "last_changed": clock.now(),
         },
@@ -163,10 +168,43 @@ def _after_version(db: Database, row: dict, fetched: Fetched, version_id: int, n
 
 
 def _alias(db: Database, article_id: int, page: Page) -> None:
+    """Every URL the page was reached at is the article's: its URL, the URL requested and
+    each URL of a redirect chain that ended at it."""
+    urls = {normalize_url(url) for url in (page.url, page.request_url) if url}
+    urls.update(redirected_to(db, page.url))
     db.conn.executemany(
         "insert or replace into article_urls (url, article_id) values (?, ?)",
-        [(normalize_url(url), article_id) for url in {page.url, page.request_url} - {None}],
+        [(url, article_id) for url in sorted(urls)],
     )
+
+
+def _answered(db: Database, row: dict, fetched: Fetched) -> None:
+    """The article answered 200 at the page's URL: revisits go there from now on. Answering
+    at another URL than last time is a move, recorded once per pair of URLs."""
+    now_at = normalize_url(fetched.page.url)
+    before = row["answered_url"]
+    if now_at == before:
+        return
+    update(db, "articles", row["id"], {"answered_url": now_at})
+    _alias(db, row["id"], fetched.page)  # also when the bytes are the stored ones (no text)
+    if before is None:  # stored before answers were tracked: nothing to compare with
+        return
+    db.execute(
+        "insert or ignore into article_moves (article_id, from_url, to_url, at, how) "
+        "values (?, ?, ?, ?, ?)",
+        [row["id"], before, now_at, clock.now(), _how(db, row, fetched, before)],
+    )
+
+
+def _how(db: Database, row: dict, fetched: Fetched, before: str) -> str:
+    """How the page was known to be the article although it answered at a new URL."""
+    page = fetched.page
+    requested = normalize_url(page.request_url or page.url)
+    if requested != normalize_url(page.url) or before in redirected_to(db, page.url):
+        return "redirect"
+    if fetched.article is not None and article_key(fetched) == row["url"]:
+        return "canonical"
+    return "alias"
 
 
 def _insert_changes(
@@ -226,6 +264,12 @@ def _remember_entries(
 
 
 def _edit_entry(db: Database, article_id: int, entry: Entry) -> None:
+    if entry.removed:  # gone from the page: not seen since (seen again, it is back)
+        db.execute(
+            "update entries set last_seen = null where article_id = ? and key = ?",
+            [article_id, entry.key],
+        )
+        return
     db.execute(
         "update entries set text = ?, headline = ?, edits = edits + 1 "
         "where article_id = ? and key = ?",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -84,4 +85,64 @@ def insert_version(db: Database, article_id: int, number: int, fetched: Fetched)
             # Compressed in the extraction worker when there is one (see workers.prepare).
             "raw_html": fetched.packed or zlib.compress(page.body, 6),
         },
+    )
+
+
+def recent_versions(db: Database, article_id: int, limit: int = 10, days: int = 7) -> list[dict]:
+    """The article's last `limit` versions of the last `days` days, newest first: what a page
+    that returns to an earlier text is compared with (id, number, fingerprint, headline)."""
+    since = clock.iso(datetime.now(UTC) - timedelta(days=days))
+    query = (
+        "select id, number, fingerprint, headline, fetched_at from versions "
+        "where article_id = ? order by number desc limit ?"
+    )
+    rows = list(db.query(query, [article_id, limit]))
+    return [r for r in rows if (r["fetched_at"] or "") >= since]
+
+
+def returns_between(db: Database, article_id: int, pair: tuple[int, int]) -> int:
+    """How many returns (changes of kind alternating or returned) went between the two
+    versions, either way."""
+    query = (
+        "select count(*) from changes where article_id = ? and kind in ('alternating', "
+        "'returned') and from_version in (?, ?) and to_version in (?, ?)"
+    )
+    return db.execute(query, [article_id, *pair, *pair]).fetchone()[0]
+
+
+def show_version(db: Database, article_id: int, version_id: int, change_id: int | None) -> None:
+    """The page shows an earlier version again: make it the article's current one (no new
+    version row), and point the change that recorded the return at it."""
+    headline = db.execute("select headline from versions where id = ?", [version_id]).fetchone()
+    db.execute(
+        "update articles set current_version = ?, headline = ? where id = ?",
+        [version_id, headline[0] if headline else None, article_id],
+    )
+    if change_id is not None:
+        db.execute("update changes set to_version = ? where id = ?", [version_id, change_id])
+
+
+# A soft 404 seen on consecutive checks is counted in the article's `signature` (which only
+# spares an extraction when it equals a page's: the marker never does) until the count says
+# the article is gone; any other outcome of a check clears it.
+SOFT_404 = "soft404:"
+
+
+def soft_404_count(row: dict | None) -> int:
+    """Soft 404s in a row so far on the stored article `row`."""
+    mark = (row or {}).get("signature") or ""
+    return int(mark.removeprefix(SOFT_404)) if mark.startswith(SOFT_404) else 0
+
+
+def note_soft_404(db: Database, article_id: int, count: int) -> None:
+    db.execute(
+        "update articles set signature = ?, last_checked = ? where id = ?",
+        [f"{SOFT_404}{count}", clock.now(), article_id],
+    )
+
+
+def clear_soft_404(db: Database, article_id: int) -> None:
+    db.execute(
+        "update articles set signature = null where id = ? and signature like ?",
+        [article_id, f"{SOFT_404}%"],
     )

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,11 @@ WRITE_ACTIONS = frozenset(
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# The longest string or blob a served query may make or read. Datasette's time limit checks
+# between SQLite's steps, and one step of `zeroblob(9e8)` or `hex()` of a big blob allocates
+# the whole value: seconds and gigabytes. A stored page is 10-100 kB compressed.
+MAX_VALUE_BYTES = 50 * 2**20
+
 
 # --- hooks ----------------------------------------------------------------------------------
 
@@ -100,6 +106,12 @@ def prepare_jinja2_environment(env: Environment, datasette: Any) -> None:
     mine = [FileSystemLoader(str(OVERRIDES)), env.loader, FileSystemLoader(str(TEMPLATES))]
     template_dir = getattr(datasette, "template_dir", None)
     env.loader = ChoiceLoader(([FileSystemLoader(template_dir)] if template_dir else []) + mine)
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    # Every connection Datasette serves: a bigger value fails at once, "string or blob too big".
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
 
 
 @hookimpl

@@ -4,10 +4,12 @@ one alert, and nothing from reordering, pinning or teaser churn."""
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
 
 import pytest
-from conftest import SAMPLE_CONFIG, rows
+from conftest import ROOT, SAMPLE_CONFIG, newsmon_argv, newsmon_env, rows
+from liveblog_site import LiveBlogSite, Post
 
 from monitor.config import load_config
 from monitor.crawl.record import Extracted, record_page
@@ -126,8 +128,9 @@ def test_an_entry_without_an_id_keeps_its_key_when_its_text_is_edited():
         }
         return page_html(ld_blog([one, UPDATES[2]]), "")
 
-    first = extract_page(blog("Die Delegationen sind da."), URL).entries[0]
-    second = extract_page(blog("Die Delegationen sind seit dem Morgen da."), URL).entries[0]
+    opening = "Die Delegationen sind am Morgen mit dem Zug in Genf"
+    first = extract_page(blog(f"{opening} angekommen."), URL).entries[0]
+    second = extract_page(blog(f"{opening} eingetroffen, früher als geplant."), URL).entries[0]
     assert first.key == second.key and first.key.startswith("h:")
     assert first.text != second.text
 
@@ -257,3 +260,76 @@ def test_crawl_reports_new_entries_of_both_live_blogs_and_nothing_on_a_pin(site,
         "where c.kind = 'entry'",
     )
     assert [a["story"] for a in alerts] == ["ukraine-talks", "ukraine-talks"]
+
+
+# --- a live blog without entry ids, through real crawls (tests/liveblog_site.py) --------------
+
+MORNING = [
+    Post("2026-11-21T08:10:00+01:00", "Die Delegationen sind am Morgen in Genf angekommen."),
+    # Two untitled entries of one minute: a key of minute and position told them apart.
+    Post(
+        "2026-11-21T09:45:00+01:00", "In Genf beginnen die Gespräche mit einer Stunde Verspätung."
+    ),
+    Post("2026-11-21T09:45:00+01:00", "Vor dem Hotel in Genf warten Dutzende Reporter im Regen."),
+    Post("2026-11-21T11:30:00+01:00", "Die Gastgeber in Genf laden am Abend zu einer Erklärung."),
+]
+
+
+def crawl_blog(tmp_path, db_path, blog: LiveBlogSite) -> list[dict]:
+    """One `newsmon crawl` of the blog; the change rows and alerts it wrote."""
+    before = rows(db_path, "select max(id) as n from changes")[0]["n"] if db_path.exists() else 0
+    alerts = rows(db_path, "select count(*) as n from alerts")[0]["n"] if db_path.exists() else 0
+    proc = subprocess.run(
+        newsmon_argv("--config", str(blog.config(tmp_path, db_path)), "crawl"),
+        cwd=ROOT,
+        env=newsmon_env(NEWSMON_DB=str(db_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    changes = rows(db_path, "select kind from changes where id > ? order by id", [before or 0])
+    added = rows(db_path, "select count(*) as n from alerts")[0]["n"] - alerts
+    return [c["kind"] for c in changes] + [f"alerts:{added}"]
+
+
+def test_deleting_an_entry_without_an_id_is_one_entry_removed_and_no_alert(tmp_path, db_path):
+    with LiveBlogSite(MORNING) as blog:
+        first = crawl_blog(tmp_path, db_path, blog)
+        assert first[0] == "new" and first[-1] != "alerts:0"  # the rule and story do alert
+        del blog.entries[2]  # of the two 09:45 entries, the one a key by position named first
+        assert crawl_blog(tmp_path, db_path, blog) == ["entry_removed", "alerts:0"]
+        assert crawl_blog(tmp_path, db_path, blog) == ["alerts:0"]  # recorded once
+    entries = rows(db_path, "select text, last_seen, edits from entries order by id")
+    assert len(entries) == 4 and sum(e["edits"] for e in entries) == 0
+    assert [e["text"] for e in entries if e["last_seen"] is None] == [MORNING[2].text]
+    assert rows(db_path, "select versions from articles")[0]["versions"] == 2
+
+
+def test_a_title_added_to_an_entry_is_an_edit_of_it_not_a_new_entry(tmp_path, db_path):
+    with LiveBlogSite(MORNING) as blog:
+        crawl_blog(tmp_path, db_path, blog)
+        blog.entries[3] = Post(MORNING[3].at, MORNING[3].text, "Erklärung am Abend")
+        assert crawl_blog(tmp_path, db_path, blog)[:-1] == ["entry_edited"]
+    entries = rows(db_path, "select headline, edits from entries order by id")
+    assert len(entries) == 4
+    assert [(e["headline"], e["edits"]) for e in entries][3] == ("Erklärung am Abend", 1)
+
+
+def test_of_two_entries_in_one_minute_the_edited_one_is_edited(tmp_path, db_path):
+    with LiveBlogSite(MORNING) as blog:
+        crawl_blog(tmp_path, db_path, blog)
+        # Reworded from its first word: its key misses, its text finds it.
+        reworded = "Erst jetzt beginnen in Genf die Gespräche mit einer Stunde Verspätung."
+        blog.entries[1] = Post(MORNING[1].at, reworded)
+        assert crawl_blog(tmp_path, db_path, blog)[:-1] == ["entry_edited"]
+        assert crawl_blog(tmp_path, db_path, blog) == ["alerts:0"]
+    diff = rows(db_path, "select diff from changes where kind = 'entry_edited'")[0]["diff"]
+    assert "Erst jetzt" in diff
+    entries = rows(db_path, "select text, edits from entries order by id")
+    assert len(entries) == 4
+    assert {(e["text"], e["edits"]) for e in entries if e["text"] != MORNING[0].text} == {
+        (reworded, 1),
+        (MORNING[2].text, 0),
+        (MORNING[3].text, 0),
+    }
