@@ -34,7 +34,7 @@ from monitor import clock, store
 from monitor.config import Config, load_config
 from monitor.errors import NewsmonError, StoreError
 from monitor.rules.crawl_alerts import CrawlAlerts
-from monitor.store import DatabaseFault
+from monitor.store import DatabaseFault, maintenance
 from monitor.store import health as episodes
 
 logger = logging.getLogger("newsmon.daemon")
@@ -118,3 +118,22 @@ def close_dropped(old: Config, new: Config) -> int:
     if closed:
         logger.info("%d health problem(s) of %s closed: no longer crawled", closed, dropped)
     return closed
+
+
+def forget_listings(config: Config, unconfirmed: dict) -> None:
+    """Forget the listing validators of crawls that lost writes (their listings are fetched in
+    full once); kept for the next try while the database fails."""
+    if not unconfirmed:
+        return
+    db = store.open_db(config.database)
+    try:
+        forgotten = maintenance.forget_listings(db, unconfirmed)
+    finally:
+        db.close()
+    unconfirmed.clear()  # one step of the loop: no crawl added any meanwhile
+    if forgotten:
+        logger.info(
+            "%d listing(s) will be fetched in full once: a crawl that did not finish may "
+            "have read them",
+            forgotten,
+        )

@@ -38,6 +38,9 @@ DISPATCH_EVERY = 10  # seconds between dispatcher runs (retries and digests fall
 REVISIT_EVERY = 60
 MAINTENANCE_EVERY = 3600
 STOP_BOUND = 30.0  # seconds running crawls get to finish after SIGTERM before they are stopped
+# The exit status when the database file was replaced under the daemon: newsmon.service's
+# RestartPreventExitStatus, so that systemd does not restart it on an empty database.
+REPLACED_EXIT = 3
 FIRST_SPREAD = 10  # seconds over which overdue sources start after a (re)start: no burst
 
 
@@ -55,6 +58,7 @@ class Daemon:
         self.scheduler = None
         self.last_status = "starting"
         self.stopping = False
+        self.exit_code = 0  # REPLACED_EXIT once the database file was replaced under us
         # Sources that keep failing: no crawl (discovery or revisit) before this time.
         self.backoff_until: dict[str, datetime] = {}
         # Sources whose listing validators a crawl that lost writes (or died) may have stored:
@@ -112,7 +116,7 @@ class Daemon:
                 break
         await self._shutdown()
         watchdog.cancel()
-        return 0
+        return self.exit_code
 
     async def _shutdown(self) -> None:
         self.stopping = True
@@ -227,6 +231,10 @@ class Daemon:
                 logger.exception("job %s failed; the schedule goes on", _job_name(action, args))
             else:  # the file, what and what to do; the next run of the job tries again
                 self.faults.failed(_job_name(action, args), found)
+                if getattr(found, "kind", "") == "replaced" and not self.exit_code:
+                    # Never waited for like a full disk: an empty file takes every article for new.
+                    self.exit_code = REPLACED_EXIT
+                    self.tokens.put_nowait("stop")
         except Exception:
             logger.exception("job %s failed; the schedule goes on", _job_name(action, args))
         else:
@@ -243,22 +251,7 @@ class Daemon:
             self.notifier.status(text)
 
     async def _forget_listings(self) -> None:
-        """Forget the listing validators of crawls that lost writes (see monitor.daemon.recovery);
-        kept for the next try while the database fails."""
-        if not self.unconfirmed:
-            return
-        db = store.open_db(self.config.database)
-        try:
-            forgotten = maintenance.forget_listings(db, self.unconfirmed)
-        finally:
-            db.close()
-        self.unconfirmed.clear()  # one step of the loop: no crawl added any meanwhile
-        if forgotten:
-            logger.info(
-                "%d listing(s) will be fetched in full once: a crawl that did not finish may "
-                "have read them",
-                forgotten,
-            )
+        recovery.forget_listings(self.config, self.unconfirmed)
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -36,6 +36,7 @@ LABELS = {
     "reordered": "paragraphs reordered",
     "entry": "new live-blog entry",
     "entry_edited": "live-blog entry edited",
+    "alternating": "alternating between two versions",  # an A/B test: said once per pair
     "health": "source health",
 }
 

@@ -49,6 +49,8 @@ _EVENTS_OF |= {"headline": {"headline", "changed"}, "correction": {"correction",
 _EVENTS_OF |= {c: {"changed"} for c in ("lead", "body_added", "body_removed", "body_edited")}
 # A new live-blog entry is an "entry" event; an edited entry is an edit like any other.
 _EVENTS_OF |= {"entry": {"entry"}, "entry_edited": {"changed"}}
+# An A/B test's first flip back is said once ("alternating"); later flips ("returned") are not.
+_EVENTS_OF |= {"alternating": {"changed"}}
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
 

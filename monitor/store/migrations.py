@@ -302,3 +302,5 @@ def m007_moves(db: Database) -> None:
     db["article_moves"].create_index(["article_id", "from_url", "to_url"], unique=True)
     # The URL that last answered 200: revisits go there, and only its failure is a takedown.
     db["articles"].add_column("answered_url", str)
+    # A live-blog entry gone from the page (entry_removed): when; null again once it is back.
+    db["entries"].add_column("removed_at", str)

@@ -25,7 +25,7 @@ def entries_of(db: Database, article_id: int) -> dict[str, dict]:
     """A live blog's stored entries by key, in the order they were stored; `removed`: reported
     gone from the page (and not seen since)."""
     rows = db["entries"].rows_where("article_id = ?", [article_id], order_by="id")
-    return {e["key"]: {**e, "removed": e["last_seen"] is None} for e in rows}
+    return {e["key"]: {**e, "removed": e["removed_at"] is not None} for e in rows}
 
 
 def write_page(
@@ -266,8 +266,8 @@ def _remember_entries(
 def _edit_entry(db: Database, article_id: int, entry: Entry) -> None:
     if entry.removed:  # gone from the page: not seen since (seen again, it is back)
         db.execute(
-            "update entries set last_seen = null where article_id = ? and key = ?",
-            [article_id, entry.key],
+            "update entries set removed_at = ? where article_id = ? and key = ?",
+            [clock.now(), article_id, entry.key],
         )
         return
     db.execute(
@@ -279,6 +279,6 @@ def _edit_entry(db: Database, article_id: int, entry: Entry) -> None:
 
 def _seen(db: Database, article_id: int, entries: list[Entry]) -> None:
     db.conn.executemany(
-        "update entries set last_seen = ? where article_id = ? and key = ?",
+        "update entries set last_seen = ?, removed_at = null where article_id = ? and key = ?",
         [(clock.now(), article_id, e.key) for e in entries],
     )

@@ -48,6 +48,7 @@ EVENT_OF = {"new": "new", "headline": "headline", "lead": "lead", "correction": 
 EVENT_OF |= {c: "body" for c in ("body_added", "body_removed", "body_edited")}
 EVENT_OF |= {"removed": "removed", "restored": "restored", "entry": "entry"}
 EVENT_OF |= {"entry_edited": "entry"}  # an entry reworded: about the story and not a typo fix
+EVENT_OF |= {"alternating": "headline"}  # an A/B test's first flip back, said once
 # Edits that must change at least `min_words` words: smaller ones are typo fixes.
 SIZED = frozenset({"headline", "lead", "body_added", "body_removed", "body_edited", "entry_edited"})
 # What carries text: the change that makes an article a member alerts if it is one of these.

@@ -300,9 +300,10 @@ def test_deleting_an_entry_without_an_id_is_one_entry_removed_and_no_alert(tmp_p
         del blog.entries[2]  # of the two 09:45 entries, the one a key by position named first
         assert crawl_blog(tmp_path, db_path, blog) == ["entry_removed", "alerts:0"]
         assert crawl_blog(tmp_path, db_path, blog) == ["alerts:0"]  # recorded once
-    entries = rows(db_path, "select text, last_seen, edits from entries order by id")
+    entries = rows(db_path, "select text, removed_at, last_seen, edits from entries order by id")
     assert len(entries) == 4 and sum(e["edits"] for e in entries) == 0
-    assert [e["text"] for e in entries if e["last_seen"] is None] == [MORNING[2].text]
+    assert [e["text"] for e in entries if e["removed_at"] is not None] == [MORNING[2].text]
+    assert all(e["last_seen"] for e in entries)  # when each was last on the page stays known
     assert rows(db_path, "select versions from articles")[0]["versions"] == 2
 
 

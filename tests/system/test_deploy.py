@@ -99,6 +99,10 @@ def test_the_daemon_unit_has_what_the_daemon_relies_on():
     assert unit_setting(name, "NotifyAccess") == ["main"]
     assert unit_setting(name, "WatchdogSec") == ["120"]
     assert unit_setting(name, "ExecReload") == ["/bin/kill -HUP $MAINPID"]
+    # The daemon exits 3 when its database file was replaced: a restart would re-alert history.
+    from monitor.daemon.service import REPLACED_EXIT
+
+    assert unit_setting(name, "RestartPreventExitStatus") == [str(REPLACED_EXIT)]
     assert unit_setting(name, "Environment")[0] == "NEWSMON_DB=%S/newsmon/monitor.db"
     assert unit_setting(name, "LoadCredential") == ["apprise.yml:/etc/newsmon/apprise.yml"]
     # Both units run as one dynamic user, which is how Datasette can read the daemon's files.
