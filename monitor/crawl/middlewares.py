@@ -85,7 +85,19 @@ class RedirectRefused(IgnoreRequest):
     """A redirect that is not followed; the message says why, for the log and crawl_errors."""
 
 
-class RedirectMiddleware(_ScrapyRedirect):
+class _NoReferer:
+    """Redirects carry no Referer: the referer middleware is off (no site needs to know which
+    feed linked an article), so Scrapy's search for it at start-up would only warn twice per
+    spider that it is missing."""
+
+    def handle_referer(self, request: Request, response: Response) -> None:
+        request.headers.pop("Referer", None)
+
+    def _engine_started(self) -> None:
+        pass
+
+
+class RedirectMiddleware(_NoReferer, _ScrapyRedirect):
     def process_response(self, request: Request, response: Response) -> Any:
         if response.status in (301, 302, 303, 307, 308) and not self._passed_on(request, response):
             location = response.headers.get(b"Location")
@@ -110,7 +122,7 @@ class RedirectMiddleware(_ScrapyRedirect):
         )
 
 
-class MetaRefreshMiddleware(_ScrapyMetaRefresh):
+class MetaRefreshMiddleware(_NoReferer, _ScrapyMetaRefresh):
     # 4,096 characters are at most 16 KB of UTF-8; UTF-16 pages go the long way.
     def process_response(self, request: Request, response: Response) -> Any:
         head = response.body[:16384]

@@ -36,6 +36,9 @@ def test_the_demo_finds_every_scripted_change_and_nothing_from_page_churn(tmp_pa
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     assert "MISMATCH" not in out
+    # Only newsmon's own lines: no Scrapy warning (the referer middleware is off by design).
+    assert "RefererMiddleware" not in out + proc.stderr
+    assert not re.search(r"WARNING scrapy", out + proc.stderr)
     cycles = re.findall(r"^== cycle (\d+): (.*)$", out, flags=re.M)
     assert len(cycles) == 1 + len(default_steps()) + 5
     assert sum(1 for _, title in cycles if title.startswith("quiet")) == 5
