@@ -5,7 +5,8 @@
 #   deploy/install.sh --dry-run      print every step, change nothing
 #
 # Safe to run again: it upgrades the code in /opt/newsmon/venv and the unit files, restarts
-# what was running, and never overwrites /etc/newsmon/monitor.toml or apprise.yml.
+# what was running, and never overwrites /etc/newsmon/monitor.toml. It never writes
+# /etc/newsmon/apprise.yml, the notification targets: until you do, alerts go to the journal.
 #
 # Environment: PYTHON (default python3, must be 3.11 or newer) builds the venv. DESTDIR
 # installs into a staging root instead of /, for packaging and tests; systemctl is not
@@ -16,7 +17,7 @@ set -euo pipefail
 umask 022
 
 usage() {
-    sed -n '2,12s/^# \{0,1\}//p' "$0"
+    sed -n '2,13s/^# \{0,1\}//p' "$0"
 }
 
 dry_run=0
@@ -35,8 +36,8 @@ python="${PYTHON:-python3}"
 venv=/opt/newsmon/venv
 etc=/etc/newsmon
 unitdir=/etc/systemd/system
+bindir=/usr/local/bin
 units=(newsmon.service newsmon-datasette.service)
-credentials_line='apprise_config = "${CREDENTIALS_DIRECTORY:-/etc/newsmon}/apprise.yml"'
 
 step() { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -92,28 +93,27 @@ if [ -e "$root$etc/monitor.toml" ]; then
     note "exists, kept"
 else
     run install -m 0644 "$src/config/monitor.toml" "$root$etc/monitor.toml"
-    # The service reads the apprise file from its private credentials directory; from a root
-    # shell the same line falls back to /etc/newsmon, so `newsmon config check` works there too.
-    if grep -q '^[[:space:]]*apprise_config[[:space:]]*=' "$src/config/monitor.toml"; then
-        note "apprise_config is set in config/monitor.toml; left as it is"
-    else
-        note "point [notify] apprise_config at the service's credential:"
-        run sed -i "0,/^#[[:space:]]*apprise_config[[:space:]]*=.*/s||$credentials_line|" \
-            "$root$etc/monitor.toml"
-    fi
+    # Its [notify] apprise_config stays commented out: no targets, so alerts go to the journal
+    # and nothing is sent to the example's placeholder addresses.
 fi
 
-step "secrets: $etc/apprise.yml, mode 0600 root (copied only if absent, never overwritten)"
+step "notification targets: $etc/apprise.yml.example (replaced; newsmon reads only apprise.yml)"
+# Under a name newsmon never reads: the example's targets are placeholders. Owner-only from
+# the start, as the copy made from it will hold tokens and passwords.
+run install -m 0600 "$src/config/apprise.example.yml" "$root$etc/apprise.yml.example"
 if [ -e "$root$etc/apprise.yml" ]; then
-    note "exists, kept"
+    note "$etc/apprise.yml exists, kept"
 else
-    # install(1) writes the copy owner-only from the start: no moment when others can read it.
-    run install -m 0600 "$src/config/apprise.example.yml" "$root$etc/apprise.yml"
+    note "no $etc/apprise.yml: alerts go to the journal until you write one (see the end)"
 fi
 
 step "Datasette metadata: $etc/datasette.yml (replaced: its queries follow the schema)"
 # Canned queries, titles and facets for `newsmon serve` (see newsmon-datasette.service).
 run install -m 0644 "$src/deploy/datasette.yml" "$root$etc/datasette.yml"
+
+step "newsmonctl into $bindir: the CLI against the service's database, as its user"
+run install -d -m 0755 "$root$bindir"
+run install -m 0755 "$src/deploy/newsmonctl" "$root$bindir/newsmonctl"
 
 step "systemd units into $unitdir (replaced: local changes belong in drop-ins)"
 run install -d -m 0755 "$root$unitdir"
@@ -143,9 +143,17 @@ else
 fi
 
 step "done"
-if [ -e "$root$etc/apprise.yml" ] && cmp -s "$src/config/apprise.example.yml" "$root$etc/apprise.yml"; then
-    note "$etc/apprise.yml is still the example: put your targets in it, then"
-    note "  systemctl restart newsmon"
+if [ ! -e "$root$etc/apprise.yml" ]; then
+    note "alerts go to the journal (journalctl -u newsmon) until there are targets:"
+    note "  install -m 0600 $etc/apprise.yml.example $etc/apprise.yml   # then edit it"
+    note "  uncomment [notify] apprise_config in $etc/monitor.toml"
+    note "  newsmonctl notify test; systemctl restart newsmon"
+elif grep -q 'CHANGE-ME\|T00000000/B00000000' "$root$etc/apprise.yml"; then
+    # An older install.sh copied the example to this name, placeholders and all.
+    note "WARNING: $etc/apprise.yml still holds the example's placeholder targets: alerts"
+    note "  sent there die. Put your own targets in it (or delete it and comment out"
+    note "  [notify] apprise_config in $etc/monitor.toml), then systemctl restart newsmon"
 fi
 note "status:    systemctl status newsmon; journalctl -u newsmon -f"
+note "the CLI:   sudo newsmonctl status   (any newsmon command, on the service's database)"
 note "datasette: http://127.0.0.1:8001/ (ssh -L 8001:127.0.0.1:8001 this-host)"

@@ -25,12 +25,13 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from monitor import clock, store
-from monitor.config import Source, load_config
+from monitor.config import Source
 from monitor.crawl.settings import crawler_settings
 from monitor.items import FetchError, Listing, Page
 from monitor.store import articles
 from monitor.urls import normalize_url
 from spiders.listings import feed_links, within_bounds, xml_problem
+from spiders.sources import config_at, source_named
 
 fetch_log = logging.getLogger("newsmon.fetch")
 
@@ -66,7 +67,7 @@ class NewsSpider(scrapy.Spider):
         super().update_settings(settings)
         if settings.getbool("NEWSMON_CONFIG_APPLIED"):
             return
-        config = load_config(settings.get("NEWSMON_CONFIG"))
+        config = config_at(settings.get("NEWSMON_CONFIG"))
         for key, value in crawler_settings(config).items():
             if settings.getpriority(key) is None or settings.getpriority(key) <= 20:
                 settings.set(key, value, priority="spider")
@@ -82,22 +83,22 @@ class NewsSpider(scrapy.Spider):
         source = self._source_arg
         config = None
         if not isinstance(source, Source):
-            config = load_config(settings.get("NEWSMON_CONFIG"))
-            source = config.source(source or self.name)
+            config = config_at(settings.get("NEWSMON_CONFIG"))
+            source = source_named(config, source, self.name)
         self.source = source
         if not self.link_pattern or source.link_pattern:
             self.link_pattern = source.link_pattern
         self.allowed_domains = sorted({*source.allowed_domains, *self.extra_domains})
         db_path = (
             settings.get("NEWSMON_DB")
-            or (config or load_config(settings.get("NEWSMON_CONFIG"))).database
+            or (config or config_at(settings.get("NEWSMON_CONFIG"))).database
         )
         self.db = store.open_db(db_path)
         self.run_id = self.run_id or clock.now()
         store.ensure_source(
             self.db,
             source.name,
-            self.name,
+            source.spider,
             {
                 "feeds": source.feeds,
                 "sitemaps": source.sitemaps,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import click
 
-from monitor.cli.context import config_of, store_of
+from monitor.cli.context import check_article, config_of, store_of
 from monitor.errors import NewsmonError
 
 
@@ -48,7 +48,6 @@ def rules_test(
 
     Example: newsmon rules test ukraine-talks --article 12
     """
-    from monitor import store
     from monitor.rules.evaluate import change_view
     from monitor.rules.rules import highlight, match
     from monitor.store import reads
@@ -60,7 +59,9 @@ def rules_test(
             raise NewsmonError(f"{rule!r} is a story: newsmon stories test {rule}")
         known = ", ".join(r.name for r in config.rules) or "none"
         raise NewsmonError(f"no rule named {rule!r} (known: {known})")
-    db = store.open_db(config.database)
+    db = store_of(ctx)
+    if article_id is not None:
+        check_article(db, article_id)
     limit = None if everything or article_id else 50
     changes = reads.changes_newest_first(db, article_id, limit)
     color = sys.stdout.isatty()
@@ -94,8 +95,9 @@ def notify() -> None:
 
 @notify.command("test")
 @click.argument("tag", required=False)
+@click.option("--tag", "tag_option", help="The same as TAG.")
 @click.pass_context
-def notify_test(ctx: click.Context, tag: str | None) -> None:
+def notify_test(ctx: click.Context, tag: str | None, tag_option: str | None) -> None:
     """Send a real test message to every target (or those with TAG) and report each one.
 
     Example: newsmon notify test newsroom
@@ -105,6 +107,9 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
 
     config = config_of(ctx)
     targets = load_targets(config.notify.apprise_config, os.environ)
+    tag = tag or tag_option
+    if tag:
+        _check_tag(config, targets, tag)
     described = {t.id: t.describe() for t in targets}
     results = send_test(targets, tag)
     if not results:
@@ -120,6 +125,16 @@ def notify_test(ctx: click.Context, tag: str | None) -> None:
             f"{': ' + mask(error) if error else ''}"
         )
     sys.exit(0 if all(r[2] for r in results) else 1)
+
+
+def _check_tag(config, targets: list, tag: str) -> None:
+    """Refuse a tag no target, rule or story names: a misspelt tag would test the targets
+    that take every tag and report success."""
+    known = {t for target in targets for t in target.tags} - {"always"}
+    known |= {t for rule in [*config.rules, *config.stories] for t in rule.notify}
+    known.add(config.notify.admin_tag)
+    if tag not in known:
+        raise NewsmonError(f"no tag {tag!r} (known: {', '.join(sorted(known))})")
 
 
 @click.group(invoke_without_command=True)

@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 
+from monitor import __version__
 from monitor.cli.alerts import alerts, notify, rules
-from monitor.cli.context import config_of, store_of
+from monitor.cli.context import check_source, config_of, store_of
+from monitor.cli.options import hoist_globals
 from monitor.cli.stories import stories
 from monitor.config import DEFAULT_CONFIG
 from monitor.errors import NewsmonError
@@ -21,16 +23,35 @@ from monitor.web.serve import serve
 
 
 class _Group(click.Group):
-    """Every NewsmonError becomes one 'Error: ...' line; NEWSMON_DEBUG=1 shows the traceback."""
+    """Every NewsmonError, and every mistake on the command line, becomes one 'Error: ...'
+    line and exit code 2; NEWSMON_DEBUG=1 shows the traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_globals(self, args))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            _one_line(exc, " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand])))
         except NewsmonError as exc:
             if os.environ.get("NEWSMON_DEBUG"):
                 raise
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            _one_line(exc, "newsmon")
+
+
+def _one_line(exc: click.UsageError, where: str) -> None:
+    """Click's usage error without the usage block: the message and where help is."""
+    where = exc.ctx.command_path if exc.ctx else where
+    # Without a context Click prints the message alone; the exit code stays 2.
+    raise click.UsageError(f"{exc.format_message()} (see: {where} --help)") from None
 
 
 @click.group(cls=_Group)
@@ -49,6 +70,7 @@ class _Group(click.Group):
     default=None,
     help="SQLite database (default: newsmon.database in the config).",
 )
+@click.version_option(__version__, "--version", "-V", prog_name="newsmon")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
     """newsmon: watch how news stories are reported and re-reported.
@@ -128,7 +150,10 @@ def articles(ctx: click.Context, source: str | None, limit: int, as_json: bool) 
     """
     from monitor.store import reads
 
-    rows = reads.list_articles(store_of(ctx), source, limit)
+    db = store_of(ctx)
+    if source:
+        check_source(config_of(ctx), db, source)
+    rows = reads.list_articles(db, source, limit)
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -160,31 +185,11 @@ def diff(
 
     Example: newsmon diff 12 --from 1 --to 3
     """
-    from monitor import store
-    from monitor.diff.core import diff_articles
-    from monitor.diff.terminal import render_terminal
-    from monitor.errors import StoreError
-    from monitor.store import reads
+    from monitor.cli.versions import article_row, diff_text
 
     db = store_of(ctx)
-    row = reads.article(db, int(article)) if article.isdigit() else None
-    row = row or store.lookup(db, article)  # a URL, or no article has that id
-    if row is None:
-        raise StoreError(f"no article {article!r}; list them with: newsmon articles")
-    versions = {v["number"]: v for v in reads.versions_of(db, row["id"])}
-    to_number = to_number or max(versions)
-    from_number = from_number or max(to_number - 1, 1)
-    for number in (from_number, to_number):
-        if number not in versions:
-            raise StoreError(f"article {row['id']} has versions 1 to {max(versions)}, not {number}")
-    old = store.version_article(versions[from_number])
-    new = store.version_article(versions[to_number])
-    click.echo(f"{row['url']}\nversion {from_number} → {to_number}")
-    result = diff_articles(old, new)
-    if result.is_empty():
-        click.echo("(no difference in the article text)")
-        return
-    click.echo(render_terminal(result, color=sys.stdout.isatty() if color is None else color))
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(diff_text(db, article_row(db, article), (from_number, to_number), use_color))
 
 
 @cli.group("config")
@@ -260,9 +265,12 @@ def status(ctx: click.Context) -> None:
 
     Example: newsmon status
     """
+    from monitor.cli.context import existing_database
     from monitor.cli.status import status_report
 
-    click.echo(status_report(config_of(ctx)))
+    config = config_of(ctx)
+    existing_database(config.database)
+    click.echo(status_report(config))
 
 
 @cli.command()

@@ -1,8 +1,9 @@
 """`newsmon status`: what the monitor is doing, read from the database alone.
 
-Per source: the last run and its numbers, errors, open health problems and
-when the next discovery is due; articles per revisit tier and the next
-checks; pending and dead alerts; the database size.
+Whether the daemon runs (monitor.cli.liveness); per source: the last run and
+its numbers, the first error's reason, open health problems and, while the
+daemon runs, when the next discovery is due; articles per revisit tier and the
+next checks; pending and dead alerts; the database size.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor import clock, store
+from monitor.cli.liveness import daemon_liveness
 from monitor.clock import format_duration
 from monitor.config import Config
 from monitor.revisit import tier_name, tier_of
@@ -20,27 +22,17 @@ from monitor.store import health, outbox, reads
 
 
 def status_report(config: Config, now: datetime | None = None) -> str:
+    """The whole report; headings only over something to show."""
     now = now or datetime.now(UTC)
     db = store.open_db(config.database)
     try:
-        lines = [f"database {config.database}: {_size(config.database)}", "", "sources:"]
-        for source in config.sources:
-            lines += _source_lines(db, config, source, now)
-        lines += ["", "revisits (articles per tier):"]
-        tiers: Counter[str] = Counter()
-        next_due: list[str] = []
-        for row in reads.live_schedules(db):
-            first = clock.parse_time(row["first_seen"]) or now
-            born = min(first, clock.parse_time(row["published"]) or first)
-            index = tier_of(now, born, clock.parse_time(row["last_changed"]), config.revisit)
-            tiers[tier_name(config.revisit, index)] += 1
-            if row["next_check_at"] and row["next_check_at"] != "never":
-                next_due.append(row["next_check_at"])
-        for name, count in sorted(tiers.items(), key=lambda kv: kv[0]):
-            lines.append(f"  {count:>5}  {name}")
-        if next_due:
-            soonest = sorted(next_due)[:3]
-            lines.append("  next checks: " + ", ".join(_relative(t, now) for t in soonest))
+        alive = daemon_liveness(db, config, now)
+        lines = [f"database {config.database}: {_size(config.database)}", alive.line]
+        if config.sources:
+            lines += ["", "sources:"]
+            for source in config.sources:
+                lines += _source_lines(db, config, source, now, alive.running)
+        lines += _revisit_lines(db, config, now, alive.running)
         counts = outbox.alert_counts(db)
         lines += [
             "",
@@ -53,7 +45,28 @@ def status_report(config: Config, now: datetime | None = None) -> str:
         db.close()
 
 
-def _source_lines(db, config: Config, source, now: datetime) -> list[str]:
+def _revisit_lines(db, config: Config, now: datetime, running: bool) -> list[str]:
+    """Articles per revisit tier, and the next checks when the daemon is there to make them."""
+    tiers: Counter[str] = Counter()
+    next_due: list[str] = []
+    for row in reads.live_schedules(db):
+        first = clock.parse_time(row["first_seen"]) or now
+        born = min(first, clock.parse_time(row["published"]) or first)
+        index = tier_of(now, born, clock.parse_time(row["last_changed"]), config.revisit)
+        tiers[tier_name(config.revisit, index)] += 1
+        if row["next_check_at"] and row["next_check_at"] != "never":
+            next_due.append(row["next_check_at"])
+    if not tiers:
+        return []
+    lines = ["", "revisits (articles per tier):"]
+    lines += [f"  {count:>5}  {name}" for name, count in sorted(tiers.items())]
+    if next_due and running:
+        soonest = sorted(next_due)[:3]
+        lines.append("  next checks: " + ", ".join(_relative(t, now) for t in soonest))
+    return lines
+
+
+def _source_lines(db, config: Config, source, now: datetime, running: bool) -> list[str]:
     runs = reads.latest_runs(db, source.name, 1)
     state = "" if source.enabled else " (disabled)"
     if not runs:
@@ -71,9 +84,15 @@ def _source_lines(db, config: Config, source, now: datetime) -> list[str]:
             if dropped
             else ""
         )
-        + f"; next discovery {_relative(clock.iso(due), now)}"
+        + (
+            f"; next discovery {_relative(clock.iso(due), now)}"
+            if running and source.enabled
+            else ""
+        )
     )
     lines = [line]
+    if run["errors"] and (first := reads.first_error(db, run["run_id"], source.name)):
+        lines.append(f"    first error: {first['reason']} ({first['url']})")
     for problem in health.open_problems(db, source.name):
         lines.append(f"    problem since {problem['since']}: {problem['detail']}")
     return lines

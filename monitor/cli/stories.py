@@ -7,7 +7,7 @@ import json
 
 import click
 
-from monitor.cli.context import config_of, store_of
+from monitor.cli.context import check_article, config_of, store_of
 from monitor.errors import NewsmonError
 
 
@@ -64,6 +64,8 @@ def stories_test(ctx: click.Context, name: str, article_id: int | None, everythi
         known = ", ".join(s.name for s in config.stories) or "none"
         raise NewsmonError(f"no story named {name!r} (known: {known})")
     db = store_of(ctx)
+    if article_id is not None:
+        check_article(db, article_id)
     limit = None if everything or article_id else 50
     changes = reads.changes_newest_first(db, article_id, limit)
     if article_id is not None and not changes:

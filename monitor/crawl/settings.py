@@ -7,14 +7,18 @@ behave the same.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy list` and `scrapy crawl NAME` know a spider per configured source, not only spiders/.
+SPIDER_LOADER_CLASS = "spiders.sources.SourceSpiderLoader"
 
-# Where newsmon's own parts find the config and the store (overridable with -s).
-NEWSMON_CONFIG = "config/monitor.toml"
+# Where newsmon's own parts find the config and the store (overridable with -s); under plain
+# `scrapy`, $NEWSMON_CONFIG picks the config as it does for `newsmon`.
+NEWSMON_CONFIG = os.environ.get("NEWSMON_CONFIG") or "config/monitor.toml"
 NEWSMON_DB = ""  # empty: the database named in the config
 NEWSMON_REVISIT_ALL = False  # True: re-check every known article, not only those due
 NEWSMON_REVISIT_LIMIT = 0  # most revisits per source in one crawl (0: no limit)

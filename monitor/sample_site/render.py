@@ -369,6 +369,21 @@ def section_page(
     return simple_page(outlet, title, f'<ul class="teaser-list">{"".join(items)}</ul>')
 
 
+def index_page(outlets: list[tuple[str, list[tuple[str, str]]]], script: str) -> bytes:
+    """The site's root: each outlet with the links a source can name, and the script's state."""
+    parts = []
+    for name, links in outlets:
+        items = "".join(f'<li><a href="{url}">{esc(text)}</a></li>' for url, text in links)
+        parts.append(f"<h2>{esc(name)}</h2><ul>{items}</ul>")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>newsmon sample site'
+        "</title></head><body><h1>newsmon sample site</h1><p>Three made-up outlets served on this "
+        "machine for newsmon's tests and demo; config/sample.toml watches them. None of it is news."
+        f'</p>{"".join(parts)}<h2>Script</h2><p>{esc(script)} <a href="/_control/state">State '
+        "(JSON)</a>; a POST to /_control/advance applies the next step.</p></body></html>"
+    ).encode()
+
+
 def error_page(status: int) -> bytes:
     reason = {404: "Seite nicht gefunden", 410: "Dieser Inhalt ist nicht mehr verfügbar"}
     text = reason.get(status, "Fehler")

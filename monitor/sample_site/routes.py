@@ -43,6 +43,7 @@ _CONTENT_TYPES = {
     "atom": "application/atom+xml",
     "sitemap": "application/xml",
 }
+_LABELS = {"rss": "RSS feed", "atom": "Atom feed", "sitemap": "News sitemap"}
 # Last-Modified of things that never change (robots.txt, static pages, the faults).
 EPOCH = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
 _STYLE = b"body{font-family:sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.5}"
@@ -212,6 +213,24 @@ class Router:
             known[doc.outlet].update("/".join(pieces[: i + 1]) for i in range(len(pieces)))
         return known
 
+    def index(self) -> Response:
+        """The root: per outlet its front page, feeds, sections and live blogs; the script."""
+        outlets = []
+        for outlet in OUTLETS:
+            links = [(f"/{outlet}/", "Front page")]
+            links += [(p, _LABELS[f[1]]) for p, f in FEEDS.items() if f[0] == outlet]
+            nav = render.NAV[outlet][1:]
+            links += [(u, f"Section: {t}") for u, t in nav if u not in render.STATIC_PAGES]
+            blogs = [b for b in self.state.liveblogs.values() if b.outlet == outlet]
+            links += [(b.path, f"Live blog: {b.headline}") for b in blogs]
+            outlets.append((render.SITE_NAMES[outlet], links))
+        site = self.site
+        done, steps = site.step_index, site.steps
+        upcoming = f"next: {steps[done].name}" if done < len(steps) else "the script is finished"
+        script = f"{done} of {len(steps)} scripted steps applied; {upcoming}."
+        body = render.index_page(outlets, script)
+        return Response(200, body, HTML, headers=[("Cache-Control", "no-store")])
+
     def control_state(self) -> dict:
         site = self.site
         return {
@@ -250,6 +269,8 @@ class Router:
                     render.simple_page(outlet, title, f"<p>{render.esc(text)}</p>"), HTML, EPOCH
                 ),
             )
+        if path == "/":
+            return self.index()
         if path == "/_control/state":
             body = json.dumps(self.control_state()).encode()
             return Response(200, body, "application/json", headers=[("Cache-Control", "no-store")])

@@ -39,7 +39,11 @@ _FAULTS = {
         "stop newsmon, keep a copy of the file, then restore a backup or rebuild it with "
         "`sqlite3 FILE .recover`",
     ),
-    sqlite3.SQLITE_NOTADB: ("not a database", "point [newsmon] database (or --db) at newsmon's"),
+    sqlite3.SQLITE_NOTADB: (
+        "not a database",
+        "point [newsmon] database in the config (or --db) at newsmon's SQLite file, or at a new "
+        "path to start one",
+    ),
     sqlite3.SQLITE_CANTOPEN: (
         "cannot open",
         "check that its directory exists and is writable for the user newsmon runs as (and "

@@ -7,6 +7,8 @@ import sys
 
 from conftest import ROOT, rows
 
+from monitor.config import load_config
+
 
 def snapshot(db_path) -> list[tuple]:
     """Everything a fault must not touch: every stored version and change."""
@@ -109,7 +111,9 @@ def test_scrapy_list_and_scrapy_crawl_work_from_the_project_root(site, db_path):
         text=True,
         timeout=60,
     )
-    assert listed.stdout.split() == ["news", "zdf"], listed.stderr
+    # The spider kinds and every source of the default config (monitor.toml).
+    sources = [s.name for s in load_config(ROOT / "config" / "monitor.toml").sources]
+    assert sorted(listed.stdout.split()) == sorted({"news", "zdf", *sources}), listed.stderr
     crawled = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "zdf", "-s", "NEWSMON_CONFIG=config/sample.toml"],
         cwd=ROOT,

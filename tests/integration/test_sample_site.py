@@ -554,3 +554,23 @@ def test_the_site_is_quiet_unless_verbose(site, capfd):
     fetch(site.url(GENF))
     fetch(site.url("/no/such/page"))
     assert capfd.readouterr().err == ""
+
+
+def test_the_root_is_an_index_of_the_outlets_their_feeds_live_blogs_and_the_script():
+    with SampleSite(steps=default_steps()[:2]) as s:
+        status, headers, body = fetch(s.url("/"))
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+        tree = lxml_html.fromstring(body)
+        assert tree.xpath("//h2/text()") == ["ZDFheute", "tagesschau.de", "World Report", "Script"]
+        links = tree.xpath("//a/@href")
+        assert set(RSS_FEEDS) | {"/tagesschau/index~atom.xml", "/zdf/news-sitemap.xml"} <= set(
+            links
+        )
+        assert {"/zdf/", "/tagesschau/", "/world/", "/zdf/politik/ausland"} <= set(links)
+        assert {ZDF_LIVEBLOG, TS_TICKER, "/_control/state"} <= set(links)
+        # Every link answers: the index names nothing the site does not serve.
+        assert {link: fetch(s.url(link))[0] for link in links} == {link: 200 for link in links}
+        assert "0 of 2 scripted steps applied; next: publish." in tree.text_content()
+        fetch(s.url("/_control/advance"), method="POST", data=b"")
+        after = lxml_html.fromstring(fetch(s.url("/"))[2]).text_content()
+        assert "1 of 2 scripted steps applied" in after

@@ -100,16 +100,44 @@ def test_the_daemon_unit_has_what_the_daemon_relies_on():
     assert unit_setting(name, "WatchdogSec") == ["120"]
     assert unit_setting(name, "ExecReload") == ["/bin/kill -HUP $MAINPID"]
     # The daemon exits 3 when its database file was replaced: a restart would re-alert history.
+    # Exit 2 (a config error) is not restarted either; see the test below.
     from monitor.daemon.service import REPLACED_EXIT
 
-    assert unit_setting(name, "RestartPreventExitStatus") == [str(REPLACED_EXIT)]
+    (prevent,) = unit_setting(name, "RestartPreventExitStatus")
+    assert set(prevent.split()) == {str(CONFIG_ERROR_EXIT), str(REPLACED_EXIT)}
     assert unit_setting(name, "Environment")[0] == "NEWSMON_DB=%S/newsmon/monitor.db"
     assert unit_setting(name, "LoadCredential") == ["apprise.yml:/etc/newsmon/apprise.yml"]
+    # Without the targets file the service must still start: a stand-in of the same name,
+    # which is a YAML comment only, so it can never be taken for targets.
+    (stand_in,) = unit_setting(name, "SetCredential")
+    assert stand_in.startswith("apprise.yml:#")
+    assert unit_setting("newsmon-datasette.service", "RestartPreventExitStatus") == ["2"]
     # Both units run as one dynamic user, which is how Datasette can read the daemon's files.
     for unit in UNITS:
         assert unit_setting(unit, "DynamicUser") == ["yes"]
         assert unit_setting(unit, "User") == ["newsmon"]
         assert unit_setting(unit, "StateDirectory") == ["newsmon"]
+
+
+CONFIG_ERROR_EXIT = 2
+
+
+def test_a_config_error_stops_the_daemon_with_an_exit_code_systemd_does_not_restart(tmp_path):
+    config = tmp_path / "monitor.toml"
+    missing = tmp_path / "apprise.yml"
+    config.write_text(f'[notify]\napprise_config = "{missing}"\n', encoding="utf-8")
+    result = subprocess.run(
+        [str(VENV_BIN / "newsmon"), "--config", str(config), "run"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "NEWSMON_DB": str(tmp_path / "monitor.db")},
+    )
+    assert result.returncode == CONFIG_ERROR_EXIT, result.stderr[-2000:]
+    assert str(missing) in result.stderr
+    (prevent,) = unit_setting("newsmon.service", "RestartPreventExitStatus")
+    assert str(result.returncode) in prevent.split()
 
 
 def test_every_hardening_line_of_the_daemon_unit_says_what_it_does():
@@ -391,7 +419,8 @@ def test_a_dry_run_names_every_step_and_changes_nothing(tmp_path):
         "pip install",
         str(ROOT),
         "/etc/newsmon/monitor.toml",
-        "/etc/newsmon/apprise.yml, mode 0600",
+        "/etc/newsmon/apprise.yml.example",
+        "/usr/local/bin/newsmonctl",
         "/etc/newsmon/datasette.yml",
         "/etc/systemd/system/newsmon.service",
         "/etc/systemd/system/newsmon-datasette.service",
@@ -428,6 +457,15 @@ def fake_venv(root: Path) -> Path:
     return log
 
 
+def installed_targets(root: Path) -> list:
+    """The notification targets the service would load from the staged monitor.toml."""
+    from monitor.config import load_config
+    from monitor.notify.targets import load_targets
+
+    config = load_config(root / "etc/newsmon/monitor.toml")
+    return load_targets(config.notify.apprise_config, {})
+
+
 def test_an_install_into_a_staging_root_sets_up_config_secrets_and_units(tmp_path):
     root = tmp_path / "root"
     log = fake_venv(root)
@@ -442,12 +480,24 @@ def test_an_install_into_a_staging_root_sets_up_config_secrets_and_units(tmp_pat
     assert ".venv" not in pip.split() and ".git" not in pip.split()
 
     etc = root / "etc/newsmon"
-    config = (etc / "monitor.toml").read_text(encoding="utf-8")
-    assert 'apprise_config = "${CREDENTIALS_DIRECTORY:-/etc/newsmon}/apprise.yml"' in config
-    assert stat.S_IMODE((etc / "apprise.yml").stat().st_mode) == 0o600
-    assert (etc / "apprise.yml").read_bytes() == (ROOT / "config/apprise.example.yml").read_bytes()
-    assert "still the example" in result.stdout
+    assert sorted(p.name for p in etc.iterdir()) == [
+        "apprise.yml.example",
+        "datasette.yml",
+        "monitor.toml",
+    ]
+    # No targets file, so nothing goes to the example's placeholder addresses: the installed
+    # config names none and the daemon prints alerts to the journal.
+    assert not (etc / "apprise.yml").exists()
+    assert installed_targets(root) == []
+    example = etc / "apprise.yml.example"
+    assert example.read_bytes() == (ROOT / "config/apprise.example.yml").read_bytes()
+    assert stat.S_IMODE(example.stat().st_mode) == 0o600
+    assert "alerts go to the journal" in result.stdout
+    assert "uncomment [notify] apprise_config" in result.stdout
     assert (etc / "datasette.yml").read_bytes() == (DEPLOY / "datasette.yml").read_bytes()
+    ctl = root / "usr/local/bin/newsmonctl"
+    assert ctl.read_bytes() == (DEPLOY / "newsmonctl").read_bytes()
+    assert stat.S_IMODE(ctl.stat().st_mode) == 0o755
     for name in UNITS:
         installed = root / "etc/systemd/system" / name
         assert installed.read_bytes() == (DEPLOY / name).read_bytes()
@@ -461,7 +511,9 @@ def test_installing_again_keeps_the_config_and_secrets_but_replaces_the_units(tm
     etc = root / "etc/newsmon"
     config = etc / "monitor.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n# edited by the admin\n", "utf-8")
+    # The admin's own targets, written the way the installer's closing note says.
     (etc / "apprise.yml").write_text("version: 1\nurls:\n  - json://localhost/hook\n", "utf-8")
+    (etc / "apprise.yml").chmod(0o600)
     unit = root / "etc/systemd/system/newsmon.service"
     unit.write_text("stale\n", encoding="utf-8")
 
@@ -470,6 +522,61 @@ def test_installing_again_keeps_the_config_and_secrets_but_replaces_the_units(tm
     assert config.read_text(encoding="utf-8").endswith("# edited by the admin\n")
     assert "json://localhost/hook" in (etc / "apprise.yml").read_text(encoding="utf-8")
     assert stat.S_IMODE((etc / "apprise.yml").stat().st_mode) == 0o600
-    assert "still the example" not in again.stdout
+    assert "placeholder" not in again.stdout
+    assert "alerts go to the journal" not in again.stdout
     assert unit.read_bytes() == (DEPLOY / "newsmon.service").read_bytes()
     assert again.stdout.count("exists, kept") == 3  # venv, monitor.toml, apprise.yml
+
+
+def test_an_upgrade_warns_about_the_example_targets_an_older_install_left(tmp_path):
+    root = tmp_path / "root"
+    fake_venv(root)
+    etc = root / "etc/newsmon"
+    etc.mkdir(parents=True)
+    # What the older install.sh did: the example copied to the name newsmon reads (its
+    # header since reworded, which the check must not depend on).
+    example = (ROOT / "config/apprise.example.yml").read_text(encoding="utf-8")
+    (etc / "apprise.yml").write_text("# older header\nversion:" + example.split("\nversion:", 1)[1])
+    result = run_install(destdir=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "WARNING: /etc/newsmon/apprise.yml still holds the example's placeholder" in result.stdout
+    )
+    assert "CHANGE-ME" in (etc / "apprise.yml").read_text(encoding="utf-8")  # left as it was
+
+
+# --- newsmonctl -------------------------------------------------------------------------
+
+
+def newsmonctl_argv(*args: str) -> list[str]:
+    env = {**os.environ, "NEWSMONCTL_ECHO": "1"}
+    result = subprocess.run(
+        ["sh", str(DEPLOY / "newsmonctl"), *args], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_newsmonctl_runs_the_cli_with_the_daemon_units_user_database_and_config(tmp_path):
+    argv = newsmonctl_argv("alerts", "--status", "dead")
+    assert argv[0] == "systemd-run" and "--wait" in argv and "--pipe" in argv  # not a tty here
+    props = dict(a.removeprefix("--property=").split("=", 1) for a in argv if "--property=" in a)
+    env = [a.removeprefix("--setenv=") for a in argv if a.startswith("--setenv=")]
+    command = argv[next(i for i, a in enumerate(argv) if a.startswith("/")) :]
+    daemon = "newsmon.service"
+    for key in ("DynamicUser", "User", "Group", "StateDirectory", "UMask"):
+        assert [props[key]] == unit_setting(daemon, key), key
+    assert [props["LoadCredential"]] == unit_setting(daemon, "LoadCredential")
+    assert [props["SetCredential"]] == unit_setting(daemon, "SetCredential")
+    assert "NEWSMON_DB=/var/lib/newsmon/monitor.db" in env
+    assert unit_setting(daemon, "Environment")[0] == "NEWSMON_DB=%S/newsmon/monitor.db"
+    (start,) = unit_setting(daemon, "ExecStart")
+    assert start.removesuffix(" run").split() == command[:3]
+    assert command[3:] == ["alerts", "--status", "dead"]
+    # Every property is a setting systemd knows, with a value it parses.
+    unit = tmp_path / "newsmonctl-check.service"
+    lines = [f"{k}={v}" for k, v in props.items()] + [f"Environment={e}" for e in env]
+    local = [a.replace(INSTALLED_BIN, f"{VENV_BIN}/") for a in command]
+    lines.append("ExecStart=" + shlex.join(local))
+    unit.write_text("[Service]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert verify_problems([unit]) == []
