@@ -9,6 +9,7 @@ next checks; pending and dead alerts; the database size.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,12 +38,22 @@ def status_report(config: Config, now: datetime | None = None) -> str:
         lines += [
             "",
             "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none yet"),
+            "  sent to: " + _targets(config),
         ]
         for row in outbox.dead_alerts(db, 5):
             lines.append(f"  dead #{row['id']} {row['tag']} {row['rule']}: {row['last_error']}")
         return "\n".join(lines)
     finally:
         db.close()
+
+
+def _targets(config: Config) -> str:
+    """Where alerts go, without loading the targets (their URLs hold secrets)."""
+    if config.notify.apprise_config is not None:
+        return f"the targets of {config.notify.apprise_config}"
+    if os.environ.get("NEWSMON_APPRISE_URLS"):
+        return "the targets of $NEWSMON_APPRISE_URLS"
+    return "the console (no target: set [notify] apprise_config or $NEWSMON_APPRISE_URLS)"
 
 
 def _revisit_lines(db, config: Config, now: datetime, running: bool) -> list[str]:

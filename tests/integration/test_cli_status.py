@@ -49,6 +49,8 @@ def test_status_after_a_crawl_shows_the_next_discovery(crawled):
     assert "daemon: last active" in shown.out and "not running" not in shown.out
     assert shown.out.count("next discovery in") == 3  # zdf, tagesschau, world; not faults
     assert "next checks:" in shown.out
+    # The sample config names no alert target: status says the alerts go to the console.
+    assert "\n  sent to: the console (no target: set [notify] apprise_config" in shown.out
 
 
 def test_status_says_the_daemon_is_not_running_when_its_crawls_stopped(crawled, tmp_path):
