@@ -10,7 +10,6 @@ interval; that errs towards "running", the harmless side.
 
 from __future__ import annotations
 
-import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from sqlite_utils import Database
 from monitor import clock
 from monitor.clock import format_duration
 from monitor.config import Config
-from monitor.notify.lease import LEASE_SECONDS
+from monitor.notify.lease import LEASE_SECONDS, pid_running
 from monitor.store import cli_reads, outbox
 
 MARGIN = timedelta(minutes=2)  # a crawl of a large source, a restart, the scheduler's jitter
@@ -45,7 +44,11 @@ def daemon_liveness(db: Database, config: Config, now: datetime) -> Liveness:
         return Liveness(False, "daemon: not running (never seen): start it with `newsmon run`")
     ago = f"{format_duration(max(int((now - last).total_seconds()), 0)) or '0s'} ago"
     # The newest sign of life came from a process of this host that is gone: it stopped.
-    gone = last == renewed and lease["host"] == socket.gethostname() and not _alive(lease["pid"])
+    gone = (
+        last == renewed
+        and lease["host"] == socket.gethostname()
+        and not pid_running(int(lease["pid"]))
+    )
     if gone or now - last > _grace(config):
         return Liveness(False, f"daemon: not running (last seen {ago}, {clock.iso(last)})")
     return Liveness(True, f"daemon: last active {ago} (a crawl or an alert round)")
@@ -61,14 +64,4 @@ def _held(lease: dict, now: datetime) -> bool:
     until = clock.parse_time(lease["until"])
     if until is None or until <= now:
         return False
-    return lease["host"] != socket.gethostname() or _alive(lease["pid"])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, TypeError, ValueError):
-        return False
-    except PermissionError:
-        return True  # another user's process: the daemon runs as its own user
-    return True
+    return lease["host"] != socket.gethostname() or pid_running(int(lease["pid"]))

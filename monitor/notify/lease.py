@@ -91,10 +91,10 @@ class Lease:
             return False  # unreadable: better two senders once than none for ever
         if until <= datetime.now(UTC):
             return False  # expired: the holder stalled, or died on another host
-        return row["host"] != self.host or _running(row["pid"])
+        return row["host"] != self.host or pid_running(row["pid"])
 
 
-def _running(pid: int) -> bool:
+def pid_running(pid: int) -> bool:
     """Whether a process of this host runs (a zombie, killed and not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
