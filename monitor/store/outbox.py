@@ -142,7 +142,7 @@ def alert_event(db: Database, event_id: int | None, article_id: int | None) -> d
         db.query(
             # Who reported first is the event's to say: an earlier article may have joined later.
             "select e.headline, ea.agency, ea.seen, case when e.first_article_id = ea.article_id "
-            "then 'first' when ea.role = 'first' then 'report' else ea.role end as role "
+            "then 'first' else ea.role end as role "
             "from events e "
             "left join event_articles ea on ea.event_id = e.id and ea.article_id = ? "
             "where e.id = ?",

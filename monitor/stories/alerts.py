@@ -16,6 +16,7 @@ several outlets: their alerts wait for the same moment and the dispatcher sends 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -28,7 +29,7 @@ from sqlite_utils import Database
 from monitor import store
 from monitor.clock import iso
 from monitor.diff.core import Diff
-from monitor.diff.ops import spelling_only
+from monitor.diff.ops import Op, spelling_only
 from monitor.errors import StoreError
 from monitor.notify.schedule import send_after
 from monitor.rules.rules import ChangeView, whole_text
@@ -120,16 +121,20 @@ class StoredChange:
             )
         return self._text
 
+    @functools.cached_property
+    def ops(self) -> list[Op]:
+        """The change's diff ops, parsed once for every story that reads them ([] without)."""
+        return Diff.from_json(self.row["ops"]).ops if self.row["ops"] else []
+
     def respelt(self) -> bool:
         """Whether the change only respells words (see `qualify`)."""
-        return not self.row["ops"] or spelling_only(Diff.from_json(self.row["ops"]).ops)
+        return spelling_only(self.ops)
 
     def entry_text(self) -> str:
         """A live-blog entry's new text (the diff of an entry holds the entry alone)."""
-        if not {"entry", "entry_edited"} & set(self.categories) or not self.row["ops"]:
+        if not {"entry", "entry_edited"} & set(self.categories):
             return ""
-        ops = Diff.from_json(self.row["ops"]).ops
-        return "\n".join(op.new for op in ops if op.op in ("added", "edited") and op.new)
+        return "\n".join(op.new for op in self.ops if op.op in ("added", "edited") and op.new)
 
 
 def story_alerts(
@@ -195,19 +200,15 @@ def _join(db: Database, story: Story, change: StoredChange, now: datetime) -> di
 
 
 def place_in_event(db: Database, story: Story, article_id: int, now: datetime) -> int | None:
-    """The event the new member was placed in (monitor.stories.grouping.place), or None while
-    grouping is not there. A fault of grouping costs only the grouping (a savepoint takes its
-    rows back) and is logged: a member's alerts must not wait for it."""
-    try:
-        from monitor.stories import grouping
-    except ImportError:
-        return None
-    place = getattr(grouping, "place", None)
-    if place is None:
-        return None
+    """The event the new member was placed in (monitor.stories.grouping.place). A fault of
+    grouping costs only the grouping (a savepoint takes its rows back) and is logged: a
+    member's alerts must not wait for it."""
+    # Here, not at the top: grouping (and rensa) is loaded only once an article joins a story.
+    from monitor.stories import grouping
+
     try:
         with db.atomic():  # nested: a savepoint
-            return place(db, story, article_id, now)
+            return grouping.place(db, story, article_id, now)
     except (StoreError, sqlite3.Error):
         raise  # the storage is at fault: the change stays unevaluated and is tried again
     except Exception:

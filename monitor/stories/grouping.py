@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from monitor.clock import iso, parse_time
 from monitor.store import events as stored
-from monitor.stories.events import WINDOW, Doc, Grouper, Placement
+from monitor.stories.events import Doc, Grouper, Placement
 
 _GROUPERS: dict[tuple[str, str, int], Grouper] = {}
 # Articles held per story: the newest by publication. An article's window reaches back days,
@@ -30,13 +30,11 @@ KEEP = 1500
 CREDIT_LINE = 200  # characters: longer noise lines are captions and teasers, not credits
 
 
-def place(db: Database, story: Any, article_id: int, now: datetime | str) -> int | None:
-    """Put the article into an event of `story` (an existing one or a new one) and return the
-    event's id; None when the article has no stored text. An article placed before keeps its
-    event."""
-    name, window = story.name, int(getattr(story, "window", WINDOW) or WINDOW)
-    moment = now if isinstance(now, datetime) else parse_time(now)
-    assert moment is not None, f"place() needs a time, not {now!r}"
+def place(db: Database, story: Any, article_id: int, now: datetime) -> int | None:
+    """Put the article into an event of `story` (a Story: its name and window) in an existing
+    event or a new one, and return the event's id; None when the article has no stored text. An
+    article placed before keeps its event."""
+    name, window, moment = story.name, int(story.window), now
     if (known := stored.event_of(db, name, article_id)) is not None:
         return known
     row = stored.article_text(db, article_id)
