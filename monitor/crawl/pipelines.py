@@ -26,8 +26,8 @@ from monitor.diff.interstitial import recognize, recognize_page
 from monitor.errors import ExtractionError, StoreError
 from monitor.extract.signature import signature
 from monitor.items import Article, Page, Version
-from monitor.rules.rules import Rule, build_view, match
-from monitor.stories.membership import article_text, is_candidate
+from monitor.rules.rules import Rule, build_view, match, whole_text
+from monitor.stories.membership import is_candidate
 from monitor.text import normalize
 
 logger = logging.getLogger("newsmon.pipelines")
@@ -159,16 +159,13 @@ class RelevancePipeline(_Stage):
         is about it). A rule without terms names no topic and keeps nothing by itself."""
         source = self.spider.source.name
         stories = [s for s in self.crawler.settings.get("NEWSMON_STORIES") or [] if s.reads(source)]
-        if stories:
-            text = article_text(article)
-            if any(is_candidate(story, text) for story in stories):
-                return True
+        # One view, its whole article folded once for the stories and the rules alike.
+        view = build_view(source, ["new"], article, None, words_changed=10**6)
+        if any(is_candidate(story, whole_text(view)) for story in stories):
+            return True
         if self._topic_rules is None:
             rules = self.crawler.settings.get("NEWSMON_RULES") or []
             self._topic_rules = [replace(r, events=["new"]) for r in rules if r.any or r.all]
-        if not self._topic_rules:
-            return False
-        view = build_view(source, ["new"], article, None, words_changed=10**6)
         return any(match(rule, view) for rule in self._topic_rules)
 
 

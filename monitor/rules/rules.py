@@ -195,7 +195,7 @@ def _problems(key: str, value: Any, substring: bool) -> list[tuple[str, str]]:
     return found
 
 
-def _field_of(label: str) -> str:
+def field_of(label: str) -> str:
     """The rule field a segment belongs to: the kicker is part of the headline."""
     name = label.split("[", 1)[0]
     return "headline" if name == "kicker" else name
@@ -230,7 +230,7 @@ def build_view(
     for op in diff.ops:
         if op.op == "moved" or not op.changes_words():
             continue
-        changed.add(_field_of(op.field))
+        changed.add(field_of(op.field))
         label = f"body[{op.new_index}]" if op.field == "body" else op.field
         if op.op == "added" or (op.op == "edited" and op.field in ("headline", "kicker")):
             segments.append(Segment(label, op.new))
@@ -255,7 +255,7 @@ def _inserted(label: str, runs: list[WordOp]) -> Segment:
 def _text(view: ChangeView, whole: bool) -> FoldedText:
     if whole not in view._texts:
         segments = whole_article(view.article) if whole else view.segments
-        view._texts[whole] = FoldedText(segments, [_field_of(s.field) for s in segments])
+        view._texts[whole] = FoldedText(segments, [field_of(s.field) for s in segments])
     return view._texts[whole]
 
 

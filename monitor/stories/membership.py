@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from monitor.items import Article
-from monitor.rules.rules import Segment, whole_article
+from monitor.rules.rules import Segment, field_of, whole_article
 from monitor.rules.terms import FoldedText, compile_term
 from monitor.stories.story import Story
 
@@ -44,16 +44,10 @@ class Membership:
     why: str = ""
 
 
-def _field_of(label: str) -> str:
-    """A segment's field for scoring: the kicker is part of the headline, body[i] is body."""
-    name = label.split("[", 1)[0]
-    return "headline" if name == "kicker" else name
-
-
 def article_text(article: Article) -> FoldedText:
     """The whole article folded once; every story of a crawl or an evaluation scans it."""
     segments = whole_article(article)
-    return FoldedText(segments, [_field_of(s.field) for s in segments])
+    return FoldedText(segments, [field_of(s.field) for s in segments])
 
 
 def _found(story: Story, text: FoldedText, terms: list[str]) -> dict[str, set[str]]:
