@@ -1,8 +1,9 @@
 """Configuration: `config/monitor.toml`, validated at load into typed objects.
 
 Every problem is collected, not just the first, and each names the file and
-the key (`At 'sources[2].feeds[0]': ...`), so one run of `newsmon config
-check` shows everything to fix. How one value or table is checked is
+the key, naming an entry by its name (`At 'sources.zdf.feeds[0]': ...`; by its index,
+`sources[2]`, when it has no usable name), so one run of `newsmon config check` shows
+everything to fix. How one value or table is checked is
 `monitor.config_check`; rules, stories and the revisit policy check their own tables
 (stories name themselves: `At 'stories.ukraine-talks.terms[2]': ...`).
 """
@@ -17,9 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.config_check import (
+    NAME,
     duration,
     expand_env,
     is_http,
+    place,
     reject_unknown,
     secret_free,
     suggest,
@@ -169,10 +172,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
         sources = []
     seen: set[str] = set()
     for i, entry in enumerate(sources):
-        source = _parse_source(entry, f"sources[{i}]", errors)
+        source = _parse_source(entry, place("sources", i, entry, seen), errors)
         if source is None:
             continue
-        if source.name in seen:
+        if source.name in seen:  # by index: the name alone would not say which one
             errors.append(f"At 'sources[{i}].name': duplicate source name {source.name!r}")
         seen.add(source.name)
         config.sources.append(source)
@@ -199,7 +202,7 @@ def _parse_alerting(raw: dict, config: Config, errors: list[str]) -> None:
     config.stories = parse_stories(raw.get("stories", []), errors, "stories")
     known_sources = {s.name for s in config.sources}
     for entry in [*config.rules, *config.stories]:
-        origin = entry.origin  # "rules[2]" or "stories.ukraine-talks", set by their parser
+        origin = entry.origin  # "rules.witkoff" or "stories.ukraine-talks", set by their parser
         for name in sorted(set(entry.sources) - known_sources):
             known = ", ".join(sorted(known_sources)) or "none"
             errors.append(f"At '{origin}.sources': no source named {name!r} (known: {known})")
@@ -217,7 +220,7 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
     if not name:
         errors.append(f"At '{where}.name': required (a short word such as 'zdf')")
         return None
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+    if not NAME.fullmatch(name):
         errors.append(f"At '{where}.name': {name!r} must be lowercase letters, digits, - or _")
     source = Source(name=name)
     for key in ("feeds", "sitemaps", "sections", "live_blogs", "allowed_domains", "relevance"):
@@ -251,10 +254,7 @@ def _parse_source(entry: Any, where: str, errors: list[str]) -> Source | None:
     source.enabled = True if enabled is None else enabled
     listings = source.feeds + source.sitemaps + source.sections + source.live_blogs
     if not listings:
-        errors.append(
-            f"At '{where}': source {name!r} needs at least one of feeds, sitemaps, sections, "
-            "live_blogs"
-        )
+        errors.append(f"At '{where}': needs at least one of feeds, sitemaps, sections, live_blogs")
     if not source.allowed_domains:
         source.allowed_domains = sorted({urlsplit(u).hostname or "" for u in listings} - {""})
     return source

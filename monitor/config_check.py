@@ -1,8 +1,9 @@
 """Checking the config's raw TOML tables: every problem collected, each with its path.
 
 Helpers for `monitor.config`: a value of the right type or an error naming the key
-(`At 'sources[2].interval': ...`), unknown keys with the closest known one suggested,
-durations, `${VAR}` expansion, and error text with any secret-bearing URL cut back.
+(`At 'sources.zdf.interval': ...`; an entry is named by its `name`, see `place`), unknown
+keys with the closest known one suggested, durations, `${VAR}` expansion, and error text
+with any secret-bearing URL cut back.
 Pure: the standard library and `monitor.clock` only.
 """
 
@@ -11,10 +12,24 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.clock import parse_duration
+
+# What a source, rule or story may be called, and so how an error can name it.
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def place(where: str, i: int, entry: Any, taken: Collection[str] = ()) -> str:
+    """Where an entry of the array `where` is written: by its name when it has a usable one
+    (`sources.tagesschau`), else by its index (`sources[1]`); by its index too when an
+    earlier entry has the name (`taken`), which would not say which one."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    usable = isinstance(name, str) and NAME.fullmatch(name) and name not in taken
+    return f"{where}.{name}" if usable else f"{where}[{i}]"
+
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import click
 
 from monitor.cli.context import check_article, config_of, store_of
+from monitor.cli.table import table, when
 from monitor.errors import NewsmonError
 
 
@@ -102,29 +103,36 @@ def notify_test(ctx: click.Context, tag: str | None, tag_option: str | None) -> 
 
     Example: newsmon notify test newsroom
     """
-    from monitor.notify.dispatch import send_test
-    from monitor.notify.targets import load_targets, mask
+    from monitor.notify.probe import advice, probe
+    from monitor.notify.targets import ENV_VAR, load_targets, mask
 
     config = config_of(ctx)
     targets = load_targets(config.notify.apprise_config, os.environ)
     tag = tag or tag_option
     if tag:
         _check_tag(config, targets, tag)
-    described = {t.id: t.describe() for t in targets}
-    results = send_test(targets, tag)
+    results = probe(targets, tag)
     if not results:
         raise NewsmonError(
             f"no target{' with tag ' + repr(tag) if tag else ''}; set notify.apprise_config "
-            "or NEWSMON_APPRISE_URLS"
+            f"or {ENV_VAR}"
         )
-    for target_id, service, ok, error in results:
-        # Named by id and apprise's privacy rendering; the error is masked once more, in case.
-        where = f" {described[target_id]}" if target_id in described else ""
-        click.echo(
-            f"{'ok  ' if ok else 'FAIL'} {service} {target_id}{where}"
-            f"{': ' + mask(error) if error else ''}"
-        )
-    sys.exit(0 if all(r[2] for r in results) else 1)
+    where = config.notify.apprise_config or ENV_VAR
+    for result in results:
+        target = result.target
+        if target.plugin is None:
+            click.echo(
+                f"{'ok  ' if result.ok else 'FAIL'} console: no target set, alerts go to stdout"
+            )
+            continue
+        # Named by schema, id and apprise's privacy rendering; the error masked once more.
+        line = f"{'ok  ' if result.ok else 'FAIL'} {target.schema} {target.id} ({result.tags})"
+        line += f" {target.describe()}"
+        if not result.ok:
+            reason = mask(result.error).rstrip(". ")
+            line += f": {reason}. In {where}: {advice(result.error)}"
+        click.echo(line)
+    sys.exit(0 if all(r.ok for r in results) else 1)
 
 
 def _check_tag(config, targets: list, tag: str) -> None:
@@ -154,14 +162,33 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
     rows = outbox.list_alerts(db, status, limit)
     counts = outbox.alert_counts(db)
     mask = _masking(ctx)
-    for row in rows:
-        error = row["last_error"]
-        extra = f"  ({row['attempts']} attempts: {mask(error)})" if error else ""
-        click.echo(
-            f"{row['id']:>5}  {row['status']:<8} {row['tag']:<12} {row['rule'] or '':<20} "
-            f"{row['source'] or ''}  {row['created_at']}{extra}"
-        )
-    click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no alerts yet")
+    shown = [
+        [
+            row["id"],
+            row["status"],
+            row["tag"],
+            _raised_by(row),
+            row["source"] or "-",
+            when(row["created_at"]),
+            f"{row['attempts']} attempt(s): {mask(row['last_error'])}" if row["last_error"] else "",
+        ]
+        for row in rows
+    ]
+    headers = ["id", "status", "tag", "rule or story", "source", "created (UTC)", "last error"]
+    empty = f"no {status} alerts" if status else "no alerts yet"
+    click.echo(table(shown, headers, empty=empty, shorten={"last error": "end"}))
+    if rows:
+        click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _raised_by(row: dict) -> str:
+    """The rule or story behind an alert; a health alert says so. A story's alert has no rule,
+    and its story is named when the listing's row carries it."""
+    if row["rule"]:
+        return row["rule"]
+    if row.get("story"):
+        return f"story {row['story']}"
+    return "a story" if row["kind"] == "change" else row["kind"]
 
 
 def _masking(ctx: click.Context) -> Callable[[str], str]:

@@ -12,10 +12,11 @@ from typing import Any
 
 import click
 
-from monitor import __version__
+from monitor import __version__, clock
 from monitor.cli.alerts import alerts, notify, rules
 from monitor.cli.context import check_source, config_of, store_of
 from monitor.cli.options import hoist_globals
+from monitor.cli.sources import sources
 from monitor.cli.stories import stories
 from monitor.config import DEFAULT_CONFIG
 from monitor.errors import NewsmonError
@@ -98,7 +99,7 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
 
     Example: newsmon crawl zdf tagesschau
     """
-    from monitor.cli.report import ChangePrinter, Progress, summary_table
+    from monitor.cli.report import ChangePrinter, Progress, alert_line, summary_table
     from monitor.crawl.failures import failure_lines
     from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
     from monitor.daemon.recovery import HideFaultTracebacks
@@ -113,6 +114,7 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     progress = Progress(enabled=sys.stderr.isatty() and not verbose)
 
     cycle_alerts: dict[str, int] = {}
+    since = clock.now()
 
     async def main() -> list[dict]:
         cycle = Cycle(config, NEWSMON_REVISIT_ALL=recheck_all)
@@ -127,7 +129,7 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     progress.finish()
     click.echo(summary_table(runs))
     if cycle_alerts:
-        click.echo("alerts: " + ", ".join(f"{k} {v}" for k, v in cycle_alerts.items()))
+        click.echo(alert_line(cycle_alerts, config.database, since))
     for line in failure_lines(config.database, runs):
         click.echo(f"Error: {line}", err=True)
     from monitor.store import FAULTS
@@ -154,16 +156,19 @@ def articles(ctx: click.Context, source: str | None, limit: int, as_json: bool) 
     if source:
         check_source(config_of(ctx), db, source)
     rows = reads.list_articles(db, source, limit)
-    for row in rows:
-        if as_json:
+    if as_json:
+        for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
-        else:
-            click.echo(
-                f"{row['id']:>5}  {row['source']:<12} {row['status']:<8} "
-                f"v{row['versions']:<3} {row['headline'] or ''}\n       {row['url']}"
-            )
-    if not rows and not as_json:
-        click.echo("No articles stored yet. Run: newsmon crawl")
+        return
+    from monitor.cli.table import table
+
+    shown = [
+        [r["id"], r["source"], r["status"], r["versions"], r["headline"] or "-", r["url"]]
+        for r in rows
+    ]
+    empty = f"no articles of {source} yet" if source else "no articles yet; run: newsmon crawl"
+    headers = ["id", "source", "status", "versions", "headline", "url"]
+    click.echo(table(shown, headers, empty=empty, shorten={"headline": "end", "url": "middle"}))
 
 
 @cli.command()
@@ -287,6 +292,7 @@ def run(ctx: click.Context) -> None:
 
 for group in (rules, stories, notify, alerts, serve):
     cli.add_command(group)
+cli.add_command(sources)
 
 
 def main() -> None:

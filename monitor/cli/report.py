@@ -51,6 +51,20 @@ class Progress:
             print(file=sys.stderr)
 
 
+def summary_line(run: dict, first_error: dict | None = None) -> str:
+    """One source's crawl in one line, from the table's numbers: the daemon's log per cycle.
+    `first_error`: the first failed request (url, reason), named when the crawl had errors."""
+    found = run["fetched"] + run["not_modified"]
+    line = f"{run['source']}: {found} found, {run['new']} new, {run['changed']} changed"
+    if run.get("removed"):
+        line += f", {run['removed']} removed"
+    line += f", {run['errors']} error(s)"
+    if run["errors"]:
+        line += " (could not be reached" if not run.get("responses") else " (first"
+        line += f": {first_error['url']}: {first_error['reason']})" if first_error else ")"
+    return line
+
+
 COLUMNS = ("fetched", "not_modified", "new", "changed", "unchanged", "removed", "errors")
 
 
@@ -93,3 +107,32 @@ def summary_table(runs: list[dict]) -> str:
         for row in [header, *rows]
     ]
     return "\n".join(lines)
+
+
+def alert_line(counts: dict[str, int], db_path: str, since: str) -> str:
+    """The crawl's alerts in one sentence: "alerts: 3 sent to newsroom, 1 waiting (target
+    down: retry at 14:02)". `counts`: CrawlAlerts.after's; `since`: when the crawl began."""
+    from monitor import store
+    from monitor.clock import parse_time
+    from monitor.store import outbox
+
+    db = store.open_db(db_path)
+    try:
+        sent = [r for r in outbox.list_alerts(db, "sent", 500) if (r["sent_at"] or "") >= since]
+        waiting = outbox.pending_alerts(db)
+    finally:
+        db.close()
+    tags = sorted({r["tag"] for r in sent})
+    parts = [f"{counts.get('sent', 0)} sent" + (f" to {', '.join(tags)}" if tags else "")]
+    failing = [r for r in waiting if r["last_error"]]
+    if waiting:
+        part = f"{len(waiting)} waiting"
+        if failing:
+            times = [t for r in failing if (t := parse_time(r["not_before"]))]
+            first = min(times, default=None)
+            at = f": retry at {first.astimezone():%H:%M}" if first else ""
+            part += f" (target down{at})"
+        parts.append(part)
+    if counts.get("dead"):
+        parts.append(f"{counts['dead']} dead (newsmon alerts --status dead)")
+    return "alerts: " + ", ".join(parts)

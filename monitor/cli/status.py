@@ -16,6 +16,7 @@ from pathlib import Path
 
 from monitor import clock, store
 from monitor.cli.liveness import daemon_liveness
+from monitor.cli.table import table
 from monitor.clock import format_duration
 from monitor.config import Config
 from monitor.revisit import tier_name, tier_of
@@ -30,9 +31,7 @@ def status_report(config: Config, now: datetime | None = None) -> str:
         alive = daemon_liveness(db, config, now)
         lines = [f"database {config.database}: {_size(config.database)}", alive.line]
         if config.sources:
-            lines += ["", "sources:"]
-            for source in config.sources:
-                lines += _source_lines(db, config, source, now, alive.running)
+            lines += ["", *_sources(db, config, now, alive.running)]
         lines += _revisit_lines(db, config, now, alive.running)
         counts = outbox.alert_counts(db)
         lines += [
@@ -40,8 +39,14 @@ def status_report(config: Config, now: datetime | None = None) -> str:
             "alerts: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none yet"),
             "  sent to: " + _targets(config),
         ]
-        for row in outbox.dead_alerts(db, 5):
-            lines.append(f"  dead #{row['id']} {row['tag']} {row['rule']}: {row['last_error']}")
+        dead = [
+            [r["id"], r["tag"], r["rule"] or "-", r["last_error"]]
+            for r in outbox.dead_alerts(db, 5)
+        ]
+        if dead:
+            lines += ["", "dead alerts (the latest; retry with: newsmon alerts retry --dead):"]
+            headers = ["id", "tag", "rule", "last error"]
+            lines.append(table(dead, headers, shorten={"last error": "end"}))
         return "\n".join(lines)
     finally:
         db.close()
@@ -69,44 +74,64 @@ def _revisit_lines(db, config: Config, now: datetime, running: bool) -> list[str
             next_due.append(row["next_check_at"])
     if not tiers:
         return []
-    lines = ["", "revisits (articles per tier):"]
-    lines += [f"  {count:>5}  {name}" for name, count in sorted(tiers.items())]
+    lines = ["", table(sorted(tiers.items()), ["revisit tier", "articles"])]
     if next_due and running:
         soonest = sorted(next_due)[:3]
-        lines.append("  next checks: " + ", ".join(_relative(t, now) for t in soonest))
+        lines.append("next checks: " + ", ".join(_due(t, now) for t in soonest))
     return lines
 
 
-def _source_lines(db, config: Config, source, now: datetime, running: bool) -> list[str]:
-    runs = reads.latest_runs(db, source.name, 1)
-    state = "" if source.enabled else " (disabled)"
-    if not runs:
-        return [f"  {source.name}{state}: never crawled"]
-    run = runs[0]
-    finished = clock.parse_time(run["finished_at"]) or now
-    due = finished + timedelta(seconds=source.interval)
+def _sources(db, config: Config, now: datetime, running: bool) -> list[str]:
+    """A row per source, then the reasons of its trouble: the last run's first error and
+    the open health problems. "next discovery" only while the daemon runs to make it."""
+    rows, trouble = [], []
+    for source in config.sources:
+        name = source.name + ("" if source.enabled else " (disabled)")
+        runs = reads.latest_runs(db, source.name, 1)
+        row = _source_row(name, runs[0] if runs else None, source, now)
+        rows.append(row if running else row[:-1])
+        if (
+            runs
+            and runs[0]["errors"]
+            and (first := reads.first_error(db, runs[0]["run_id"], source.name))
+        ):
+            trouble.append(
+                f"  {source.name}: first error of the last run: {first['reason']} ({first['url']})"
+            )
+        for problem in health.open_problems(db, source.name):
+            trouble.append(
+                f"  {source.name}: problem since {problem['since']}: {problem['detail']}"
+            )
+    headers = ["source", "last run", "fetched", "304", "new", "changed", "errors", "dropped"]
+    headers += ["next discovery"] if running else []
+    lines = [table(rows, headers, shorten={"dropped": "end"})]
+    return lines + (["", "source problems:", *trouble] if trouble else [])
+
+
+def _source_row(name: str, run: dict | None, source, now: datetime) -> list:
+    """One source's cells; a source never crawled has only its name and "never"."""
+    if run is None:
+        return [name, "never", "", "", "", "", "", "", ""]
     dropped = json.loads(run["dropped"] or "{}")
-    line = (
-        f"  {source.name}{state}: last run {_relative(run['finished_at'], now)}: "
-        f"{run['fetched']} fetched, {run['not_modified']} 304, {run['new']} new, "
-        f"{run['changed']} changed, {run['errors']} errors"
-        + (
-            f", dropped {', '.join(f'{k} {v}' for k, v in sorted(dropped.items()))}"
-            if dropped
-            else ""
-        )
-        + (
-            f"; next discovery {_relative(clock.iso(due), now)}"
-            if running and source.enabled
-            else ""
-        )
-    )
-    lines = [line]
-    if run["errors"] and (first := reads.first_error(db, run["run_id"], source.name)):
-        lines.append(f"    first error: {first['reason']} ({first['url']})")
-    for problem in health.open_problems(db, source.name):
-        lines.append(f"    problem since {problem['since']}: {problem['detail']}")
-    return lines
+    finished = clock.parse_time(run["finished_at"]) or now
+    due = clock.iso(finished + timedelta(seconds=source.interval))
+    return [
+        name,
+        _relative(run["finished_at"], now),
+        run["fetched"],
+        run["not_modified"],
+        run["new"],
+        run["changed"],
+        run["errors"],
+        ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "-",
+        _due(due, now) if source.enabled else "-",
+    ]
+
+
+def _due(moment: str, now: datetime) -> str:
+    """When something is due: "in 2m", or "due 3m ago" when the daemon is late."""
+    shown = _relative(moment, now)
+    return f"due {shown}" if shown.endswith(" ago") else shown
 
 
 def _relative(moment: str, now: datetime) -> str:

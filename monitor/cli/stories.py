@@ -8,6 +8,7 @@ import json
 import click
 
 from monitor.cli.context import check_article, config_of, store_of
+from monitor.cli.table import table, when
 from monitor.errors import NewsmonError
 
 
@@ -26,18 +27,18 @@ def stories(ctx: click.Context) -> None:
     db = store_of(ctx)
     if not config.stories:
         click.echo(f"{config.path}: no [[stories]] configured")
-    for story in config.stories:
+    for i, story in enumerate(config.stories):
+        if i:
+            click.echo()
         counts = stored.story_alert_counts(db, story.name)
         alerts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no alerts yet"
         click.echo(f"{story.name}: {len(story.terms)} term(s), alerts: {alerts}")
-        rows = stored.members_by_source(db, story.name)
-        for row in rows:
-            click.echo(
-                f"  {row['source']:<16} {row['members']:>4} member(s)  "
-                f"last change {row['last_change'] or '-'}  {row['sent']} alert(s) sent"
-            )
-        if not rows:
-            click.echo("  no members yet")
+        rows = [
+            [r["source"], r["members"], when(r["last_change"]), r["sent"]]
+            for r in stored.members_by_source(db, story.name)
+        ]
+        headers = ["source", "members", "last change (UTC)", "alerts sent"]
+        click.echo(table(rows, headers, empty="no members yet"))
 
 
 @stories.command("test")

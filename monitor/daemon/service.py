@@ -23,9 +23,8 @@ from pathlib import Path
 
 from monitor import clock, store
 from monitor.config import Config, Source
-from monitor.crawl.failures import failure_lines
 from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
-from monitor.daemon import recovery
+from monitor.daemon import cycle_log, recovery
 from monitor.daemon.sdnotify import Notifier
 from monitor.errors import StoreError
 from monitor.notify.health import backoff_message, pacing
@@ -280,18 +279,7 @@ class Daemon:
             if lost is not None:
                 self.unconfirmed.setdefault(name, began)
         self._pace(source)
-        for line in failure_lines(self.config.database, runs):
-            logger.warning(line)
-        for run in runs:
-            logger.info(
-                "%s: %s fetched, %s not modified, %s new, %s changed, %s errors",
-                run["source"],
-                run["fetched"],
-                run["not_modified"],
-                run["new"],
-                run["changed"],
-                run["errors"],
-            )
+        cycle_log.log_crawl(self.config.database, runs, mode)
         self.last_status = self._status_line(runs)
         if lost is not None:
             raise lost  # reported by _job, once: the file, what, what to do
@@ -351,8 +339,7 @@ class Daemon:
             logger.error("dispatch failed (%r); the next round tries again", exc)
 
     async def _maintain(self) -> None:
-        report = await asyncio.to_thread(maintenance.maintain, self.config)
-        logger.info("maintenance: %s", report)
+        cycle_log.log_maintenance(await asyncio.to_thread(maintenance.maintain, self.config))
 
     async def _watchdog(self) -> None:
         interval = self.notifier.watchdog_interval

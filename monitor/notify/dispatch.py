@@ -59,13 +59,13 @@ from apprise import Apprise, AppriseAsset
 from sqlite_utils import Database
 
 from monitor.clock import backoff, iso, now, parse_time
-from monitor.diff.core import Diff, Op, word_diff
 from monitor.errors import NotifyError
 from monitor.notify import bursts
 from monitor.notify.formats import heading
 from monitor.notify.lease import Lease, LeaseLost
 from monitor.notify.messages import AlertContent, render
 from monitor.notify.targets import ASSET, CONSOLE, SCRUBBER, Target
+from monitor.notify.troubles import Trouble
 from monitor.store import outbox
 
 logger = logging.getLogger("newsmon.notify")
@@ -170,6 +170,15 @@ def _dispatch(
     lease: Lease,
 ) -> DispatchReport:
     run = _Round(db, content_for, settings, (now or datetime.now(UTC)).astimezone(UTC), lease)
+    try:
+        _round(run, targets)
+    finally:  # a round cut short (the process stops) still says what failed
+        run.log_troubles()
+    return run.report
+
+
+def _round(run: _Round, targets: list[Target]) -> None:
+    db, settings = run.db, run.settings
     rows = outbox.pending_alerts(db)
     by_tag: dict[str, list[dict]] = {}
     for row in rows:
@@ -191,7 +200,6 @@ def _dispatch(
             for target, group, burst in run.plan(tag_rows, takers):
                 run.send(target, group, takers, burst)
     run.report.held = sum(1 for r in rows if r["id"] not in run.touched)
-    return run.report
 
 
 @dataclass
@@ -204,6 +212,7 @@ class _Round:
     report: DispatchReport = field(default_factory=DispatchReport)
     touched: set[int] = field(default_factory=set)  # alerts planned or settled this round
     failed: set[int] = field(default_factory=set)  # alerts that already lost an attempt
+    troubles: dict[str, Trouble] = field(default_factory=dict)  # target id -> this round's
 
     def update(self, rows: Iterable[dict], values: dict) -> None:
         with self.db.atomic():
@@ -292,7 +301,7 @@ class _Round:
 
     def fail(self, target: Target, rows: list[dict], error: str) -> None:
         text = f"{target.service} {target.id}: {error}"[:500]
-        logger.warning("Sending failed: %s", text)
+        trouble = self.troubles.setdefault(target.id, Trouble(target, error))
         with self.db.atomic():
             for row in rows:
                 values: dict[str, Any]
@@ -305,16 +314,20 @@ class _Round:
                     if attempts >= self.settings.max_attempts:
                         values["status"] = "dead"
                         self.report.dead += 1
-                        logger.error(
-                            "Alert %s (%s) is dead after %d attempts: %s",
-                            *(row["id"], row["key"], attempts, text),
-                        )
+                        trouble.dead.append(row["id"])
                     else:
-                        delay = timedelta(seconds=self.settings.retry_delay(attempts))
-                        values["not_before"] = iso(self.now + delay)
+                        when = self.now + timedelta(seconds=self.settings.retry_delay(attempts))
+                        values["not_before"] = iso(when)
                         self.report.failed += 1
+                        trouble.retry(when)
                 row.update(values)
                 outbox.update_alert(self.db, row["id"], values)
+
+    def log_troubles(self) -> None:
+        """One line per failing target and round, whatever the number of its alerts."""
+        for trouble in self.troubles.values():
+            level = logging.ERROR if trouble.dead else logging.WARNING
+            logger.log(level, "%s", trouble.line(self.settings.max_attempts))
 
 
 class _Stopped(Exception):
@@ -384,17 +397,3 @@ def _deliver(target: Target, title: str, body: str) -> str | None:
             return SCRUBBER.scrub(problems[-1] if problems else result.status.name)[:300]
     except Exception as exc:  # a plugin bug is this target's failure, not the dispatcher's
         return f"apprise raised {type(exc).__name__}"
-
-
-def send_test(targets: list[Target], tag: str | None) -> list[tuple[str, str, bool, str]]:
-    """A real test message to each target (of `tag`): (target id, service, ok, error)."""
-    old, new = "newsmon sends a test", "newsmon sends a test message"
-    diff = Diff(["headline"], [Op("headline", "edited", None, None, old, new, word_diff(old, new))])
-    when = now()
-    sample = AlertContent("newsmon", ["headline"], new, "", diff, ["test"], "notify test", when)
-    results = []
-    for target in [t for t in targets or [CONSOLE] if tag is None or t.takes(tag)]:
-        error = _send_within(target, *render([sample], target.format), DispatchSettings())
-        error = f"not sent: {error.why}" if isinstance(error, _Cut) else error
-        results.append((target.id, target.service, error is None, error or ""))
-    return results

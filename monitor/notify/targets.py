@@ -160,9 +160,24 @@ def _forms(part: str) -> set[str]:
     return {part, plain, quote(plain, safe=""), quote(plain)}
 
 
+class _Demoted(logging.Handler):
+    """apprise's own records, passed on at DEBUG. The dispatcher says each failure once, with
+    apprise's reason (read from its log capture, a handler of apprise's logger that still sees
+    them at their level); without this apprise would say it again at every send."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        root = logging.getLogger()
+        if root.isEnabledFor(logging.DEBUG):
+            copy = logging.makeLogRecord(record.__dict__)
+            copy.levelno, copy.levelname = logging.DEBUG, "DEBUG"
+            root.handle(copy)
+
+
 SCRUBBER = _Scrubber()
 for _name in GUARDED_LOGGERS:
     logging.getLogger(_name).addFilter(SCRUBBER)
+logging.getLogger("apprise").addHandler(_Demoted())
+logging.getLogger("apprise").propagate = False
 
 
 def mask(text: str) -> str:
@@ -195,6 +210,13 @@ class Target:
         if wanted == NotifyFormat.HTML:
             return "email" if isinstance(self.plugin, NotifyEmail) else "html"
         return "text"
+
+    @property
+    def schema(self) -> str:
+        """The scheme of the target's URL (`json`, `mailtos`, `slack`): its service as written."""
+        if self.plugin is None:
+            return "console"
+        return urlsplit(self.plugin.url(privacy=True)).scheme or self.service
 
     def describe(self) -> str:
         if self.plugin is None:

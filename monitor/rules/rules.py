@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.clock import parse_duration
+from monitor.config_check import NAME, place
 from monitor.diff.core import Diff
 from monitor.diff.ops import WordOp
 from monitor.items import Article
@@ -51,7 +52,6 @@ _EVENTS_OF |= {c: {"changed"} for c in ("lead", "body_added", "body_removed", "b
 _EVENTS_OF |= {"entry": {"entry"}, "entry_edited": {"changed"}}
 # An A/B test's first flip back is said once ("alternating"); later flips ("returned") are not.
 _EVENTS_OF |= {"alternating": {"changed"}}
-NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 TAG = re.compile(r"[^\s,]+")  # apprise splits tags on spaces and commas
 
 
@@ -122,12 +122,13 @@ def parse_rules(raw: Any, errors: list[str], where: str = "rules") -> list[Rule]
     seen: set[str] = set()
     for i, entry in enumerate(raw):
         before = len(errors)
-        rule = _parse_rule(entry, f"{where}[{i}]", errors)
+        at = place(where, i, entry, seen)  # "rules.witkoff"; "rules[2]" without a usable name
+        rule = _parse_rule(entry, at, errors)
         if rule is not None:
-            # Where it is written, for reports ("config/monitor.toml: rules[2]" once the config
-            # adds its path); an attribute, not a field, because every field is a config key.
-            rule.origin = f"{where}[{i}]"  # type: ignore[attr-defined]
-        if rule is not None and rule.name in seen:
+            # Where it is written, for reports ("config/monitor.toml: rules.witkoff" once the
+            # config adds its path); an attribute, not a field, because every field is a key.
+            rule.origin = at  # type: ignore[attr-defined]
+        if rule is not None and rule.name in seen:  # by index: the name would not say which
             errors.append(f"At '{where}[{i}].name': duplicate rule name {rule.name!r}")
         if rule is not None and len(errors) == before:
             rules.append(rule)

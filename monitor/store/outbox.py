@@ -73,7 +73,7 @@ def list_alerts(db: Database, status: str | None, limit: int) -> list[dict]:
     where, params = ("where status = ?", [status]) if status else ("", [])
     return list(
         db.query(
-            "select id, status, kind, rule, tag, source, attempts, last_error, created_at, "
+            "select id, status, kind, rule, story, tag, source, attempts, last_error, created_at, "
             f"sent_at from alerts {where} order by id desc limit ?",
             [*params, limit],
         )

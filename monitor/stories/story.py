@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.clock import format_duration, parse_duration
+from monitor.config_check import place
 from monitor.rules.rules import DIGESTS, NAME, NAME_REQUIRED, TAG, Rule
 from monitor.rules.terms import compile_term
 
@@ -61,19 +62,14 @@ def parse_stories(raw: Any, errors: list[str], where: str = "stories") -> list[S
     seen: set[str] = set()
     for i, entry in enumerate(raw):
         before = len(errors)
-        story = _parse_story(entry, where, i, errors)
+        story = _parse_story(entry, where, i, errors, seen)
         if story is not None and story.name in seen:
             errors.append(f"At '{where}[{i}].name': duplicate story name {story.name!r}")
         if story is not None and len(errors) == before:
-            story.origin = _place(where, i, story.name)  # type: ignore[attr-defined]
+            story.origin = place(where, i, entry, seen)  # type: ignore[attr-defined]
             stories.append(story)
         seen.add(story.name if story else "")
     return stories
-
-
-def _place(where: str, i: int, name: str) -> str:
-    """Where a story is written: by its name when it has a valid one, else by its index."""
-    return f"{where}.{name}" if NAME.fullmatch(name or "") else f"{where}[{i}]"
 
 
 _NOT_DURATION = '{!r} is not a duration (write {}"90s", "30m", "1h" or "2d")'
@@ -81,12 +77,13 @@ _LISTS = {"terms", "require", "none", "events", "sources", "notify"}
 _KINDS = {"min_score": (int, float)}
 
 
-def _parse_story(entry: Any, where: str, i: int, errors: list[str]) -> Story | None:
+def _parse_story(
+    entry: Any, where: str, i: int, errors: list[str], taken: set[str]
+) -> Story | None:
     if not isinstance(entry, dict):
         errors.append(f"At '{where}[{i}]': must be a table")
         return None
-    name = entry.get("name")
-    at = _place(where, i, name if isinstance(name, str) else "")
+    at = place(where, i, entry, taken)
     story = Story(name="")
     known = sorted(Story.__dataclass_fields__)
     substring = entry.get("substring") is True  # terms compile differently in substring mode
@@ -168,9 +165,9 @@ def _follows_a_topic(rule: Rule) -> bool:
 
 
 def _hint(rule: Rule) -> str:
-    origin = getattr(rule, "origin", "")
+    origin = getattr(rule, "origin", "") or f"rule {rule.name!r}"
     lines = [
-        f"hint: rule {rule.name!r}{f' ({origin})' if origin else ''} follows a topic.",
+        f"hint: {origin} follows a topic.",
         "  A rule reads only the words an edit adds, so most edits of the articles about it",
         "  never alert; a story follows every change of the articles that are about it.",
         "  Write instead:",

@@ -6,6 +6,7 @@ diff shows the headline and when each version was seen, and says so when there i
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -36,6 +37,23 @@ def _ago(**delta) -> str:
     return (datetime.now(UTC) - timedelta(**delta)).isoformat(timespec="seconds")
 
 
+def _table_rows(out: str) -> list[dict[str, str]]:
+    """The rows of status's sources table as {header: cell}, the columns read off the rule of
+    dashes under the header (cells such as "3h ago" hold spaces)."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("source "))
+    end = lines.index("", start)
+    spans = [m.span() for m in re.finditer(r"-+", lines[start + 1])]
+    assert len(spans) >= 8, lines[start + 1]
+
+    def cells(line: str) -> list[str]:
+        # A right-aligned header starts left of its dashes; a left-aligned cell may not end.
+        return [line[a:b].strip() for a, b in spans[:-1]] + [line[spans[-1][0] :].strip()]
+
+    header = cells(lines[start])
+    return [dict(zip(header, cells(line), strict=True)) for line in lines[start + 2 : end]]
+
+
 def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
@@ -47,7 +65,12 @@ def test_status_after_a_crawl_shows_the_next_discovery(crawled):
     shown = run("status")
     assert shown.code == 0, shown.err
     assert "daemon: last active" in shown.out and "not running" not in shown.out
-    assert shown.out.count("next discovery in") == 3  # zdf, tagesschau, world; not faults
+    assert "next discovery" in shown.out.splitlines()[3]  # the sources table's header
+    table = _table_rows(shown.out)
+    due = [r["source"] for r in table if r["next discovery"].startswith("in ")]
+    assert due == ["zdf", "tagesschau", "world"]  # not faults: disabled, never crawled
+    assert table[-1]["source"] == "faults (disabled)" and table[-1]["last run"] == "never"
+    assert all(len(line) <= 100 for line in shown.out.splitlines()[:9])
     assert "next checks:" in shown.out
     # The sample config names no alert target: status says the alerts go to the console.
     assert "\n  sent to: the console (no target: set [notify] apprise_config" in shown.out
@@ -63,7 +86,8 @@ def test_status_says_the_daemon_is_not_running_when_its_crawls_stopped(crawled, 
     assert shown.code == 0, shown.err
     assert "daemon: not running (last seen 3h" in shown.out
     assert "next discovery" not in shown.out and "next checks" not in shown.out
-    assert "zdf: last run 3h" in shown.out
+    zdf = next(r for r in _table_rows(shown.out) if r["source"] == "zdf")
+    assert zdf["last run"].startswith("3h") and "next discovery" not in zdf
 
     # A lease whose holder on this host is gone is no sign of life either ...
     until = (datetime.now(UTC) + timedelta(minutes=1)).isoformat(timespec="seconds")
@@ -90,8 +114,12 @@ def test_status_gives_each_sources_first_error_and_no_empty_heading(tmp_path):
         run("crawl", config=config)
         shown = run("status", config=config)
     assert shown.code == 0, shown.err
-    assert "broken: last run" in shown.out and "1 errors" in shown.out
-    assert f"    first error: HTTP 404 ({site.base_url}/nowhere/rss.xml)" in shown.out
+    (row,) = _table_rows(shown.out)
+    assert row["source"] == "broken" and row["errors"] == "1" and row["fetched"] == "0"
+    assert "\nsource problems:\n" in shown.out
+    assert f"  broken: first error of the last run: HTTP 404 ({site.base_url}/nowhere/rss.xml)" in (
+        shown.out
+    )
     assert "revisits" not in shown.out  # no article: no heading over nothing
 
 

@@ -17,8 +17,9 @@ import pytest
 from monitor.diff.core import Diff, diff_articles
 from monitor.errors import NotifyError
 from monitor.items import Article
-from monitor.notify.dispatch import DispatchSettings, dispatch, send_test
+from monitor.notify.dispatch import DispatchSettings, dispatch
 from monitor.notify.messages import AlertContent
+from monitor.notify.probe import send_test
 from monitor.notify.targets import ENV_VAR, load_targets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -271,9 +272,7 @@ def test_after_max_attempts_an_alert_is_dead_and_logged_at_error(db, http, caplo
     assert [(r.failed, r.dead) for r in reports] == [(1, 0), (1, 0), (0, 1)]
     assert row(db, a)["status"] == "dead" and row(db, a)["attempts"] == 3
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
-    assert any(
-        f"Alert {a} (ukraine-talks:1:newsroom) is dead after 3 attempts" in e for e in errors
-    )
+    assert any(f"1 dead after 3 attempts ({a})" in e for e in errors), errors
     http.recover()
     assert run(db, targets, T0 + timedelta(hours=9)).sent == 0 and not http.requests
 

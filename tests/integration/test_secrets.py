@@ -22,8 +22,9 @@ from conftest import newsmon_argv, newsmon_env
 from receivers import HttpReceiver
 
 from monitor.cli.main import cli
-from monitor.notify.dispatch import DispatchSettings, dispatch, send_test
+from monitor.notify.dispatch import DispatchSettings, dispatch
 from monitor.notify.messages import AlertContent
+from monitor.notify.probe import send_test
 from monitor.notify.targets import ENV_VAR, load_targets
 from monitor.store import open_db
 
@@ -144,8 +145,8 @@ def test_a_failing_target_leaks_its_secrets_nowhere(
     assert (report.failed, row["attempts"], row["status"]) == (1, 1, "pending")
     assert row["last_error"].startswith(f"{target.service} {target.id}: ")
     assert tested[2] is False and tested[3]
-    assert notified.exit_code == 1 and f"FAIL {target.service} {target.id}" in notified.output
-    assert listed.exit_code == 0 and "(1 attempts: " in listed.output
+    assert notified.exit_code == 1 and f"FAIL {target.schema} {target.id}" in notified.output
+    assert listed.exit_code == 0 and "1 attempt(s): " in listed.output
     assert any(r.name == "apprise" and r.levelno >= logging.WARNING for r in caplog.records)
     if how == "fixed":
         assert len(cut_off.answered) >= 3  # dispatch, send_test and `notify test` each tried

@@ -368,7 +368,7 @@ def test_config_check_shows_the_story_to_write_for_an_old_topic_rule(newsmon, tm
     )
     result = newsmon("config", "check", config=old)
     assert result.code == 0, result.err
-    assert f"hint: rule 'ukraine-talks' ({old}: rules[0]) follows a topic." in result.out
+    assert f"hint: {old}: rules.ukraine-talks follows a topic." in result.out
     assert '  require = ["Ukrain", "Kyiv", "Kiew"]\n' in result.out
     plain = newsmon("config", "check")
     assert plain.code == 0 and "hint:" not in plain.out

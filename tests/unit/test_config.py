@@ -27,26 +27,26 @@ def test_the_shipped_configs_load():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[[sources]]\nname = "x"\n', "At 'sources[0]': source 'x' needs at least one of feeds"),
+        ('[[sources]]\nname = "x"\n', "At 'sources.x': needs at least one of feeds"),
         (
             '[[sources]]\nname = "x"\nfeeds = ["ftp://a/b"]\n',
-            "At 'sources[0].feeds[0]': 'ftp://…' is not an http(s) URL",
+            "At 'sources.x.feeds[0]': 'ftp://…' is not an http(s) URL",
         ),
         (
             '[[sources]]\nname = "x"\nfeeds = ["http://a/"]\nfeds = []\n',
-            "At 'sources[0].feds': unknown key",
+            "At 'sources.x.feds': unknown key",
         ),
         (
             '[[sources]]\nname = "x"\nfeeds = ["http://a/"]\nlink_pattern = "("\n',
-            "At 'sources[0].link_pattern': not a valid regular expression",
+            "At 'sources.x.link_pattern': not a valid regular expression",
         ),
         (
             '[[sources]]\nname = "x"\nfeeds = ["http://a/"]\ninterval = "soon"\n',
-            "At 'sources[0].interval': 'soon' is not a duration",
+            "At 'sources.x.interval': 'soon' is not a duration",
         ),
         (
             '[[sources]]\nname = "x"\nfeeds = ["http://a/"]\nspider = "bbc"\n',
-            "At 'sources[0].spider': unknown spider 'bbc' (known: news, zdf)",
+            "At 'sources.x.spider': unknown spider 'bbc' (known: news, zdf)",
         ),
         ('[crawl]\ntimeout = "slow"\n', "At 'crawl.timeout': expected float, got str 'slow'"),
         ("[crawl]\nobey_robots = 1\n", "At 'crawl.obey_robots': expected bool, got int 1"),
@@ -128,3 +128,20 @@ def test_environment_variables_fill_in_values(tmp_path, monkeypatch):
 )
 def test_durations_read_like_people_write_them(value, seconds):
     assert parse_duration(value) == seconds
+
+
+def test_an_entry_is_named_by_its_name_else_by_its_index(tmp_path):
+    path = write(
+        tmp_path,
+        '[[sources]]\nname = "zdf"\nfeeds = ["http://a/"]\ninterval = "soon"\n'
+        '[[sources]]\nname = "zdf"\nfeeds = ["http://b/"]\nspider = "bbc"\n'
+        '[[sources]]\nfeeds = ["ftp://c/"]\n',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "At 'sources.zdf.interval': 'soon' is not a duration" in message
+    # The second "zdf" by its place: its name would not say which one.
+    assert "At 'sources[1].spider': unknown spider 'bbc'" in message
+    assert "At 'sources[1].name': duplicate source name 'zdf'" in message
+    assert "At 'sources[2].name': required" in message

@@ -654,7 +654,7 @@ def test_a_rate_limit_is_seconds_or_a_duration(value: object, seconds: int) -> N
     [
         (
             {"name": "x", "colour": "red"},
-            "At 'rules[0].colour': unknown key (known: all, any, digest, events,",
+            "At 'rules.x.colour': unknown key (known: all, any, digest, events,",
         ),
         ({"any": ["x"]}, "At 'rules[0].name': required"),
         (
@@ -663,64 +663,64 @@ def test_a_rate_limit_is_seconds_or_a_duration(value: object, seconds: int) -> N
         ),
         (
             {"name": "x", "any": "Waffenruhe"},
-            "At 'rules[0].any': expected list, got str 'Waffenruhe'",
+            "At 'rules.x.any': expected list, got str 'Waffenruhe'",
         ),
-        ({"name": "x", "all": ["a", 5]}, "At 'rules[0].all[1]': expected str, got int 5"),
-        ({"name": "x", "any": ["a", ""]}, "At 'rules[0].any[1]': empty term"),
+        ({"name": "x", "all": ["a", 5]}, "At 'rules.x.all[1]': expected str, got int 5"),
+        ({"name": "x", "any": ["a", ""]}, "At 'rules.x.any[1]': empty term"),
         (
             {"name": "x", "any": ["a", "/Selensk(yj/"]},
-            "At 'rules[0].any[1]': not a valid regular expression: missing )",
+            "At 'rules.x.any[1]': not a valid regular expression: missing )",
         ),
         (
             {"name": "x", "any": ["/(a|aa)+$/"]},
-            "At 'rules[0].any[0]': regular expression /(a|aa)+$/ did not finish within 0.2 s on "
+            "At 'rules.x.any[0]': regular expression /(a|aa)+$/ did not finish within 0.2 s on "
             "100 characters of 'a' repeated: it backtracks catastrophically",
         ),
         (
             {"name": "x", "none": ["/(\\d|\\d\\d)+$/"]},
-            "At 'rules[0].none[0]': regular expression /(\\d|\\d\\d)+$/ did not finish within 0.2 s "
+            "At 'rules.x.none[0]': regular expression /(\\d|\\d\\d)+$/ did not finish within 0.2 s "
             "on 100 characters of '1' repeated",
         ),
         (
             {"name": "x", "any": ["/a*/"]},
-            "At 'rules[0].any[0]': regular expression /a*/ matches empty text",
+            "At 'rules.x.any[0]': regular expression /a*/ matches empty text",
         ),
         (
             {"name": "x", "any": ["/Selensk"]},
-            "At 'rules[0].any[0]': '/Selensk' starts a regular expression but has no closing '/'",
+            "At 'rules.x.any[0]': '/Selensk' starts a regular expression but has no closing '/'",
         ),
-        ({"name": "x", "any": ["/x/g"]}, "At 'rules[0].any[0]': unknown regular expression flag"),
-        ({"name": "x", "any": ['"security guarantees']}, "At 'rules[0].any[0]': unclosed quote"),
-        ({"name": "x", "any": ["*ruhe"]}, "At 'rules[0].any[0]': '*ruhe': '*' may only end a word"),
+        ({"name": "x", "any": ["/x/g"]}, "At 'rules.x.any[0]': unknown regular expression flag"),
+        ({"name": "x", "any": ['"security guarantees']}, "At 'rules.x.any[0]': unclosed quote"),
+        ({"name": "x", "any": ["*ruhe"]}, "At 'rules.x.any[0]': '*ruhe': '*' may only end a word"),
         (
             {"name": "x", "events": ["edited"]},
-            "At 'rules[0].events[0]': unknown event 'edited' (known: changed, correction, entry, headline, new, removed)",
+            "At 'rules.x.events[0]': unknown event 'edited' (known: changed, correction, entry, headline, new, removed)",
         ),
         (
             {"name": "x", "events": []},
-            "At 'rules[0].events': name at least one of changed, correction",
+            "At 'rules.x.events': name at least one of changed, correction",
         ),
         (
             {"name": "x", "fields": ["title"]},
-            "At 'rules[0].fields[0]': unknown field 'title' (known: body, headline, lead)",
+            "At 'rules.x.fields[0]': unknown field 'title' (known: body, headline, lead)",
         ),
         (
             {"name": "x", "substring": "yes"},
-            "At 'rules[0].substring': expected bool, got str 'yes'",
+            "At 'rules.x.substring': expected bool, got str 'yes'",
         ),
-        ({"name": "x", "min_words": True}, "At 'rules[0].min_words': expected int, got bool True"),
-        ({"name": "x", "min_words": -1}, "At 'rules[0].min_words': must be 0 or more, got -1"),
-        ({"name": "x", "notify": []}, "At 'rules[0].notify': name at least one apprise tag"),
+        ({"name": "x", "min_words": True}, "At 'rules.x.min_words': expected int, got bool True"),
+        ({"name": "x", "min_words": -1}, "At 'rules.x.min_words': must be 0 or more, got -1"),
+        ({"name": "x", "notify": []}, "At 'rules.x.notify': name at least one apprise tag"),
         (
             {"name": "x", "notify": ["news room"]},
-            "At 'rules[0].notify[0]': 'news room' is not one apprise tag",
+            "At 'rules.x.notify[0]': 'news room' is not one apprise tag",
         ),
         (
             {"name": "x", "digest": "weekly"},
-            "At 'rules[0].digest': unknown digest 'weekly' (known: immediate, hourly, daily)",
+            "At 'rules.x.digest': unknown digest 'weekly' (known: immediate, hourly, daily)",
         ),
-        ({"name": "x", "rate_limit": "soon"}, "At 'rules[0].rate_limit': 'soon' is not a duration"),
-        ({"name": "x", "rate_limit": -5}, "At 'rules[0].rate_limit': -5 is not a duration"),
+        ({"name": "x", "rate_limit": "soon"}, "At 'rules.x.rate_limit': 'soon' is not a duration"),
+        ({"name": "x", "rate_limit": -5}, "At 'rules.x.rate_limit': -5 is not a duration"),
         ("x", "At 'rules[0]': must be a table"),
     ],
     ids=[
@@ -756,7 +756,8 @@ def test_every_problem_in_a_rule_is_named_with_its_path(entry: object, message: 
     errors: list[str] = []
     assert parse_rules([entry], errors) == []
     assert any(e.startswith(message) for e in errors), errors
-    assert all(e.startswith("At 'rules[0]") for e in errors), errors
+    # Named by its name when it has a usable one, else by its place in the array.
+    assert all(e.startswith(("At 'rules.x.", "At 'rules[0]")) for e in errors), errors
 
 
 def test_duplicate_names_and_every_other_problem_are_listed_at_once() -> None:

@@ -316,7 +316,7 @@ def test_a_topic_rule_gets_a_hint_with_the_story_block_to_write() -> None:
     rules = parse_rules([OLD_RULE, {"name": "witkoff", "any": ["Witkoff"]}], errors := [])
     assert errors == []
     [hint] = story_hints(rules)
-    assert hint.startswith("hint: rule 'ukraine-talks' (rules[0]) follows a topic.")
+    assert hint.startswith("hint: rules.ukraine-talks follows a topic.")
     block = hint[hint.index("[[stories]]") :].rsplit("\n\n", 1)[0]
     raw = tomllib.loads("\n".join(line.strip() for line in block.splitlines()))
     [written] = parse_stories(raw["stories"], errors)
