@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-memory bench-latency bench-datasette score-events
+.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-real bench-memory bench-latency bench-datasette score-events
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ install-service:
 ## make bench: speed against a plain trafilatura loop, 1,000 generated articles (tests/output/bench.json)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/bench.py $(BENCH_ARGS)
+
+## make bench-real: the same three cases over real outlets' pages cycled to 1,000 URLs (tests/output/bench-real.json)
+bench-real: $(STAMP)
+	$(BIN)/python tests/bench/bench.py --real $(BENCH_ARGS)
 
 ## make crash-test: the daemon SIGKILLed at 100 seeded random moments (CI runs 40)
 crash-test: $(STAMP)

@@ -1,8 +1,10 @@
-"""Text normalization shared by extraction, fingerprinting and diffing.
+"""Text as published (`tidy`) and text as compared (`normalize`).
 
-Two renderings of the same article must hash the same, so everything that
-varies without the words varying (Unicode form, typographic quotes and
-dashes, soft hyphens, odd spaces) is folded here, in one place.
+Extraction stores what the outlet published: `tidy` does only what rendering the HTML does
+(runs of whitespace become one space, none at the ends). Two renderings of the same article
+must still hash and diff the same, so everything that varies without the words varying
+(Unicode form, typographic quotes and dashes, soft hyphens, odd spaces) is folded by
+`normalize`, in one place, wherever newsmon compares.
 """
 
 from __future__ import annotations
@@ -70,19 +72,62 @@ def normalize(text: str | None) -> str:
 
 
 def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    if text.isascii():
-        for char, new in _ASCII_REPLACEMENTS:  # "`" (cheaper than searching for it)
-            text = text.replace(char, new)
-    else:
-        for char in set(_TRANSLATED.findall(text)):  # a few kinds of character, or none
-            text = text.replace(char, _REPLACEMENTS[char])
+    text = fold_typography(unicodedata.normalize("NFC", text))
     if not text.isprintable():  # printable text holds no _CONTROL character
         text = _CONTROL.sub("", text)
     return " ".join(text.split())  # each run of whitespace one space, none at the ends
 
 
 _normalize_short = functools.lru_cache(maxsize=8192)(_normalize)
+
+
+def fold_typography(text: str) -> str:
+    """`text` with only its quotes, dashes, ellipses and odd spaces folded as `normalize` folds
+    them; whitespace runs and everything else left as they are."""
+    if text.isascii():
+        for char, new in _ASCII_REPLACEMENTS:  # "`" (cheaper than searching for it)
+            text = text.replace(char, new)
+        return text
+    for char in set(_TRANSLATED.findall(text)):  # a few kinds of character, or none
+        text = text.replace(char, _REPLACEMENTS[char])
+    return text
+
+
+# What `tidy` removes: characters no reader sees. Soft hyphens, zero-width spaces and word
+# joiners only say where a line may break, and kept they would split a search for
+# "Bundesregierung"; controls never carry meaning. ZWJ and ZWNJ stay: they change how emoji
+# and Persian or Indic words are drawn. No-break and thin spaces stay too ("10\u00a0km",
+# French spacing before "?"): the outlet chose them, and a reader sees them.
+_INVISIBLE = re.compile(
+    r"[\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+# Whitespace as HTML collapses it, and the separators Python counts as line ends.
+_HTML_SPACE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\u2028\u2029]+")
+
+
+def tidy(text: str | None) -> str:
+    """One paragraph as published: NFC, each run of whitespace one space, no invisible
+    characters; quotes, dashes, ellipses and no-break spaces kept."""
+    if not text:
+        return ""
+    return _tidy_short(text) if len(text) <= 2000 else _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    if text.isascii():
+        if not text.isprintable():
+            text = _INVISIBLE.sub("", text)
+        return " ".join(text.split())  # ASCII whitespace is exactly what HTML collapses
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    return _HTML_SPACE.sub(" ", text).strip()  # strip(): also no-break spaces at the ends
+
+
+_tidy_short = functools.lru_cache(maxsize=8192)(_tidy)
+
+
+def typographic(char: str) -> str | None:
+    """What `normalize` makes of one character it folds (a quote, a dash, "…"), else None."""
+    return _REPLACEMENTS.get(char)
 
 
 def words(text: str) -> list[str]:

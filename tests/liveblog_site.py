@@ -1,7 +1,9 @@
 """A live blog on 127.0.0.1 whose entries carry no ids, as many outlets publish them: a JSON-LD
 `LiveBlogPosting` whose `liveBlogUpdate` entries have a time, maybe a title and a text, and
-neither `@id` nor `url`. A test sets `entries` and crawls it with a real `newsmon crawl`
-under a config (`config`) with a rule and a story that every entry here would alert.
+neither `@id` nor `url`. The page may show only its newest `shown` entries while the JSON-LD
+lists them all, as tickers do. A test sets `entries` (and `headline`) and crawls it with a
+real `newsmon crawl` under a config (`config`) with a rule and a story that every entry here
+would alert.
 """
 
 from __future__ import annotations
@@ -56,9 +58,12 @@ class LiveBlogSite(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, entries: list[Post]) -> None:
+    def __init__(self, entries: list[Post], shown: int | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.entries = list(entries)
+        # The page shows its newest `shown` entries; the JSON-LD lists them all.
+        self.shown = shown
+        self.headline = "Verhandlungen in Genf: der Tag im Überblick"
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         self.url = self.base + PATH
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -81,16 +86,18 @@ class LiveBlogSite(ThreadingHTTPServer):
         data = {
             "@context": "https://schema.org",
             "@type": "LiveBlogPosting",
-            "headline": "Verhandlungen in Genf: der Tag im Überblick",
+            "headline": self.headline,
             "description": "Was die Delegationen in Genf heute sagen und tun.",
             "datePublished": "2026-11-21T07:30:00+01:00",
             "liveBlogUpdate": [p.json_ld() for p in newest_first],
         }
-        stream = "".join(f"<article><p>{p.title} {p.text}</p></article>" for p in newest_first)
+        stream = "".join(
+            f"<article><p>{p.title} {p.text}</p></article>" for p in newest_first[: self.shown]
+        )
         return (
             "<html><head><title>Liveblog Genf</title>"
             f'<script type="application/ld+json">{json.dumps(data)}</script></head>'
-            "<body><main><h1>Verhandlungen in Genf: der Tag im Überblick</h1>"
+            f"<body><main><h1>{self.headline}</h1>"
             f"{stream}</main></body></html>"
         ).encode()
 

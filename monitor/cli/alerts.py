@@ -11,16 +11,16 @@ from collections.abc import Callable
 import click
 
 from monitor.cli.context import check_article, config_of, store_of
-from monitor.cli.table import table, when
+from monitor.cli.table import counted, table, when
 from monitor.errors import NewsmonError
 
 
-@click.group()
+@click.group(short_help="Check and try out the keyword rules.")
 def rules() -> None:
     """Check and try out the keyword rules."""
 
 
-@rules.command("check")
+@rules.command("check", short_help="Validate the rules; every problem.")
 @click.pass_context
 def rules_check(ctx: click.Context) -> None:
     """Validate the rules of the config; every problem with its key.
@@ -37,7 +37,7 @@ def rules_check(ctx: click.Context) -> None:
     click.echo(f"{config.path}: {len(config.rules)} rule(s) OK")
 
 
-@rules.command("test")
+@rules.command("test", short_help="Which stored changes would fire a rule.")
 @click.argument("rule", required=False)
 @click.option("--article", "article_id", type=int, help="Only the changes of this article.")
 @click.option("--all", "everything", is_flag=True, help="Every stored change (default: last 50).")
@@ -47,7 +47,7 @@ def rules_test(
 ) -> None:
     """Show which stored changes would fire which rules, with the matched words marked.
 
-    Example: newsmon rules test ukraine-talks --article 12
+    Example: newsmon rules test witkoff --article 12
     """
     from monitor.rules.evaluate import change_view
     from monitor.rules.rules import highlight, match
@@ -89,12 +89,12 @@ def rules_test(
     click.echo(f"{fired} alert(s) from {len(changes)} change(s)")
 
 
-@click.group()
+@click.group(short_help="Try the alert targets.")
 def notify() -> None:
-    """Send through the configured targets."""
+    """Try the alert targets."""
 
 
-@notify.command("test")
+@notify.command("test", short_help="Send a test message to each target.")
 @click.argument("tag", required=False)
 @click.option("--tag", "tag_option", help="The same as TAG.")
 @click.pass_context
@@ -145,9 +145,11 @@ def _check_tag(config, targets: list, tag: str) -> None:
         raise NewsmonError(f"no tag {tag!r} (known: {', '.join(sorted(known))})")
 
 
-@click.group(invoke_without_command=True)
-@click.option("--status", type=click.Choice(["pending", "sent", "dead"]), help="Only these.")
-@click.option("--limit", default=50, show_default=True)
+@click.group(invoke_without_command=True, short_help="The alert outbox; retry alerts.")
+@click.option(
+    "--status", type=click.Choice(["pending", "sent", "dead"]), help="Only alerts with this status."
+)
+@click.option("--limit", default=50, show_default=True, help="How many, newest first.")
 @click.pass_context
 def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
     """List alerts, newest first, by status.
@@ -201,12 +203,14 @@ def _masking(ctx: click.Context) -> Callable[[str], str]:
     return mask
 
 
-@alerts.command("retry")
+@alerts.command("retry", short_help="Queue dead alerts (or one) again.")
 @click.argument("alert_id", type=int, required=False)
 @click.option("--dead", "all_dead", is_flag=True, help="Every dead alert.")
+@click.option("--again", is_flag=True, help="Send an alert that was sent already once more.")
 @click.pass_context
-def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool) -> None:
-    """Put a dead (or any) alert back in the queue with a fresh attempt count.
+def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool, again: bool) -> None:
+    """Put a dead (or any) alert back in the queue with a fresh attempt count. An alert that
+    was sent goes out again only with --again; no dead alerts is no error (for cron).
 
     Example: newsmon alerts retry --dead
     """
@@ -216,15 +220,31 @@ def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool) -> No
     if alert_id is None and not all_dead:
         raise click.UsageError("give an alert id or --dead")
     db = store_of(ctx)
-    fields = {
-        "status": "pending",
-        "attempts": 0,
-        "last_error": None,
-        "not_before": now(),
-    }
+    fields = {"status": "pending", "attempts": 0, "last_error": None, "not_before": now()}
+    if not all_dead:
+        row = _alert(db, alert_id)
+        if row["status"] == "sent" and not again:
+            raise NewsmonError(
+                f"alert {alert_id} was sent already; to send it once more: "
+                f"newsmon alerts retry {alert_id} --again"
+            )
+        if row["status"] == "sent":
+            fields["delivered_to"] = "[]"  # every target gets it again
     ids = outbox.requeue(db, None if all_dead else alert_id, fields)
     if not ids:
-        raise NewsmonError(
-            f"no alert {alert_id}; list them with: newsmon alerts" if alert_id else "no dead alerts"
-        )
-    click.echo(f"{len(ids)} alert(s) queued again; they go out with the next dispatch")
+        click.echo("no dead alerts to retry")
+        return
+    click.echo(f"{counted(len(ids), 'alert')} queued again; they go out with the next dispatch")
+
+
+def _alert(db, alert_id: int) -> dict:
+    """One alert's listing row; an unknown id is an error."""
+    from monitor.store import outbox
+
+    # The listing is newest first: down to `alert_id` it holds the alert, if there is one.
+    newer = outbox.last_alert_id(db) - alert_id + 1
+    rows = outbox.list_alerts(db, None, newer) if newer > 0 else []
+    row = next((r for r in rows if r["id"] == alert_id), None)
+    if row is None:
+        raise NewsmonError(f"no alert {alert_id}; list them with: newsmon alerts")
+    return row

@@ -81,7 +81,7 @@ def cli(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
     ctx.obj = {"config_path": config_path, "db_path": db_path}
 
 
-@cli.command()
+@cli.command(short_help="One crawl cycle now, with alerts.")
 @click.argument("sources", nargs=-1)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines.")
 @click.option(
@@ -100,6 +100,7 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     Example: newsmon crawl zdf tagesschau
     """
     from monitor.cli.report import ChangePrinter, Progress, alert_line, summary_table
+    from monitor.cli.table import counted
     from monitor.crawl.failures import failure_lines
     from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
     from monitor.daemon.recovery import HideFaultTracebacks
@@ -114,11 +115,13 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     progress = Progress(enabled=sys.stderr.isatty() and not verbose)
 
     cycle_alerts: dict[str, int] = {}
+    console: list[bool] = []  # no target configured: the alerts were printed
     since = clock.now()
 
     async def main() -> list[dict]:
         cycle = Cycle(config, NEWSMON_REVISIT_ALL=recheck_all)
         alerts = CrawlAlerts(config)
+        console.append(not alerts.targets)
         cycle.listeners += [printer, progress]
         cycle.batch_listeners.append(alerts.stored)
         runs = await cycle.run(chosen)
@@ -129,18 +132,19 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], verbose: bool, recheck_a
     progress.finish()
     click.echo(summary_table(runs))
     if cycle_alerts:
-        click.echo(alert_line(cycle_alerts, config.database, since))
+        click.echo(alert_line(cycle_alerts, config.database, since, any(console)))
     for line in failure_lines(config.database, runs):
         click.echo(f"Error: {line}", err=True)
     from monitor.store import FAULTS
 
     if FAULTS.last is not None:  # pages fetched but not stored: Scrapy only logged it
-        click.echo(f"Error: {FAULTS.count} write(s) failed; the last: {FAULTS.last}", err=True)
+        failed = counted(FAULTS.count, "write")
+        click.echo(f"Error: {failed} failed; the last: {FAULTS.last}", err=True)
     unreachable = [r for r in runs if r["errors"] and not r["responses"]]
     sys.exit(1 if unreachable or FAULTS.last or len(runs) < len(chosen) else 0)
 
 
-@cli.command()
+@cli.command(short_help="Stored articles, newest change first.")
 @click.option("--source", help="Only articles of this source.")
 @click.option("--limit", default=50, show_default=True, help="How many, newest change first.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -171,7 +175,7 @@ def articles(ctx: click.Context, source: str | None, limit: int, as_json: bool) 
     click.echo(table(shown, headers, empty=empty, shorten={"headline": "end", "url": "middle"}))
 
 
-@cli.command()
+@cli.command(short_help="Word diff between versions of an article.")
 @click.argument("article")
 @click.option("--from", "from_number", type=int, help="Version number to compare from.")
 @click.option("--to", "to_number", type=int, help="Version number to compare to (default: latest).")
@@ -197,35 +201,37 @@ def diff(
     click.echo(diff_text(db, article_row(db, article), (from_number, to_number), use_color))
 
 
-@cli.group("config")
+@cli.group("config", short_help="Check the configuration.")
 def config_group() -> None:
     """Inspect the configuration."""
 
 
-@config_group.command("check")
+@config_group.command("check", short_help="Validate the config; every problem.")
 @click.pass_context
 def config_check(ctx: click.Context) -> None:
     """Validate the config file and list every problem with its key.
 
     Example: newsmon --config config/monitor.toml config check
     """
+    from monitor.cli.table import counted
+
     config = config_of(ctx)
     click.echo(
-        f"{config.path}: OK, {len(config.sources)} source(s): "
+        f"{config.path}: OK, {counted(len(config.sources), 'source')}: "
         + ", ".join(s.name for s in config.sources)
     )
     for what, names in (("story", config.stories), ("keyword rule", config.rules)):
         if names:
-            click.echo(f"  {len(names)} {what}(s): {', '.join(n.name for n in names)}")
+            click.echo(f"  {counted(len(names), what)}: {', '.join(n.name for n in names)}")
     from monitor.stories.story import story_hints
 
     for hint in story_hints(config.rules):  # an old config's topic rule: how to write a story
         click.echo(hint)
 
 
-@cli.command("sample-site")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8800, show_default=True)
+@cli.command("sample-site", short_help="Serve the bundled sample news site.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8800, show_default=True, help="Port to listen on.")
 def sample_site(host: str, port: int) -> None:
     """Serve the bundled sample news site (feeds, articles, faults) until interrupted.
 
@@ -238,7 +244,7 @@ def sample_site(host: str, port: int) -> None:
     serve(host, port)
 
 
-@cli.command()
+@cli.command(short_help="The whole pipeline offline, on the sample site.")
 @click.option(
     "--db",
     "db_path",
@@ -263,7 +269,7 @@ def demo(db_path: Path, quiet_cycles: int) -> None:
     sys.exit(run_demo(db_path, quiet_cycles))
 
 
-@cli.command()
+@cli.command(short_help="Daemon, sources, revisits, alerts at a glance.")
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Show each source's last run and problems, revisit tiers, alerts and the database size.
@@ -278,7 +284,7 @@ def status(ctx: click.Context) -> None:
     click.echo(status_report(config))
 
 
-@cli.command()
+@cli.command(short_help="The monitor: crawl on schedule until stopped.")
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the monitor: crawl every source on its interval until stopped (Ctrl-C).

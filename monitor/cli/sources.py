@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.context import config_of
+from monitor.config import DEFAULT_CONFIG
 from monitor.errors import NewsmonError
 
 if TYPE_CHECKING:
@@ -17,12 +20,12 @@ _FIRST_WORDS = 14
 _SHOWN = 5  # links listed per kind; the rest are counted
 
 
-@click.group("sources")
+@click.group("sources", short_help="Add a source from an outlet's page.")
 def sources() -> None:
     """Add sources to the configuration."""
 
 
-@sources.command("add")
+@sources.command("add", short_help="Find feeds and sitemaps; print the block.")
 @click.argument("url")
 @click.option("--name", help="The source's name (default: from the outlet's host).")
 @click.option("--write", is_flag=True, help="Append the block to the config file.")
@@ -59,8 +62,18 @@ def add(ctx: click.Context, url: str, name: str | None, write: bool, trials: int
     click.echo("\n" + block, nl=False)
     if write:
         append_block(config.path, block, name)
-        click.echo(f"\nAdded to {config.path}. Crawl it once: newsmon crawl {name}")
+        again = (
+            "newsmon"
+            if ctx.obj["config_path"] == _default_config()
+            else f"newsmon --config {config.path}"
+        )
+        click.echo(f"\nAdded to {config.path}. Crawl it once: {again} crawl {name}")
     click.echo(f"({fetcher.requests} request(s) to {proposal.allowed_domains[0]})", err=True)
+
+
+def _default_config() -> Path:
+    """The config a bare `newsmon` reads: a hint needs --config only for another one."""
+    return Path(os.environ.get("NEWSMON_CONFIG", str(DEFAULT_CONFIG)))
 
 
 def report(proposal: Proposal) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from monitor import clock, store
 from monitor.cli.liveness import daemon_liveness
+from monitor.cli.report import run_counts
 from monitor.cli.table import table
 from monitor.clock import format_duration
 from monitor.config import Config
@@ -102,7 +103,7 @@ def _sources(db, config: Config, now: datetime, running: bool) -> list[str]:
             trouble.append(
                 f"  {source.name}: problem since {problem['since']}: {problem['detail']}"
             )
-    headers = ["source", "last run", "fetched", "304", "new", "changed", "errors", "dropped"]
+    headers = ["source", "last run", "pages", "304", "new", "changed", "errors", "dropped"]
     headers += ["next discovery"] if running else []
     lines = [table(rows, headers, shorten={"dropped": "end"})]
     return lines + (["", "source problems:", *trouble] if trouble else [])
@@ -113,16 +114,13 @@ def _source_row(name: str, run: dict | None, source, now: datetime) -> list:
     if run is None:
         return [name, "never", "", "", "", "", "", "", ""]
     dropped = json.loads(run["dropped"] or "{}")
+    counts = run_counts(run)
     finished = clock.parse_time(run["finished_at"]) or now
     due = clock.iso(finished + timedelta(seconds=source.interval))
     return [
         name,
         _relative(run["finished_at"], now),
-        run["fetched"],
-        run["not_modified"],
-        run["new"],
-        run["changed"],
-        run["errors"],
+        *(counts[c] for c in ("pages", "304", "new", "changed", "errors")),
         ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "-",
         _due(due, now) if source.enabled else "-",
     ]

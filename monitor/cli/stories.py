@@ -12,7 +12,7 @@ from monitor.cli.table import table, when
 from monitor.errors import NewsmonError
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, short_help="Stories: members, changes, alerts.")
 @click.pass_context
 def stories(ctx: click.Context) -> None:
     """List each story: its members per outlet, the last change of a member, alerts sent.
@@ -41,7 +41,7 @@ def stories(ctx: click.Context) -> None:
         click.echo(table(rows, headers, empty="no members yet"))
 
 
-@stories.command("test")
+@stories.command("test", short_help="Whether articles belong to a story, and why.")
 @click.argument("name")
 @click.option("--article", "article_id", type=int, help="Only this article.")
 @click.option(

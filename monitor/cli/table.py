@@ -57,6 +57,18 @@ def table(
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """`n` and `word`, plural unless n is 1: "1 story", "2 stories", "0 errors". `many`: the
+    plural when it is not `word` + "s" ("story" makes "stories" by itself)."""
+    if n == 1:
+        return f"{n} {word}"
+    if many is None:
+        many = (
+            word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+        )
+    return f"{n} {many}"
+
+
 def _numeric(column: list[Any]) -> bool:
     """Whether a column holds numbers (and blanks), to be aligned on the right."""
     kinds = [isinstance(c, int | float) for c in column if c != ""]

@@ -1,6 +1,6 @@
 """What the daemon says after each crawl and each maintenance run: one line per source.
 
-The numbers are those of `newsmon crawl`'s summary table (monitor.cli.report.summary_line);
+The numbers are those of `newsmon crawl`'s summary table (monitor.cli.report.run_counts);
 a source with errors gets the reason of its first one, at WARNING. A revisit round that
 looked at nothing says nothing, and maintenance speaks only when it pruned something.
 """
@@ -11,14 +11,14 @@ import logging
 from pathlib import Path
 
 from monitor import store
-from monitor.cli.report import summary_line
+from monitor.cli.report import run_counts, summary_line
 from monitor.store import reads
 
 logger = logging.getLogger("newsmon.daemon")
 
 
 def log_crawl(db_path: str | Path, runs: list[dict], mode: str) -> None:
-    """One line per source of one crawl: found, new, changed, errors and the first reason."""
+    """One line per source of one crawl: pages, new, changed, errors and the first reason."""
     kind = "revisit" if mode == "revisit" else "discovery"
     shown = [r for r in runs if kind == "discovery" or _did_something(r)]
     firsts = _first_errors(db_path, [r for r in shown if r["errors"]])
@@ -35,7 +35,8 @@ def log_maintenance(report: dict[str, int]) -> None:
 
 
 def _did_something(run: dict) -> bool:
-    return bool(run["fetched"] + run["not_modified"] + run.get("removed", 0) + run["errors"])
+    counts = run_counts(run)
+    return bool(counts["pages"] + counts["removed"] + counts["errors"])
 
 
 def _first_errors(db_path: str | Path, runs: list[dict]) -> dict[str, dict]:

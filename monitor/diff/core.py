@@ -2,8 +2,9 @@
 
 Pure and standard-library only, so the store, the rules and the CLI can call it
 freely. All comparison is on `normalize`d text: a version that differs only in
-whitespace, quotes, dashes or Unicode form has no ops. The text kept in ops is
-normalized too, so the word runs of an op always rebuild its `old` and `new`.
+whitespace, quotes, dashes or Unicode form has no ops. What ops keep for people to read is
+the published text (`tidy`): runs hold the original words, kept ones as the new version
+prints them, so the runs rebuild `old` and `new` up to normalization.
 
 Paragraph indices are 0-based positions among the non-empty paragraphs of a
 body (the way a reader counts them); `readable` prints them 1-based as ¶n.
@@ -26,7 +27,7 @@ from monitor.diff.ops import TEXT_FIELDS, Op, WordOp
 from monitor.diff.render import render_text
 from monitor.errors import StoreError
 from monitor.items import Article
-from monitor.text import normalize
+from monitor.text import normalize, tidy
 
 # Two paragraphs at least this similar (difflib ratio over their words) are one
 # paragraph edited; below it, the old one was removed and a new one added.
@@ -90,7 +91,8 @@ class Diff:
 
 def word_diff(old: str, new: str) -> list[WordOp]:
     """Runs of kept, removed and added words; a changed stretch is all "-" then all "+"."""
-    a, b = normalize(old).split(), normalize(new).split()
+    old_words, new_words = _tokens(old), _tokens(new)
+    a, b = [key for key, _ in old_words], [key for key, _ in new_words]
     runs: list[WordOp] = []
     minus: list[str] = []
     plus: list[str] = []
@@ -105,13 +107,19 @@ def word_diff(old: str, new: str) -> list[WordOp]:
     ]
     for tag, i1, i2, j1, j2 in opcodes:
         if tag != "equal":
-            minus += a[i1:i2]
-            plus += b[j1:j2]
+            minus += (word for _, word in old_words[i1:i2])
+            plus += (word for _, word in new_words[j1:j2])
             continue
-        pending = (("-", minus), ("+", plus), ("=", a[i1:i2]))
+        pending = (("-", minus), ("+", plus), ("=", [word for _, word in new_words[j1:j2]]))
         runs += [WordOp(op, " ".join(texts)) for op, texts in pending if texts]
         minus, plus = [], []
     return runs
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(compared, published) for each word: "„Ja“" is compared as '"Ja"' and shown as it is."""
+    pairs = ((normalize(word), word) for word in tidy(text).split())
+    return [(key, word) for key, word in pairs if key]
 
 
 def _match(a: list[str], b: list[str]) -> tuple[int, int, SequenceMatcher]:
@@ -129,8 +137,8 @@ def _match(a: list[str], b: list[str]) -> tuple[int, int, SequenceMatcher]:
 
 def diff_paragraphs(old: list[str], new: list[str]) -> list[Op]:
     """Body ops, in reading order of the new version."""
-    a = [t for t in map(normalize, old) if t]
-    b = [t for t in map(normalize, new) if t]
+    a, shown_a = _keyed(old)
+    b, shown_b = _keyed(new)
     lone_old: list[int] = []
     lone_new: list[int] = []
     anchor: dict[int, int] = {}  # where a removed paragraph would sit in the new body
@@ -142,9 +150,11 @@ def diff_paragraphs(old: list[str], new: list[str]) -> list[Op]:
 
     ops: list[tuple[tuple[int, int, int], Op]] = []
     for olds, news in _pair(a, b, lone_old, lone_new):
-        old_text, new_text = "\n".join(a[i] for i in olds), "\n".join(b[j] for j in news)
+        old_text = "\n".join(shown_a[i] for i in olds)
+        new_text = "\n".join(shown_b[j] for j in news)
         # The same text somewhere else is a move, not words removed and added again.
-        kind = "moved" if old_text == new_text else "edited"
+        same = [a[i] for i in olds] == [b[j] for j in news]
+        kind = "moved" if same else "edited"
         words = word_diff(old_text, new_text)
         op = Op("body", kind, olds[0], news[0], old_text, new_text, words, len(olds), len(news))
         ops.append(((news[0], 1, olds[0]), op))
@@ -160,13 +170,21 @@ def diff_paragraphs(old: list[str], new: list[str]) -> list[Op]:
                 for op in paired
                 if op.old_index < i and anchor.get(op.old_index) == anchor[i]
             ]
-            op = Op("body", "removed", i, None, a[i], "", [WordOp("-", a[i])], new_count=0)
+            text = shown_a[i]
+            op = Op("body", "removed", i, None, text, "", [WordOp("-", text)], new_count=0)
             ops.append(((max(after, default=anchor[i]), 0, i), op))
     for j in lone_new:
         if j not in used_new:
-            op = Op("body", "added", None, j, "", b[j], [WordOp("+", b[j])], old_count=0)
+            text = shown_b[j]
+            op = Op("body", "added", None, j, "", text, [WordOp("+", text)], old_count=0)
             ops.append(((j, 1, -1), op))
     return [op for _, op in sorted(ops, key=lambda item: item[0])]
+
+
+def _keyed(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """The non-empty paragraphs, as compared (normalized) and as published (tidied)."""
+    kept = [(key, tidy(p)) for p in paragraphs if (key := normalize(p))]
+    return [key for key, _ in kept], [shown for _, shown in kept]
 
 
 def _pair(
@@ -234,9 +252,9 @@ def _similarity(a: list[str], b: list[str], ca: Counter[str], cb: Counter[str]) 
 
 
 def _field_op(name: str, old: str, new: str) -> Op | None:
-    old, new = normalize(old), normalize(new)
-    if old == new:
+    if normalize(old) == normalize(new):
         return None
+    old, new = tidy(old), tidy(new)
     kind = "added" if not old else "removed" if not new else "edited"
     return Op(name, kind, None, None, old, new, word_diff(old, new), int(bool(old)), int(bool(new)))
 

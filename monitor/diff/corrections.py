@@ -14,7 +14,15 @@ from monitor.text import normalize
 CORRECTION_OPENERS = ("korrektur", "berichtigung", "richtigstellung")
 # Labels that also start ordinary sentences, so they count only when a colon
 # follows within a few words ("Update 14:30 Uhr:", "Correction:").
-CORRECTION_LABELS = ("update", "aktualisierung", "nachtrag", "correction", "clarification")
+CORRECTION_LABELS = (
+    "update",
+    "updated",
+    "aktualisierung",
+    "aktualisiert",
+    "nachtrag",
+    "correction",
+    "clarification",
+)
 # Phrases that mark a note anywhere in a paragraph.
 CORRECTION_PHRASES = (
     "anmerkung der redaktion",

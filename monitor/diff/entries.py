@@ -1,7 +1,8 @@
 """A live blog against its stored entries: each entry not seen before is a change of its own
 ("entry"), an entry whose text or title changed is an "entry_edited", an entry gone from the
-page is an "entry_removed" (no rule or story event: recorded, not alerted); reordering,
-pinning and teasers are nothing. Pure functions, like monitor.diff.decide; entries present on
+page is an "entry_removed" (no rule or story event: recorded, not alerted), the blog's own
+headline reworded is a "headline" change as an article's is; reordering, pinning and teasers
+are nothing. Pure functions, like monitor.diff.decide; entries present on
 the first visit are the blog's backlog (the store remembers them with the new article).
 
 Which stored entry a fetched one is: the one of its key; else, for a key that misses (an
@@ -36,9 +37,11 @@ def entries_decision(row: dict, article: Article, known: dict[str, dict]) -> Dec
     edited = [e for e in article.entries if e.key in known and _edited(e, known[e.key])]
     removed = removed_entries(article.entries, known)
     restored = row["status"] == "removed"
-    if not added and not edited and not removed and not restored:  # reordered, pinned: a check
+    retitled = headline_change(row.get("headline"), article.headline)
+    if not (added or edited or removed or restored or retitled):  # reordered, pinned: a check
         return Decision("unchanged")
     changes = [Change(["restored"], "Live blog is back online.")] if restored else []
+    changes += [retitled] if retitled else []
     for entry in added:
         diff = entry_diff(article.headline, None, entry)
         changes.append(change_of(["entry"], diff, headline=entry.headline, added=entry))
@@ -49,6 +52,14 @@ def entries_decision(row: dict, article: Article, known: dict[str, dict]) -> Dec
         diff = entry_diff(article.headline, gone, None)
         changes.append(change_of(["entry_removed"], diff, headline=gone.headline, edited=gone))
     return Decision("restored" if restored else "changed", changes, version=True)
+
+
+def headline_change(old: str | None, new: str) -> Change | None:
+    """The live blog's own headline reworded: a headline change, as an article's would be."""
+    if not old or normalize(old) == normalize(new):
+        return None
+    diff = diff_articles(Article(url="", headline=old), Article(url="", headline=new))
+    return change_of(diff.categories or ["headline"], diff, headline=new)
 
 
 def match_entries(entries: list[Entry], known: dict[str, dict]) -> None:

@@ -27,9 +27,9 @@ from monitor.extract.decode import decode_html
 from monitor.extract.lead import split_lead
 from monitor.extract.maintext import blocks
 from monitor.extract.prune import prune
-from monitor.extract.words import similarity
+from monitor.extract.words import similarity, weight
 from monitor.items import Article
-from monitor.text import normalize
+from monitor.text import normalize, tidy
 
 __all__ = ["ExtractionError", "extract"]
 
@@ -122,6 +122,8 @@ def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
         raise ExtractionError(f"unparseable HTML: {exc}") from None
     if root is None or root.find("body") is None:
         raise ExtractionError("no HTML body")
+    # Ruby readings over Japanese characters are a reading aid, in the headline as in the text.
+    etree.strip_elements(root, "rt", "rp", with_tail=False)
     return root
 
 
@@ -132,7 +134,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     noise = prune(root, keep=h1)
     titles = [t for t in (headline, kicker, meta.headline, meta.title, *meta.other_headlines) if t]
     if h1 is not None:
-        titles.append(normalize(h1.text_content()))
+        titles.append(tidy(h1.text_content()))
     if kicker:
         titles.append(f"{kicker} {headline}")
     if not meta.is_article and _is_index(root):
@@ -143,18 +145,18 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
         body = bodylib.rescue(root, body, meta.article_body)
     body = bodylib.restore_headings(root, body, titles)
     lead, body = split_lead(root, h1, body, meta.descriptions, noise)
-    words = sum(len(p.split()) for p in [lead, *body])
+    words = sum(weight(p) for p in [lead, *body])
     if not words:
         raise ExtractionError("no article text")
     if words < _MIN_WORDS and not meta.is_article:
         raise ExtractionError(f"not an article ({words} words of text)")
     return dataclasses.replace(
         meta.declared,
-        headline=normalize(headline or meta.headline or meta.title),
-        kicker=normalize(kicker),
+        headline=tidy(headline or meta.headline or meta.title),
+        kicker=tidy(kicker),
         lead=lead,
         body=body,
-        byline=meta.declared.byline or normalize(byline),
+        byline=meta.declared.byline or tidy(byline),
         noise=bodylib.dedupe(noise),
     )
 
@@ -170,7 +172,7 @@ def _is_index(root: html.HtmlElement) -> bool:
         link = first if first.tag == "a" else None
         if first.tag in ("h2", "h3", "h4"):
             link = next(first.iter("a"), None)
-        if link is None or len(link.text_content().split()) < 3:
+        if link is None or weight(link.text_content()) < 3:
             continue
         prose = sum(len(p.text_content()) for p in box.iter("p"))
         if prose:
@@ -180,27 +182,57 @@ def _is_index(root: html.HtmlElement) -> bool:
 
 
 def _headline(root: html.HtmlElement, meta: pagemeta.PageMeta) -> tuple:
-    """The on-page `<h1>` that best matches the declared headline, as (element, kicker, headline).
+    """The on-page `<h1>` that is the visible main headline, as (element, kicker, headline).
 
-    JSON-LD `headline` is the strong hint; og:title (a longer search-engine
-    title) the weaker one. Without an `<h1>`, both are left to the caller.
+    Pages print the headline two or three times (a hidden mobile header, a sticky bar, the
+    article's header). The copies like the declared headline (JSON-LD `headline`, else
+    og:title) are the candidates, and of those the one in the article, outside the site's
+    chrome, wins: by where it stands, not by how close it is to the metadata, so the same
+    copy is chosen after an edit to it. Without an `<h1>`, both are left to the caller.
     """
     h1s = [h for h in root.iter("h1") if normalize(h.text_content())]
     if not h1s:
         return None, "", ""
+    h1s = [h for h in h1s if not _hidden(h)] or h1s
     hints = [t for t in (meta.headline, meta.title) if t]
-
-    def score(h: html.HtmlElement) -> float:
-        return max((similarity(h.text_content(), hint) for hint in hints), default=0.0)
-
-    best = max(h1s, key=score)  # max() keeps the first of equals: document order breaks ties
-    if score(best) < 0.5:
-        in_content = [
-            h for h in h1s if any(a.tag in ("article", "main") for a in h.iterancestors())
-        ]
-        best = (in_content or h1s)[0]
+    scores = {h: max((similarity(h.text_content(), t) for t in hints), default=0.0) for h in h1s}
+    top = max(scores.values())
+    like = [h for h in h1s if scores[h] >= 0.5 and scores[h] >= top - 0.3] or h1s
+    best = min(like, key=lambda h: (_in_chrome(h), not _in_content(h)))  # first of equals
     kicker, headline = _split_kicker(best)
     return best, kicker, headline
+
+
+_HIDDEN_CLASSES = {"hidden", "d-none", "is-hidden", "visually-hidden", "sr-only"}
+
+
+def _hidden(el: html.HtmlElement) -> bool:
+    """Hidden by its markup (a copy for another screen or for screen readers)."""
+    for node in (el, *el.iterancestors()):
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+            return True
+        if "display:none" in style or "visibility:hidden" in style:
+            return True
+        if _HIDDEN_CLASSES & set((node.get("class") or "").lower().split()):
+            return True
+    return False
+
+
+def _in_content(el: html.HtmlElement) -> bool:
+    return any(a.tag in ("article", "main") or a.get("role") == "main" for a in el.iterancestors())
+
+
+def _in_chrome(el: html.HtmlElement) -> bool:
+    """In the site's navigation, sidebar or footer, or a page header outside the article."""
+    for a in el.iterancestors():
+        if a.tag in ("article", "main"):
+            return False
+        if a.tag in ("nav", "aside", "footer", "header"):
+            return True
+        if a.get("role") in ("banner", "navigation", "complementary", "contentinfo"):
+            return True
+    return False
 
 
 def _split_kicker(h1: html.HtmlElement) -> tuple[str, str]:
@@ -213,7 +245,7 @@ def _split_kicker(h1: html.HtmlElement) -> tuple[str, str]:
     """
     loose = (h1.text or "") + "".join(child.tail or "" for child in h1)
     children = [c for c in h1 if isinstance(c.tag, str) and c.tag not in ("br", "meta")]
-    parts = [normalize(c.text_content()) for c in children]
+    parts = [tidy(c.text_content()) for c in children]
     parts = [p for p in parts if any(ch.isalnum() for ch in p)]
     has_loose_words = any(ch.isalnum() for ch in loose)
     if len(children) == 1 and len(children[0]) and not has_loose_words:
@@ -225,6 +257,6 @@ def _split_kicker(h1: html.HtmlElement) -> tuple[str, str]:
     kicker = ""
     group = h1.getparent()
     if group is not None and group.tag == "hgroup":  # <hgroup><p>Kicker</p><h1>…</h1></hgroup>
-        before = [normalize(el.text_content()) for el in group if el.tag == "p"]
+        before = [tidy(el.text_content()) for el in group if el.tag == "p"]
         kicker = before[0] if before else ""
-    return kicker.strip(_SEPARATORS), normalize(h1.text_content())
+    return kicker.strip(_SEPARATORS), tidy(h1.text_content())

@@ -22,8 +22,9 @@ from monitor.extract.words import (
     similarity,
     squash,
     trigrams,
+    weight,
 )
-from monitor.text import normalize
+from monitor.text import tidy
 
 
 def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], str]:
@@ -36,7 +37,7 @@ def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], s
     source_group = -1
     for block in found:
         text = block.text
-        words = len(text.split())
+        words = weight(text)
         if squash(text) in title_keys:
             continue  # the headline, printed again
         if not started and any(similarity(text, t) >= 0.8 for t in titles):
@@ -70,7 +71,7 @@ def _is_teaser_line(text: str) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    return len(text.split()) <= 6 and not SENTENCE_END.search(text)
+    return weight(text) <= 6 and not SENTENCE_END.search(text)
 
 
 def dedupe(texts: list[str], min_len: int = 0) -> list[str]:
@@ -100,11 +101,11 @@ def rescue(root: html.HtmlElement, body: list[str], article_body: str) -> list[s
     for el in root.iter("p", "h2", "h3", "h4", "li", "blockquote"):
         if any(a.tag in ("p", "li", "blockquote") for a in el.iterancestors()):
             continue
-        text = normalize(el.text_content())
+        text = tidy(el.text_content())
         grams = trigrams(text) or {tuple(re.findall(r"\w+", text.casefold()))}
         # Most of its word triples, not all: articleBody may inline link targets or differ a little.
         in_article_body = len(grams & known) >= 0.6 * len(grams)
-        if len(text.split()) >= 2 and in_article_body and not noiselib.is_noise(text):
+        if weight(text) >= 2 and in_article_body and not noiselib.is_noise(text):
             rescued.append(text)
     if sum(len(p) for p in rescued) <= found:
         return body
@@ -135,9 +136,9 @@ def restore_headings(root: html.HtmlElement, body: list[str], titles: list[str])
         i = where.get(key(heading.getprevious().text_content()))
         if i is None or where.get(key(heading.getnext().text_content())) != i + 1:
             continue
-        text = normalize(heading.text_content())
+        text = tidy(heading.text_content())
         new = key(text) not in where and key(text) not in skip
-        if text and new and len(text.split()) <= 15 and not noiselib.is_noise(text):
+        if text and new and weight(text) <= 15 and not noiselib.is_noise(text):
             found.append((i + 1, text))
     for i, text in reversed(found):
         body.insert(i, text)

@@ -16,8 +16,8 @@ import re
 from lxml import html
 
 from monitor.extract.noise import MEDIA_LINE, is_noise
-from monitor.extract.words import trigrams
-from monitor.text import normalize
+from monitor.extract.words import trigrams, weight
+from monitor.text import normalize, tidy
 
 # Placeholder boxes for embeds (charts, videos, posts) that load only after consent.
 _CONSENT = re.compile(
@@ -57,7 +57,7 @@ def block_texts(el: html.HtmlElement) -> list[str]:
 
     walk(el)
     out: list[str] = []
-    for text in filter(None, map(normalize, lines)):
+    for text in filter(None, map(tidy, lines)):
         if out and (len(text) <= 2 or not any(ch.isalnum() for ch in text)):
             out[-1] += text  # a colon, a pipe, a full stop: it belongs to the line before
         else:
@@ -304,8 +304,8 @@ def is_label(el: html.HtmlElement) -> bool:
     """A heading, or a few words ending in a colon, that introduces what follows it."""
     text = normalize(el.text_content())
     if el.tag in ("h2", "h3", "h4", "h5", "h6"):
-        return len(text.split()) <= 8
-    return len(text.split()) <= 6 and text.endswith(":")
+        return weight(text) <= 8
+    return weight(text) <= 6 and text.endswith((":", "："))
 
 
 def is_link_list(el: html.HtmlElement) -> bool:
@@ -321,6 +321,6 @@ def is_link_list(el: html.HtmlElement) -> bool:
         if next(li.iter("a"), None) is not None:
             for label in li.iter("b", "strong"):
                 in_link = any(a.tag == "a" for a in label.iterancestors())
-                if not in_link and len(label.text_content().split()) <= 5:
+                if not in_link and weight(label.text_content()) <= 5:
                     linked += _text_len(label)
     return total > 0 and linked / total > 0.8

@@ -11,7 +11,7 @@ from lxml import html
 
 from monitor.extract import noise as noiselib
 from monitor.extract.words import SENTENCE_END, similarity, squash
-from monitor.text import normalize
+from monitor.text import normalize, tidy
 
 _LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
 
@@ -56,8 +56,10 @@ def _declared_lead(
         if matches(text):
             before = body[:i]
             if all(len(p.split()) < 15 for p in before):  # labels and captions above the lead
-                noise.extend(before)
-                return text, body[i + 1 :]
+                # An update line above the lead stays: it is the edit readers look for.
+                notes = [p for p in before if noiselib.is_editor_note(p)]
+                noise.extend(p for p in before if p not in notes)
+                return text, notes + body[i + 1 :]
             return text, before + body[i + 1 :]
     # The extractor dropped the lead (it often sits in the header, apart from the text): find it
     # near the top of the page.
@@ -73,11 +75,26 @@ def _declared_lead(
             if not inner:
                 break
             el = inner[0]
-        text = normalize(el.text_content())
-        if any(squash(text) == squash(p) for p in body[3:]):
-            break  # the description quotes a later paragraph: there is no separate lead
+        text = _standfirst(el, body)
+        if not matches(text) or any(squash(text) == squash(p) for p in body[3:]):
+            break  # the description quotes a paragraph of the text: there is no separate lead
         return text, [p for p in body if squash(p) != squash(text)]
     return "", body
+
+
+def _standfirst(el: html.HtmlElement, body: list[str]) -> str:
+    """The text of a lead box up to the first body paragraph it holds ("" when it opens with one).
+
+    Some pages put the caption and the whole text inside the standfirst's box: taking the
+    box's text would store the article twice, as the lead and again as the body.
+    """
+    text = tidy(el.text_content())
+    key = squash(text)
+    inside = [p for p in body if len(p) >= 40 and squash(p) != key and squash(p) in key]
+    if not inside:
+        return text
+    found = [text.find(p) for p in inside]
+    return text[: min(found)].strip() if min(found) >= 0 else ""
 
 
 def _header_lead(h1: html.HtmlElement, body: list[str]) -> tuple[str, list[str]]:
@@ -97,11 +114,14 @@ def _header_lead(h1: html.HtmlElement, body: list[str]) -> tuple[str, list[str]]
             continue
         if not after_h1 or el.tag not in ("p", "div") or h1 in el.iterancestors():
             continue
-        text = normalize(el.text_content())
+        text = tidy(el.text_content())
         if len(text.split()) < 12 or not SENTENCE_END.search(text) or noiselib.is_noise(text):
             continue
         if any(normalize(c.text_content()) for c in el.iter("p", "div") if c is not el):
             continue  # a wrapper: the lead is one of its children
+        text = _standfirst(el, body)
+        if len(text.split()) < 12 or not SENTENCE_END.search(text):
+            return "", body  # the box holds the article text itself, not a standfirst above it
         if squash(text) in later:
             return "", body  # the first prose under the headline is ordinary body text
         return text, [p for p in body if squash(p) != squash(text)]

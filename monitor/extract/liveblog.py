@@ -4,10 +4,16 @@ A live blog page is extracted like any article (headline, kicker, noise) and the
 read for its entries, each with a key that survives edits, its own time, a title
 and its text. The key is the page's id for the entry, else its minute and first words
 (`text_key`): never its position, which a deleted neighbour moves, nor its title, which
-an editor may add later. The entries come from the page's JSON-LD `LiveBlogPosting`
-(`liveBlogUpdate`) when it lists them, else from the markup: the largest run of
-sibling elements that each carry an `id` and a `<time>` (how tickers anchor
-their entries for sharing). Generated class names are never used.
+an editor may add later.
+
+The entries are the ones the page shows (`page_entries`): a page's JSON-LD `LiveBlogPosting`
+often lists many more (`liveBlogUpdate`: the whole day, while the page shows the latest ten)
+and in a text of its own, so it never replaces the page; it only keys and dates the entries
+it matches by id, opening words or title. The shown entries are the largest run of sibling
+elements that each carry an `id` and a `<time>` (how tickers anchor their entries for
+sharing), or the run of siblings the JSON-LD's entries are found in. Only a page that shows
+none of them (a stream rendered by script) is read from its JSON-LD. Generated class names
+are never used to find entries.
 
 The body of a live blog is its entries in the order they happened, so moving a
 pinned entry to the top, or rotating teasers around the stream, changes nothing.
@@ -16,12 +22,13 @@ pinned entry to the top, or rotating teasers around the stream, changes nothing.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from lxml import html
 
 from monitor.extract import pagemeta
 from monitor.items import Entry
-from monitor.text import normalize
+from monitor.text import normalize, tidy
 
 LIVE_TYPES = frozenset({"LiveBlogPosting"})
 # In the bytes of every page with a JSON-LD live blog: a page without them is not parsed a
@@ -40,8 +47,21 @@ def blog_node(root: html.HtmlElement) -> dict | None:
     return next((n for n in nodes if pagemeta.node_types(n) & LIVE_TYPES), None)
 
 
-def entries_from_json_ld(blog: dict | None) -> list[Entry]:
-    """Entries listed in a `LiveBlogPosting`'s `liveBlogUpdate`, oldest first."""
+@dataclass
+class Listed:
+    """One `liveBlogUpdate` of the JSON-LD: what keys and dates an entry the page shows."""
+
+    ident: str | None  # None when several different entries carry it
+    published: str | None
+    headline: str
+    text: str
+
+    def opening(self) -> str:
+        return _folded(self.text or self.headline, _KEY_WORDS)
+
+
+def listed_updates(blog: dict | None) -> list[Listed]:
+    """The entries a `LiveBlogPosting`'s `liveBlogUpdate` lists, as the JSON-LD orders them."""
     updates = (blog or {}).get("liveBlogUpdate")
     if isinstance(updates, dict):
         updates = [updates]
@@ -54,45 +74,149 @@ def entries_from_json_ld(blog: dict | None) -> list[Entry]:
         published = pagemeta.iso_date(update.get("datePublished") or update.get("dateCreated"))
         ident = update.get("@id") or update.get("url")
         if text or headline:
-            read.append((ident, published, headline, text))
+            read.append(
+                Listed(ident if isinstance(ident, str) else None, published, headline, text)
+            )
     shared = _shared_idents(read)
-    found = [Entry(_key(None if i in shared else i, p, h, t), p, h, t) for i, p, h, t in read]
+    for listed in read:
+        listed.ident = None if listed.ident in shared else listed.ident
+    return read
+
+
+def entries_from_json_ld(blog: dict | None) -> list[Entry]:
+    """Entries listed in a `LiveBlogPosting`'s `liveBlogUpdate`, oldest first."""
+    found = [
+        Entry(_key(u.ident, u.published, u.headline, u.text), u.published, u.headline, u.text)
+        for u in listed_updates(blog)
+    ]
     return _in_order(found)
 
 
-def _shared_idents(read: list[tuple]) -> set:
+def _shared_idents(read: list[Listed]) -> set:
     """Ids that several different entries carry (the blog's own URL as every entry's `url`):
     they name none of them. A pinned entry listed twice is one entry, not a sharing."""
-    contents: dict[object, set] = {}
-    for ident, *content in read:
-        if isinstance(ident, str):
-            contents.setdefault(ident, set()).add(tuple(content))
+    contents: dict[str, set] = {}
+    for u in read:
+        if u.ident is not None:
+            contents.setdefault(u.ident, set()).add((u.published, u.headline, u.text))
     return {ident for ident, seen in contents.items() if len(seen) > 1}
+
+
+def page_entries(root: html.HtmlElement, blog: dict | None) -> list[Entry]:
+    """The entries the page shows, keyed and dated by the JSON-LD entries they are; the
+    JSON-LD's list itself only when the page shows none of its entries."""
+    listed = listed_updates(blog)
+    openings = [u.opening() for u in listed if u.opening()]
+    marked = _marked_run(root)
+    run, hits = _matched_run(root, openings) if openings else ([], 0)
+    if hits <= sum(_hits(element, openings) == 1 for element in marked):
+        run = marked
+    if len(run) < 2 and not hits:
+        return entries_from_json_ld(blog)
+    free = list(listed)
+    return _in_order([_shown_entry(element, free) for element in run])
 
 
 def entries_from_markup(root: html.HtmlElement) -> list[Entry]:
     """The largest run of sibling elements with an `id` and a `<time>`, as entries."""
+    run = _marked_run(root)
+    return _in_order([_shown_entry(element, []) for element in run]) if len(run) >= 2 else []
+
+
+def _marked_run(root: html.HtmlElement) -> list[html.HtmlElement]:
     best: list[html.HtmlElement] = []
-    for parent in root.iter():
-        if not isinstance(parent.tag, str) or _outside_content(parent):
-            continue
+    for parent in _content_parents(root):
         run = [child for child in parent if _entry_like(child)]
         if len(run) > len(best):
             best = run
-    if len(best) < 2:
-        return []
-    found = []
-    for element in best:
-        time = next(element.iter("time"))
-        published = pagemeta.iso_date(time.get("datetime"))
-        heading = next((h for h in element.iter("h2", "h3", "h4")), None)
-        headline = normalize(heading.text_content()) if heading is not None else ""
-        paragraphs = [normalize(p.text_content()) for p in element.iter("p")]
-        text = " ".join(p for p in paragraphs if p)
-        found.append(
-            Entry(_key(element.get("id"), published, headline, text), published, headline, text)
+    return best
+
+
+def _matched_run(root: html.HtmlElement, openings: list[str]) -> tuple[list, int]:
+    """The siblings that each hold one JSON-LD entry's opening words, the most of them under
+    one parent, with `_alike` siblings; and how many matched."""
+    best: list[html.HtmlElement] = []
+    best_hits = 0
+    for parent in _content_parents(root):
+        hits = {c: _hits(c, openings) for c in parent if isinstance(c.tag, str)}
+        matched = [c for c, n in hits.items() if n == 1]
+        if len(matched) > best_hits:
+            best_hits, best = len(matched), _alike(hits, matched)
+    return best, best_hits
+
+
+def _alike(hits: dict, matched: list[html.HtmlElement]) -> list[html.HtmlElement]:
+    """The matched siblings and those of the same tag and class that hold no JSON-LD entry:
+    entries the JSON-LD leaves out."""
+    kinds = {(c.tag, c.get("class")) for c in matched}
+    return [
+        c
+        for c, n in hits.items()
+        if n == 1 or (not n and (c.tag, c.get("class")) in kinds and _long(c))
+    ]
+
+
+def _content_parents(root: html.HtmlElement):
+    for parent in root.iter():
+        if isinstance(parent.tag, str) and not _outside_content(parent):
+            yield parent
+
+
+def _hits(element: html.HtmlElement, openings: list[str]) -> int:
+    """How many of the JSON-LD entries' openings the element's text holds."""
+    if not openings:
+        return 0
+    text = f" {_folded(_text(element))} "
+    return sum(f" {opening} " in text for opening in openings)
+
+
+def _shown_entry(element: html.HtmlElement, free: list[Listed]) -> Entry:
+    """The entry an element shows, with the key and time of the JSON-LD entry it is (taken
+    from `free`), else its own id and `<time>`."""
+    time = next(element.iter("time"), None)
+    published = pagemeta.iso_date(time.get("datetime")) if time is not None else None
+    heading = next((h for h in element.iter("h2", "h3", "h4")), None)
+    headline = tidy(heading.text_content()) if heading is not None else ""
+    paragraphs = [tidy(p.text_content()) for p in element.iter("p")]
+    text = " ".join(p for p in paragraphs if p) or tidy(_text(element))
+    listed = _listed_as(element, headline, free)
+    ident = element.get("id")
+    if listed is not None:
+        free.remove(listed)
+        ident, published = listed.ident, listed.published or published
+        if not headline:
+            headline, text = _title_split(text, listed.headline)
+    return Entry(_key(ident, published, headline, text), published, headline, text)
+
+
+def _listed_as(element: html.HtmlElement, headline: str, free: list[Listed]) -> Listed | None:
+    """The JSON-LD entry an element is: by its id, its opening words, else its title."""
+    ident = element.get("id")
+    if ident:
+        found = next((u for u in free if u.ident and u.ident.rsplit("#", 1)[-1] == ident), None)
+        if found is not None:
+            return found
+    text = f" {_folded(_text(element))} "
+    found = next((u for u in free if u.opening() and f" {u.opening()} " in text), None)
+    if found is None and headline:
+        found = next(
+            (u for u in free if u.headline and _folded(u.headline) == _folded(headline)), None
         )
-    return _in_order(found)
+    return found
+
+
+def _title_split(text: str, title: str) -> tuple[str, str]:
+    """A title the JSON-LD gives that the page prints as the entry's first words, apart."""
+    count = len(title.split())
+    shown = text.split()
+    if title and count < len(shown) and _folded(" ".join(shown[:count])) == _folded(title):
+        return " ".join(shown[:count]), " ".join(shown[count:])
+    return "", text
+
+
+def _folded(text: str, limit: int | None = None) -> str:
+    """Words as compared: typography folded, case and punctuation aside."""
+    return " ".join(Entry("", None, "", normalize(text)).words()[:limit])
 
 
 def _entry_like(element: html.HtmlElement) -> bool:
@@ -100,7 +224,16 @@ def _entry_like(element: html.HtmlElement) -> bool:
         return False
     if next(element.iter("time"), None) is None:
         return False
-    return len(element.text_content().split()) >= _MIN_ENTRY_WORDS
+    return _long(element)
+
+
+def _long(element: html.HtmlElement) -> bool:
+    return len(_text(element).split()) >= _MIN_ENTRY_WORDS
+
+
+def _text(element: html.HtmlElement) -> str:
+    """The element's text with its pieces apart (`text_content` glues a time to a title)."""
+    return " ".join(element.itertext())
 
 
 def _outside_content(element: html.HtmlElement) -> bool:

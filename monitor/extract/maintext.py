@@ -15,7 +15,7 @@ from lxml import etree, html
 from trafilatura.external import SANITIZED_XPATH
 from trafilatura.settings import Document, Extractor
 
-from monitor.text import normalize
+from monitor.text import tidy
 
 
 @dataclass
@@ -101,6 +101,8 @@ def _lines(el: etree._Element) -> list[tuple[str, float]]:
         if inner_block:
             lines.append([])
         in_link = in_link or node.tag == "ref"
+        if node.tag == "cell":
+            lines[-1].append((" ", False))  # a row's cells read as words: "Preis 10 Euro"
         if node.tag == "lb":
             lines.append([])
         elif node.text:
@@ -115,7 +117,7 @@ def _lines(el: etree._Element) -> list[tuple[str, float]]:
     walk(el, False)
     out = []
     for line in lines:
-        text = normalize("".join(t for t, _ in line))
+        text = tidy("".join(t for t, _ in line))
         if text:
             linked = sum(len(t.strip()) for t, link in line if link)
             out.append((text, min(1.0, linked / len(text))))

@@ -17,6 +17,8 @@ import functools
 import re
 from typing import NamedTuple
 
+from monitor.text import normalize
+
 # A video teaser's date-and-duration line: "22.04.2024 | 3:37 min".
 TEASER_LINE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\s*\|\s*\d{1,3}:\d{2}(?::\d{2})?\s*min\b")
 
@@ -136,6 +138,33 @@ _APPEAL_WORDS = ("jetzt", "support", "donate", "subscribe")  # one is in every m
 _CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
 
 
+# An editor's update or correction line: a label, a colon, then a sentence ("Update, 2:32 p.m.:
+# Police confirmed …", "Korrektur: …"). It is article text, the edit readers most want to see;
+# a label and a bare date ("Updated: 18 Nov 2019 9:38 pm") stays a date stamp.
+_NOTE = re.compile(
+    r"^\W*(update|updated|aktualisiert|aktualisierung|nachtrag|correction|korrektur|berichtigung"
+    r"|richtigstellung|clarification|editor'?s'? note|anmerkung der redaktion)\b[^:]{0,40}:(.*)$",
+    re.IGNORECASE,
+)
+# Words of a date stamp, not of a sentence: "Updated: Monday, 3 March 2025 at 2:32 pm GMT".
+_DATE_WORDS = frozenset(
+    """at on am um uhr pm gmt utc cet cest mez mesz est edt pst pdt ist hkt bst de del le
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july
+    august september october november december januar februar märz mai juni juli oktober dezember
+    monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch donnerstag
+    freitag samstag sonntag""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+def is_editor_note(text: str) -> bool:
+    """An update or correction line with words after its label, not a date stamp."""
+    match = _NOTE.match(normalize(text))
+    if match is None:
+        return False
+    words = re.findall(r"[^\W\d_]{2,}", match.group(2))
+    return sum(w.casefold() not in _DATE_WORDS for w in words) >= 3
+
+
 def is_noise(text: str) -> bool:
     """True when a paragraph's words alone say it is not article text."""
     # The pages of a site repeat their short noise lines; a long paragraph is judged quickly.
@@ -143,6 +172,9 @@ def is_noise(text: str) -> bool:
 
 
 def _is_noise(text: str) -> bool:
+    text = normalize(text)  # the patterns are written for plain quotes and dashes
+    if ":" in text and is_editor_note(text):
+        return False
     if not any(ch.isalnum() for ch in text):
         return True  # separators: "|", "___", "→"
     # Most lines hold none of the words the slow patterns need: looking for those is cheaper.

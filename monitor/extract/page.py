@@ -14,7 +14,7 @@ from monitor.extract import liveblog, pagemeta
 from monitor.extract.article import extract
 from monitor.extract.decode import decode_html
 from monitor.items import Article
-from monitor.text import normalize
+from monitor.text import tidy
 
 
 def extract_page(data: bytes, url: str, encoding: str | None = None, live: bool = False) -> Article:
@@ -32,7 +32,7 @@ def extract_page(data: bytes, url: str, encoding: str | None = None, live: bool 
     blog = liveblog.blog_node(root)
     if blog is None and not live:
         return extract(data, url, encoding)
-    entries = liveblog.entries_from_json_ld(blog) or liveblog.entries_from_markup(root)
+    entries = liveblog.page_entries(root, blog)
     if not entries:
         return extract(data, url, encoding)
     try:
@@ -47,6 +47,6 @@ def extract_page(data: bytes, url: str, encoding: str | None = None, live: bool 
 
 def _page_headline(root: html.HtmlElement, blog: dict | None) -> str:
     heading = next(root.iter("h1"), None)
-    if heading is not None and normalize(heading.text_content()):
-        return normalize(heading.text_content())
+    if heading is not None and tidy(heading.text_content()):
+        return tidy(heading.text_content())
     return pagemeta.clean((blog or {}).get("headline")) or "Live blog"

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import html
 
 from monitor.items import Article
-from monitor.text import normalize
+from monitor.text import tidy
 from monitor.urls import same_site
 
 ARTICLE_TYPES = {
@@ -135,7 +135,7 @@ def _declared(root: html.HtmlElement, url: str, art: dict, meta: dict[str, str])
 
 def _without_site_name(title: str, site_name: str) -> str:
     """ "Headline - ZDFheute" → "Headline": titles often end with the site's name."""
-    for sep in (" - ", " | ", " · ", ": "):
+    for sep in (" - ", " – ", " — ", " | ", " · ", ": "):
         head, found, tail = title.rpartition(sep)
         if found and head and site_name and tail.casefold() == site_name.casefold():
             return head
@@ -143,12 +143,12 @@ def _without_site_name(title: str, site_name: str) -> str:
 
 
 def clean(value: object) -> str:
-    """Metadata text as a reader sees it: entities decoded, tags dropped, normalized."""
+    """Metadata text as a reader sees it: entities decoded, tags dropped, spaces tidied."""
     if isinstance(value, list):
         value = value[0] if value else ""
     if not isinstance(value, str):
         return ""
-    return normalize(_TAGS.sub(" ", htmllib.unescape(value)))
+    return tidy(_TAGS.sub(" ", htmllib.unescape(value)))
 
 
 def json_ld_nodes(root: html.HtmlElement):

@@ -38,7 +38,7 @@ from monitor.extract.boxes import (
     widget_boxes,
 )
 from monitor.extract.noise import is_call_to_act
-from monitor.text import normalize
+from monitor.text import normalize, tidy
 
 # data-testid / data-component (and the like) values that name a box around the text.
 # People write these, unlike hashed class names, so they survive deploys.
@@ -52,7 +52,12 @@ _NAMING_ATTRS = {"data-testid", "data-component", "data-module", "data-aqa", "da
 # Site chrome: removed without a trace in `Article.noise`.
 _CHROME_ROLES = {"navigation", "contentinfo", "dialog", "search", "menu", "menubar", "banner"}
 _CHROME_TAGS = ("nav", "footer", "dialog", "select", "template", "form")
+# `rt`/`rp`: the reading aid printed over Japanese characters (ruby), not words of the text.
 _SILENT_TAGS = ("script", "style", "noscript", "svg", "video", "audio", "iframe", "source", "track")
+_SILENT_TAGS += ("rt", "rp")
+# What a hidden element holds for machines: one value, a date, a time, an image address, a count.
+_VALUE = re.compile(r"\S*(\d|/)\S*")
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _LINE_TAGS = {"p", "div", "span", "small", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -133,7 +138,11 @@ def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
     """Remove `el` when its role, naming, tag or words say it is not the article; True if it
     was removed."""
     tag = el.tag
-    role, testid = _role_and_naming(el)
+    role, testid, hidden = _role_and_naming(el)
+    if hidden and _VALUE.fullmatch(el.text_content().strip()) and el not in boxes.protected:
+        # A value kept for machines; hidden prose stays: scripts show it (a teaser's rest).
+        _remove_keep_tail(el)
+        return True
     if role in _CHROME_ROLES:
         return boxes.drop(el, record=False)
     if testid and _NOISE_TESTID.search(testid):
@@ -165,17 +174,27 @@ def _drop_link_list(boxes: _Removal, el: html.HtmlElement) -> bool:
     return dropped
 
 
-def _role_and_naming(el: html.HtmlElement) -> tuple[str, str]:
-    """The element's role, lowercased, and its naming attributes' values joined by spaces
-    (in the page's order: `_NOISE_TESTID` matches within one value, so the order is moot)."""
+def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool]:
+    """The element's role, lowercased, its naming attributes' values joined by spaces (in the
+    page's order: `_NOISE_TESTID` matches within one value, so the order is moot), and whether
+    the page hides it (`hidden`, `aria-hidden`, a style of `display: none`)."""
     role = testid = ""
+    hidden = False
     for name, value in el.items():  # one look at the few attributes, not six lookups
         if name in _NAMING_ATTRS:
             if value:
                 testid = f"{testid} {value}" if testid else value
         elif name == "role":
             role = value.lower()
-    return role, testid
+        elif name in ("hidden", "aria-hidden", "style"):
+            hidden = hidden or _is_hiding(name, value)
+    return role, testid, hidden
+
+
+def _is_hiding(name: str, value: str) -> bool:
+    if name == "style":
+        return ("none" in value or "hidden" in value) and bool(_HIDING_STYLE.search(value))
+    return name == "hidden" or value == "true"
 
 
 def _remove_keep_tail(el: html.HtmlElement) -> None:
@@ -218,11 +237,11 @@ def _rewrite_quote_boxes(root: html.HtmlElement) -> None:
         quote = next(fig.iter("blockquote"), None)
         if quote is None:
             continue
-        paragraphs = [normalize(p.text_content()) for p in quote.iter("p")]
-        paragraphs = paragraphs or [normalize(quote.text_content())]
+        paragraphs = [tidy(p.text_content()) for p in quote.iter("p")]
+        paragraphs = paragraphs or [tidy(quote.text_content())]
         caption = next(fig.iter("figcaption"), None)
         if caption is not None:
-            paragraphs.append(normalize(caption.text_content()))
+            paragraphs.append(tidy(caption.text_content()))
         box = html.Element("div")
         for text in filter(None, paragraphs):
             etree.SubElement(box, "p").text = text

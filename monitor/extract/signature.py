@@ -9,7 +9,9 @@ those parts taken out that extraction never reads or always drops as noise:
 - scripts other than JSON-LD, and style sheets (`monitor.extract.prune` removes both unread);
 - `nonce` attributes (nothing reads them);
 - a relative time standing alone between two tags ("vor 5 Minuten", "2 hours ago"),
-  which the design counts as noise.
+  which the design counts as noise;
+- typography: quotes, dashes, ellipses and odd spaces count as `normalize` folds them, as
+  the fingerprint does (a page that only swaps " for „ is not a new text).
 
 Any other difference, one letter of text, an attribute, a tag, gives a new signature, and the
 page is extracted as before. Equal signatures (with the same URL and declared encoding) mean
@@ -24,6 +26,7 @@ import hashlib
 import re
 
 from monitor.extract.decode import decode_html
+from monitor.text import fold_typography
 
 # An element's start and end tags; the name must end there (`<scripts>` is another element).
 _OPEN = {tag: re.compile(rf"<{tag}(?=[\s/>])([^>]*)>") for tag in ("script", "style")}
@@ -43,6 +46,7 @@ def signature(body: bytes, url: str, encoding: str | None) -> str:
     text = _without(text, "style")
     text = _NONCE.sub("", text)
     text = _RELATIVE_TIME.sub("><", text)
+    text = fold_typography(text)
     digest = hashlib.sha256(f"{url}\n{encoding or ''}\n".encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

@@ -10,9 +10,35 @@ import re
 
 from monitor.text import normalize
 
-SENTENCE_END = re.compile(r"[.!?:\"')»“”]$")
-FULL_STOP = re.compile(r"[.!?\"')»“”]$")
+# Published text keeps its typography: every quote that `normalize` folds to " or ', and "…".
+_CLOSERS = "\"'`´»«“”„‟‘’‚‛‹›…"
+# Chinese and Japanese end a sentence with full-width marks and close quotes with brackets.
+_CJK_STOPS = "。．！？）」』】〉》"
+SENTENCE_END = re.compile(rf"[.!?:){_CLOSERS}{_CJK_STOPS}：]$")
+FULL_STOP = re.compile(rf"[.!?){_CLOSERS}{_CJK_STOPS}]$")
 _NOT_WORD = re.compile(r"[\W_]+")
+# Scripts written without spaces between words: Han, kana, Thai, Lao, Myanmar, Khmer.
+_SPACELESS = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]"
+)
+
+
+def weight(text: str) -> int:
+    """How many words `text` holds, also where a script puts no spaces between them.
+
+    Space-separated words count one each; a character of a script without spaces counts
+    half a word (a Chinese word is one to three characters, a Japanese one two or three),
+    rounded up, and the punctuation between such characters counts nothing. For text of
+    spaced scripts this is `len(text.split())`.
+    """
+    if text.isascii():
+        return len(text.split())
+    spaceless = len(_SPACELESS.findall(text))
+    if not spaceless:
+        return len(text.split())
+    rest = _SPACELESS.sub(" ", text).split()
+    return sum(1 for w in rest if any(ch.isalnum() for ch in w)) + (spaceless + 1) // 2
 
 
 def squash(text: str) -> str:

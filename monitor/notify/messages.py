@@ -88,8 +88,8 @@ Piece = tuple[str, ...]
 
 
 def _piece(style: Style, piece: Piece) -> str:
-    # Every piece is cleaned here, whatever its source: diff words are only `normalize`d,
-    # which keeps direction marks (U+200E/U+200F) and invisible tag characters.
+    # Every piece is cleaned here, whatever its source: diff words are the published text,
+    # which may hold characters no message format should carry.
     kind, text = piece[0], clean(piece[1])
     if kind == "b":
         return style.bold.format(style.esc(text))

@@ -21,7 +21,8 @@ from monitor.clock import iso
 from monitor.config import Config
 from monitor.diff.core import Diff
 from monitor.notify.schedule import send_after
-from monitor.rules.rules import ChangeView, Rule, build_view, match
+from monitor.rules.rules import ChangeView, Rule, build_view, match, whole_text
+from monitor.rules.words import stored_words
 from monitor.store import outbox, reads, stories
 from monitor.stories.alerts import story_alerts
 
@@ -41,8 +42,11 @@ def evaluate(db: Database, config: Config, now: datetime | None = None) -> int:
         with db.atomic():
             view = change_view(db, change) if config.rules or config.stories else None
             for rule, terms in _matches(db, config.rules, change, view):
+                # Once per rule and change, whatever its tags, in the whole text the stories
+                # read too (folded once per change).
+                words = stored_words(terms, whole_text(view) if view else None)
                 for tag in rule.notify:
-                    created += _insert_alert(db, config, rule, change, tag, terms, now)
+                    created += _insert_alert(db, config, rule, change, tag, terms, words, now)
             # Stories in the same transaction: members, events and their alerts, or none of it.
             created += story_alerts(db, config, change, now, view)
             outbox.mark_evaluated(db, change["id"], iso(now))
@@ -88,6 +92,7 @@ def _insert_alert(
     change: dict,
     tag: str,
     terms: list[str],
+    words: str | None,  # what the terms hit, JSON (monitor.rules.words.stored_words)
     now: datetime,
 ) -> int:
     key = f"{rule.name}:{change['id']}:{tag}"
@@ -103,6 +108,7 @@ def _insert_alert(
         "digest": rule.digest,
         "status": "pending",
         "matched": json.dumps(terms, ensure_ascii=False),
+        "words": words,
         "created_at": iso(now),
         "not_before": iso(_not_before(db, config, rule, change["article_id"], tag, now)),
     }

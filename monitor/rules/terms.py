@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 import regex
 
-from monitor.text import normalize
+from monitor.text import normalize, typographic
 
 # A regex scans at most this many characters of one change: a hostile or broken
 # page (a megabyte in one paragraph) must not stall a cycle.
@@ -142,6 +142,9 @@ def _is_umlaut(char: str) -> bool:
 
 @functools.cache
 def _fold_char(char: str) -> str:
+    # Stored text keeps its typography; terms are `normalize`d, so quotes fold the same way.
+    if (plain := typographic(char)) is not None:
+        return plain
     if char in _SPECIAL:
         return _SPECIAL[char]
     if unicodedata.category(char) == "Pd":
@@ -164,7 +167,7 @@ class _FoldTable(dict):
         return value
 
 
-_TABLE = _FoldTable({c: chr(c).lower() for c in range(128)})
+_TABLE = _FoldTable({c: _fold_char(chr(c)) if c == 96 else chr(c).lower() for c in range(128)})
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # The way back to original offsets: (folded start, original index, folded end) of
 # every character whose fold is not one character long (ß, ä, combining marks).

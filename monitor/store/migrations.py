@@ -304,3 +304,11 @@ def m007_moves(db: Database) -> None:
     db["articles"].add_column("answered_url", str)
     # A live-blog entry gone from the page (entry_removed): when; null again once it is back.
     db["entries"].add_column("removed_at", str)
+
+
+@migrations()
+def m008_alert_words(db: Database) -> None:
+    # The words an alert's terms hit in its version's text (JSON list, monitor.rules.words), what
+    # the pages show instead of the terms ("Verhandlungstag" for "Verhandlung*"). Written when
+    # the alert is made; rows from before stay null and are shown by their terms.
+    db["alerts"].add_column("words", str)

@@ -26,8 +26,8 @@ _TEXT_COLUMNS = (
     "language, noise"
 )
 _ALERT_COLUMNS = (
-    "id, kind, rule, story, event_id, change_id, tag, status, matched, created_at, sent_at, "
-    "attempts, last_error"
+    "id, kind, rule, story, event_id, change_id, tag, status, matched, words, created_at, "
+    "sent_at, attempts, last_error"
 )
 
 
@@ -122,14 +122,138 @@ def alerted_rules(conn: sqlite3.Connection) -> list[str]:
     return [r["rule"] for r in rows]
 
 
-def most_changed(conn: sqlite3.Connection, since: str, rule: str, limit: int = 10) -> list[dict]:
-    """The articles changed most often since `since`, with their latest change."""
+# --- the front page (monitor.web.front) ------------------------------------------------------
+# Each read is bounded by a LIMIT along an index or the rowid: the page must open as fast on a
+# year of crawls as on the demo's.
+
+
+def latest_events(conn: sqlite3.Connection, story: str, limit: int) -> list[dict]:
+    """The story's newest events (index events(story, first_seen))."""
+    return _rows(
+        conn,
+        "select id, headline, first_seen, first_source, first_article_id, articles, outlets "
+        "from events where story = ? order by first_seen desc limit ?",
+        [story, limit],
+    )
+
+
+def latest_edits(conn: sqlite3.Connection, limit: int) -> list[dict]:
+    """The newest changes other than new articles, with their version numbers (1, 2 …)."""
+    return _rows(
+        conn,
+        "select c.id, c.article_id, c.source, c.kind, c.categories, c.headline, c.detected_at, "
+        "c.ops, c.words_added, c.words_removed, fv.number as from_number, tv.number as to_number "
+        "from changes c left join versions fv on fv.id = c.from_version "
+        "left join versions tv on tv.id = c.to_version "
+        "where c.kind != 'new' order by c.id desc limit ?",
+        [limit],
+    )
+
+
+def waiting_alerts(conn: sqlite3.Connection, limit: int) -> list[dict]:
+    """Alerts pending or dead, newest first, with what they are about."""
+    return _rows(
+        conn,
+        "select al.id, al.status, al.kind, al.rule, al.story, al.tag, al.source, al.created_at, "
+        "al.not_before, al.attempts, al.last_error, al.article_id, al.matched, al.words, "
+        "coalesce(c.headline, al.message) as about "
+        "from alerts al left join changes c on c.id = al.change_id "
+        "where al.status in ('pending', 'dead') order by al.id desc limit ?",
+        [limit],
+    )
+
+
+def waiting_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many alerts are pending and dead (index alerts(status, ...))."""
+    rows = _rows(
+        conn,
+        "select status, count(*) as n from alerts where status in ('pending', 'dead') "
+        "group by status",
+    )
+    return {r["status"]: r["n"] for r in rows}
+
+
+def source_problems(conn: sqlite3.Connection) -> list[dict]:
+    """Per source: its open problem episodes (what monitor.notify.health.problems found at the
+    daemon's last check) and, when its latest crawl had errors, how many and the last reason."""
+    return _rows(
+        conn,
+        "select s.name as source, r.started_at as last_run, coalesce(r.errors, 0) as errors, "
+        # crawl_errors has no index but its rowid: walk back from the newest error, which
+        # for a run with errors is among the last rows, and only for such a run.
+        "case when r.errors > 0 then (select e.reason from crawl_errors e "
+        "where e.source = s.name and e.at >= r.started_at order by e.id desc limit 1) "
+        "end as last_error, "
+        "(select group_concat(h.problem || ': ' || h.detail, '; ') from source_health h "
+        "where h.source = s.name and h.cleared_at is null) as problems "
+        "from sources s left join crawl_runs r on r.id = (select id from crawl_runs "
+        "where source = s.name order by started_at desc limit 1) order by s.name",
+    )
+
+
+def choice_values(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The values a canned query's parameter can take, by parameter name."""
+    sources = [r["name"] for r in _rows(conn, "select name from sources order by name")]
+    stories = [r["story"] for r in _rows(conn, "select distinct story from story_members")]
+    rules = alerted_rules(conn)
+    return {
+        "source": sources,
+        "story": sorted(stories),
+        "rule": sorted({*rules, *stories}),
+        "status": ["pending", "sent", "dead"],
+    }
+
+
+def version_number(conn: sqlite3.Connection, version_id: int) -> int | None:
+    """A version's number as people count them (1, 2 …), from its row id."""
+    row = conn.execute("select number from versions where id = ?", [version_id]).fetchone()
+    return None if row is None else row[0]
+
+
+# --- what the timeline and the story overview count and show (monitor.web) ----------------------
+
+# What a page counts as an edit of an article, wherever it counts them (the timeline's header,
+# "most changed"): every change row but its arrival. One predicate, so the numbers agree.
+_EDIT = "kind != 'new'"
+
+
+def edit_count(conn: sqlite3.Connection, article_id: int) -> int:
+    """How often the article changed after it arrived (takedowns and returns included)."""
+    sql = f"select count(*) as n from changes where article_id = ? and {_EDIT}"
+    return _rows(conn, sql, [article_id])[0]["n"]
+
+
+def most_edited(conn: sqlite3.Connection, since: str, rule: str, limit: int = 10) -> list[dict]:
+    """The articles edited most often since `since` (counted as `edit_count` does), with their
+    latest edit."""
     scope, params = _scope("c.article_id", rule)
     return _rows(
         conn,
         "select c.article_id, a.source, a.headline, a.status, count(*) as changes, "
         "max(c.detected_at) as last_change from changes c join articles a on a.id = c.article_id "
-        f"where c.kind != 'new' and c.detected_at >= ? {scope} "
+        f"where c.{_EDIT} and c.detected_at >= ? {scope} "
         "group by c.article_id order by changes desc, last_change desc limit ?",
         [since, *params, limit],
     )
+
+
+def alerted_texts(conn: sqlite3.Connection, article_id: int) -> tuple[dict[int, int], dict]:
+    """Which version each of the article's alerts without stored words (made before
+    migration m008) was about ({alert id: version id}), and the text of those versions
+    ({version id: row with headline, kicker, lead, body}), each once. A takedown's alert has
+    no version: it was about the text taken down."""
+    alerts = _rows(
+        conn,
+        "select al.id, coalesce(al.version_id, c.from_version) as version_id from alerts al "
+        "left join changes c on c.id = al.change_id where al.article_id = ? and al.words is null "
+        "and coalesce(al.matched, '[]') != '[]' order by al.id",
+        [article_id],
+    )
+    ids = sorted({a["version_id"] for a in alerts if a["version_id"] is not None})
+    texts = _rows(
+        conn,
+        "select id, headline, kicker, lead, body from versions "
+        f"where id in ({', '.join('?' * len(ids))})",
+        ids,
+    )
+    return {a["id"]: a["version_id"] for a in alerts}, {t["id"]: t for t in texts}

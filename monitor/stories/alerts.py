@@ -34,6 +34,7 @@ from monitor.errors import StoreError
 from monitor.notify.schedule import send_after
 from monitor.rules.rules import ChangeView, whole_text
 from monitor.rules.terms import FoldedText
+from monitor.rules.words import stored_words
 from monitor.store import events as event_rows
 from monitor.store import stories as stored
 from monitor.stories.membership import article_text, entry_matches, score
@@ -168,8 +169,10 @@ def _evaluate(
     if verdict.event is None:
         return 0
     terms = json.loads(member["terms"] or "[]")
+    # Once, whatever the tags; the text's scans of the story's terms are reused.
+    words = stored_words(terms, change.text())
     return sum(
-        _insert(db, config, story, change.row, tag, event_id, verdict.event, terms, now)
+        _insert(db, config, story, change.row, tag, event_id, verdict.event, terms, words, now)
         for tag in story.notify
     )
 
@@ -227,6 +230,7 @@ def _insert(
     event_id: int | None,
     event: str,
     terms: list[str],
+    words: str | None,  # what the terms hit in this change's version, JSON (rules.words)
     now: datetime,
 ) -> int:
     when = not_before(db, config, story, change["article_id"], event_id, event, tag, now)
@@ -244,6 +248,7 @@ def _insert(
         "digest": story.digest,
         "status": "pending",
         "matched": json.dumps(terms, ensure_ascii=False),
+        "words": words,
         "created_at": iso(now),
         "not_before": iso(when),
     }

@@ -3,7 +3,8 @@
 Two charts, both pure functions from plain data to an SVG string:
 
 - `changes_chart`: when one article changed, one lane per part of the article (headline,
-  lead, body, corrections, online status), one dot per change on a time axis.
+  lead, body, live-blog entries, corrections, online status), one dot per change on a time
+  axis; dots that would cover each other are moved apart along their lane (`spread`).
 - `story_chart`: changes per outlet per day, bars grouped by day.
 
 Every label that came from data (a source name, a tooltip with a headline) goes through
@@ -23,6 +24,7 @@ LANE_COLORS = {
     "headline": "#7b3294",
     "lead": "#0072b2",
     "body": "#009e73",
+    "entries": "#cc79a7",
     "correction": "#d55e00",
     "status": "#444444",
 }
@@ -31,6 +33,7 @@ LANE_NAMES = {
     "headline": "headline",
     "lead": "lead",
     "body": "body",
+    "entries": "live blog",
     "correction": "correction",
     "status": "online",
 }
@@ -43,6 +46,9 @@ CATEGORY_LANE = {
     "body_added": "body",
     "body_removed": "body",
     "body_edited": "body",
+    "reordered": "body",
+    "entry": "entries",
+    "entry_edited": "entries",
     "correction": "correction",
     "new": "status",
     "removed": "status",
@@ -143,9 +149,19 @@ def changes_chart(marks: list[Mark], start: datetime, end: datetime, width: int 
             f'<text x="{tx:.1f}" y="{axis_y + 18}" text-anchor="middle" fill="#555">'
             f"{escape(_tick_label(tick, span, n == 0))}</text>"
         )
-    for mark in sorted(marks, key=lambda m: m.at):
-        lane = mark.lane if mark.lane in LANE_COLORS else "status"
-        body.append(_mark(mark, x(mark.at), top + lane_h * LANES.index(lane) + lane_h / 2))
+    for i, lane in enumerate(LANES):
+        mine = sorted((m for m in marks if _lane(m) == lane), key=lambda m: m.at)
+        y = top + lane_h * i + lane_h / 2
+        placed = spread([(x(m.at), _radius(m)) for m in mine], left, width - right)
+        for mark, cx in zip(mine, placed, strict=True):
+            if abs(cx - x(mark.at)) > 1:
+                # Moved aside so it does not hide its neighbour: a tick keeps its real time.
+                tx = x(mark.at)
+                body.append(
+                    f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="{y - 3:.1f}" y2="{y + 3:.1f}" '
+                    f'stroke="{LANE_COLORS[lane]}"/>'
+                )
+            body.append(_mark(mark, cx, y))
     body.append(
         f'<text x="{width - right}" y="{height - 2}" text-anchor="end" fill="#777" '
         f'font-size="11">times in UTC</text>'
@@ -153,12 +169,48 @@ def changes_chart(marks: list[Mark], start: datetime, end: datetime, width: int 
     return _svg(width, height, f"When this article changed: {len(marks)} change(s)", body)
 
 
+GAP = 2  # pixels between two marks of a lane
+
+
+def _lane(mark: Mark) -> str:
+    return mark.lane if mark.lane in LANE_COLORS else "status"
+
+
+def _radius(mark: Mark) -> float:
+    if mark.shape == "cross":
+        return 6
+    return min(4 + math.sqrt(max(mark.words, 0)), 11)
+
+
+def spread(marks: list[tuple[float, float]], low: float, high: float) -> list[float]:
+    """Centres for marks (centre, radius), in time order, so that none covers another: each
+    moves right of its predecessor when it would overlap, then back left from `high` if the
+    last ran off the end. With more marks than fit, they share the width evenly."""
+    if not marks:
+        return []
+    need = sum(2 * r + GAP for _, r in marks) - GAP
+    if need > high - low:
+        step = (high - low) / len(marks)
+        return [low + step * (i + 0.5) for i in range(len(marks))]
+    placed = []
+    for cx, r in marks:
+        if placed:
+            cx = max(cx, placed[-1] + marks[len(placed) - 1][1] + r + GAP)
+        placed.append(max(cx, low + r))
+    limit = high
+    for i in range(len(placed) - 1, -1, -1):
+        r = marks[i][1]
+        placed[i] = min(placed[i], limit - r)
+        limit = placed[i] - r - GAP
+    return placed
+
+
 def _mark(mark: Mark, cx: float, cy: float) -> str:
     """One change on the article chart: a dot sized by the words it changed, or a cross."""
-    color = LANE_COLORS[mark.lane if mark.lane in LANE_COLORS else "status"]
-    r = min(4 + math.sqrt(max(mark.words, 0)), 11)
+    color = LANE_COLORS[_lane(mark)]
+    r = _radius(mark)
     if mark.shape == "cross":
-        d = 6
+        d = r
         shape = (
             f'<path d="M{cx - d:.1f} {cy - d:.1f}L{cx + d:.1f} {cy + d:.1f}'
             f'M{cx - d:.1f} {cy + d:.1f}L{cx + d:.1f} {cy - d:.1f}" '
@@ -175,25 +227,38 @@ def _mark(mark: Mark, cx: float, cy: float) -> str:
     return shape
 
 
-def nice_max(value: int) -> int:
-    """A round axis maximum at or above value: 1, 2, 5, 10, 20, 50 …"""
-    if value <= 1:
-        return 1
-    magnitude = 10 ** int(math.log10(value))
-    for factor in (1, 2, 5, 10):
-        if value <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
+def period(days: int) -> str:
+    """ "the last day", "the last 2 days": what a chart of `days` days covers, in words."""
+    return "the last day" if days == 1 else f"the last {days} days"
+
+
+def count_ticks(peak: int) -> list[int]:
+    """Round whole numbers from 0 to at least `peak` for a count axis: 3 to 6 of them, at
+    steps of 1, 2 or 5 times a power of ten (0 1 2, 0 5 10 15 20, 0 200 400 600)."""
+    peak = max(peak, 1)
+    step = 1
+    while peak / step > 5:
+        step = _next_step(step)
+    return list(range(0, math.ceil(peak / step) * step + 1, step))
+
+
+def _next_step(step: int) -> int:
+    """1 → 2 → 5 → 10 → 20 → 50 …"""
+    first = int(str(step)[0])
+    return step * 5 // 2 if first == 2 else step * 2
 
 
 def story_chart(
     days: list[date], sources: list[str], counts: dict[tuple[date, str], int], width: int = 900
 ) -> str:
     """Changes per outlet per day: for each day a group of bars, one per outlet."""
-    left, right, top, bottom, plot_h = 44, 16, 28, 40, 240
+    ticks = count_ticks(max(counts.values(), default=0))
+    peak = ticks[-1]
+    # Room for the widest count label (about 7 pixels a digit at 12 px), so none is cut off.
+    left = 16 + 7 * len(f"{peak:,}")
+    right, top, bottom, plot_h = 16, 28, 40, 240
     height = top + plot_h + bottom
     plot_w = width - left - right
-    peak = nice_max(max(counts.values(), default=0))
     colors = {s: SOURCE_COLORS[i % len(SOURCE_COLORS)] for i, s in enumerate(sources)}
     body = []
     # The legend above the plot: one swatch and name per outlet.
@@ -204,14 +269,13 @@ def story_chart(
             f'<text x="{lx + 16}" y="16" fill="#333">{escape(source)}</text>'
         )
         lx += 28 + 8 * len(source)
-    for i in range(5):
-        value = peak * i / 4
-        y = top + plot_h - plot_h * i / 4
-        label = f"{value:g}" if value == int(value) else ""
+    for value in ticks:
+        y = top + plot_h - plot_h * value / peak
         body.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="{"#888" if i == 0 else "#eee"}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{label}</text>'
+            f'stroke="{"#888" if value == 0 else "#eee"}"/>'
+            f'<text class="nm-tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'fill="#555">{value:,}</text>'
         )
     group = plot_w / max(len(days), 1)
     bar = max(min((group * 0.8) / max(len(sources), 1), 40), 1)
@@ -240,5 +304,5 @@ def story_chart(
         f'font-size="11">days in UTC</text>'
     )
     total = sum(counts.values())
-    title = f"Changes per outlet per day: {total} change(s) over {len(days)} day(s)"
+    title = f"Changes per outlet per day: {total} change(s) over {period(len(days))}"
     return _svg(width, height, title, body)

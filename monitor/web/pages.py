@@ -131,7 +131,6 @@ async def story_page(datasette: Any, request: Any) -> Response:
     context = {
         "story": story,
         "chart": Markup(story.chart),
-        "days": len(story.days),
         "timeline_url": lambda article_id: datasette.urls.path(
             f"{PREFIX}/article/{int(article_id)}"
         ),

@@ -3,8 +3,14 @@
 Registered through the `datasette` entry point in pyproject.toml, so installing newsmon
 is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It adds:
 
-- cells: `changes.ops` as a readable diff (<del>/<ins>, unchanged text shortened), and
+- `/`: newsmon's front page (monitor.web.front): the stories and their newest events, the
+  latest edits as tracked changes, alerts waiting or dead, sources with problems, the way in
+  to the tables and SQL;
+- readable tables: `changes.ops` as a readable diff (<del>/<ins>, unchanged text shortened),
   `versions.raw_html` as its size with a link to the page as plain text, never the blob;
+  `versions` without its hashes, `changes` with version numbers (1 → 2), JSON lists as words
+  (categories as "headline changed", an alert's matched words), drop-downs for a canned
+  query's parameters with known values;
 - `.json` of newsmon's database (tables, rows, queries, every `_shape`): a BLOB cell is
   `{"$blob": <download URL>, "bytes": <size>}` instead of Datasette's base64 of it, the
   way Datasette's CSV already gives the download URL. A stored page is 10-100 kB
@@ -24,7 +30,7 @@ is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It a
   order they reported, their roles (first, agency copy, rewrite) and their edits since, then
   its members in no event yet, and its changes per outlet per day;
   `/-/newsmon/stories/<name>.atom`: its new articles and edits as an Atom feed
-  (monitor.web.story_pages); Datasette's front page links to the list;
+  (monitor.web.story_pages);
 - read-only: every request but GET, HEAD and OPTIONS is answered 405 before Datasette sees
   it, write actions are refused, and a canned query that writes stops start-up.
 
@@ -55,7 +61,8 @@ from markupsafe import Markup, escape
 from monitor.diff.core import Diff
 from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import StoreError
-from monitor.web import story_pages
+from monitor.store import views as store_views
+from monitor.web import front, story_pages
 from monitor.web.pages import (
     PREFIX,
     article_page,
@@ -64,6 +71,7 @@ from monitor.web.pages import (
     story_page,
     story_path,
     stylesheet,
+    when,
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -150,6 +158,8 @@ def asgi_wrapper(datasette: Any) -> Any:
         async def read_only(scope: dict, receive: Any, send: Any) -> None:
             # One gate for every way in (table inserts, canned-query POSTs, plugins' forms):
             # Datasette 0.65 answers some of those with a 500 rather than a refusal.
+            if scope["type"] == "http" and scope["path"].endswith(tuple(front.HIDDEN)):
+                scope = await _hide_columns(datasette, scope)
             if enforced and scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
                 refusal = Response.text(
                     "newsmon's Datasette is read-only: only GET, HEAD and OPTIONS.\n",
@@ -163,6 +173,50 @@ def asgi_wrapper(datasette: Any) -> Any:
         return read_only
 
     return wrap
+
+
+async def _hide_columns(datasette: Any, scope: dict) -> dict:
+    """`versions` without its hashes and stored page, unless the address names columns."""
+    found = await find_database(datasette)
+    if found is None:
+        return scope
+    query = scope.get("query_string", b"").decode("latin-1")
+    hidden = front.hidden_columns(scope["path"], query, found.name)
+    return scope if hidden is None else {**scope, "query_string": hidden.encode("latin-1")}
+
+
+@hookimpl
+def extra_template_vars(template: str, request: Any, datasette: Any) -> Any:
+    if template != "index.html":
+        return None
+
+    async def inner() -> dict[str, Any]:
+        # The front page: newsmon's when its database is here and the actor may see it.
+        db = await find_database(datasette)
+        actor = request.actor if request else None
+        if db is None or not await datasette.permission_allowed(
+            actor, "view-database", db.name, default=True
+        ):
+            return {}
+        view = await db.execute_fn(front.load_front)
+        return {"nm_front": view, "nm_db": db.name, "nm_when": when, "nm_story": story_path}
+
+    return inner
+
+
+@hookimpl
+def extra_body_script(template: str, database: str | None, datasette: Any) -> Any:
+    if not template.startswith("query") or not database:
+        return None
+
+    async def inner() -> str:
+        # A canned query's parameters with a known set of values become drop-downs.
+        db = await find_database(datasette)
+        if db is None or db.name != database:
+            return ""
+        return front.choices_script(await db.execute_fn(store_views.choice_values))
+
+    return inner
 
 
 # What Datasette hands an output renderer, by name: the one this plugin puts in place of
@@ -258,6 +312,13 @@ def render_cell(
             return Markup(diff_html(Diff.from_json(value), CELL))
         except StoreError:
             return None
+    if table == "changes" and column in ("from_version", "to_version"):
+        # A foreign key Datasette may have expanded to {"value": id, "label": ...}.
+        version_id = value.get("value") if isinstance(value, dict) else value
+        if _is_id(version_id):
+            return _version_cell(datasette, database, int(version_id))
+    if (words := front.readable_cell(column, value, table)) is not None:
+        return words
     if column == "raw_html" and isinstance(value, bytes):
         return _raw_cell(row, value, table, datasette)
     if column == "timeline" and table is None and _is_id(value):
@@ -277,6 +338,18 @@ def render_cell(
     if table == "articles" and column == "headline" and _has(row, "id"):
         return Markup(f"{escape(value or '')} {_timeline_link(datasette, row['id'])}")
     return None
+
+
+def _version_cell(datasette: Any, database: str, version_id: int) -> Any:
+    async def inner() -> Markup:
+        # One lookup by primary key per cell: a page of 100 changes costs 200 of them, ~ms.
+        number = await datasette.get_database(database).execute_fn(
+            lambda conn: store_views.version_number(conn, version_id)
+        )
+        url = datasette.urls.row(database, "versions", str(version_id))
+        return front.version_cell(number, version_id, url)
+
+    return inner
 
 
 def _is_diff_json(value: Any) -> bool:

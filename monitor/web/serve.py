@@ -106,7 +106,7 @@ def _settings(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     return settings
 
 
-@click.command()
+@click.command(short_help="Browse the database in Datasette.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option(

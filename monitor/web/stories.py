@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from monitor.clock import parse_time
 from monitor.notify.messages import label
 from monitor.store import story_views as reads
-from monitor.web.charts import story_chart
+from monitor.web.charts import period, story_chart
 
 # A story followed for months has thousands of articles: the page shows the newest events and
 # members, and an article's latest edits; the rest is one click away (its timeline, the tables).
@@ -100,6 +100,11 @@ class StoryPage:
     changes: int
     chart: str  # SVG; "" when the story has no changes
     days: int
+
+    @property
+    def period(self) -> str:
+        """ "the last day", "the last 7 days": what the chart covers."""
+        return period(self.days)
 
     @property
     def empty(self) -> bool:

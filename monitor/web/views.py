@@ -19,10 +19,11 @@ from monitor.diff.core import Diff, diff_articles
 from monitor.diff.tracked import PAGE, diff_html
 from monitor.errors import StoreError
 from monitor.notify.messages import label
+from monitor.rules.words import json_list, matched_words, shown
 from monitor.store import story_views as story_reads
 from monitor.store import version_article
 from monitor.store import views as reads
-from monitor.web.charts import CATEGORY_LANE, Mark, changes_chart, story_chart
+from monitor.web.charts import CATEGORY_LANE, Mark, changes_chart, period, story_chart
 
 
 @dataclass
@@ -74,6 +75,7 @@ class ArticleView:
     alerts: list[dict]
     chart: str  # SVG
     stories: list[dict] = field(default_factory=list)  # story, event_id, role, agency
+    edits: int = 0  # changes after its arrival, counted as "most changed" counts them
 
 
 def http_link(url: str | None) -> str:
@@ -99,12 +101,15 @@ def _version(row: dict) -> VersionView:
     )
 
 
-def _alert(row: dict) -> dict:
-    try:
-        matched = json.loads(row["matched"] or "[]")
-    except ValueError:
-        matched = []
-    return {**row, "matched": [str(m) for m in matched] if isinstance(matched, list) else []}
+def _alert(row: dict, text: dict | None) -> dict:
+    """The alert row, its terms as a list, and `words`: what they matched in the version the
+    alert was about, as one line (not the rule's terms or regex). Stored with the alert; found
+    here in `text` for a row made before the store kept them."""
+    terms = json_list(row["matched"]) or []
+    words = json_list(row.get("words"))
+    if words is None:
+        words = matched_words(terms, text or {}) if terms else []
+    return {**row, "matched": terms, "words": shown(words)}
 
 
 def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | None:
@@ -115,7 +120,11 @@ def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | Non
     version_rows = reads.version_summaries(conn, article_id, article["versions"] or 1)
     versions = {row["id"]: _version(row) for row in version_rows}
     changes = reads.changes_of(conn, article_id)
-    alerts = [_alert(row) for row in reads.alerts_of(conn, article_id)]
+    versions_of, texts = reads.alerted_texts(conn, article_id)
+    alerts = [
+        _alert(row, texts.get(versions_of.get(row["id"])))
+        for row in reads.alerts_of(conn, article_id)
+    ]
     by_change: dict[int, list[dict]] = {}
     for alert in alerts:
         by_change.setdefault(alert["change_id"], []).append(alert)
@@ -141,6 +150,7 @@ def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | Non
         alerts=alerts,
         chart=_article_chart(events, article),
         stories=story_reads.article_stories(conn, article_id),
+        edits=reads.edit_count(conn, article_id),
     )
 
 
@@ -212,12 +222,15 @@ def _article_chart(events: list[EventView], article: dict) -> str:
             continue
         href = f"#change-{event.change_id}" if event.change_id else ""
         words = event.words_added + event.words_removed
+        # One mark per lane an event touches: a paragraph added and one edited are one dot.
+        lanes: dict[str, list[str]] = {}
         for category in dict.fromkeys(event.categories):
-            lane = CATEGORY_LANE.get(category, "status")
-            title = f"{at:%d %b %H:%M} UTC · {label([category])}"
+            lanes.setdefault(CATEGORY_LANE.get(category, "status"), []).append(category)
+        for lane, categories in lanes.items():
+            title = f"{at:%d %b %H:%M} UTC · {label(categories)}"
             if event.version:
                 title += f" · version {event.version.number}"
-            shape = "cross" if category == "removed" else "dot"
+            shape = "cross" if "removed" in categories else "dot"
             marks.append(Mark(at, lane, title, words, href, shape))
     times = [m.at for m in marks]
     start = min(times, default=parse_time(article["first_seen"]) or datetime.now(UTC))
@@ -239,6 +252,11 @@ class StoryView:
     rule: str
     most_changed: list[dict]
     chart: str  # SVG
+
+    @property
+    def period(self) -> str:
+        """ "the last day", "the last 7 days"."""
+        return period(len(self.days))
 
     def rows(self) -> list[dict]:
         """The chart's numbers as a table: one row per day, newest first."""
@@ -288,6 +306,6 @@ def load_story(conn: sqlite3.Connection, days: int | None = None, rule: str = ""
         totals=totals,
         rules=reads.alerted_rules(conn),
         rule=rule,
-        most_changed=reads.most_changed(conn, since, rule),
+        most_changed=reads.most_edited(conn, since, rule),
         chart=story_chart(all_days, sources, counts),
     )

@@ -1,5 +1,8 @@
 """The speed benchmark: `make bench` (or python tests/bench/bench.py [--json PATH] [--profile]).
 
+`make bench-real` (--real): the same three cases over real outlets' pages (`realsite.py`:
+../shared/pages and ../shared/pages-more cycled to 1,000 URLs), with issue 18's acceptance lines.
+
 One run, side by side, against the generated 1,000-article site of `bigsite.py` on 127.0.0.1:
 
 - baseline: what a user would script instead: read the sitemaps/feed, then a plain sequential
@@ -46,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
+import realsite  # noqa: E402
 from common import (  # noqa: E402
     cpu_seconds,
     peak_rss_mb,
@@ -200,10 +204,10 @@ def control(base: str, action: str, share: float = 0.1) -> list[str]:
 class Baseline:
     """A plain sequential loop, as a user would script it without newsmon."""
 
-    def __init__(self, base: str, db_path: Path) -> None:
+    def __init__(self, base: str, db_path: Path, listings=LISTINGS) -> None:
         import sqlite3
 
-        self.base = base
+        self.base, self.listings = base, listings
         split = urlsplit(base)
         self.http = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
         self.db = sqlite3.connect(db_path)
@@ -221,7 +225,7 @@ class Baseline:
         from xml.etree import ElementTree
 
         urls = []
-        for path in LISTINGS:
+        for path in self.listings:
             _, body = self.get(self.base + path)
             root = ElementTree.fromstring(body)
             tags = ("{http://www.sitemaps.org/schemas/sitemap/0.9}loc", "link")
@@ -261,7 +265,7 @@ def run_baseline(args: argparse.Namespace) -> list[Measure]:
 
     trafilatura.extract("<html><body><p>warm up the imports and caches</p></body></html>")
     meter = Meter(args.server_pid, args.base)
-    baseline = Baseline(args.base, Path(args.workdir) / "baseline.db")
+    baseline = Baseline(args.base, Path(args.workdir) / "baseline.db", listings(args))
     results = []
     for case in CASES:
         edited = control(args.base, "edit", args.edit_share) if case == "edited" else []
@@ -273,6 +277,15 @@ def run_baseline(args: argparse.Namespace) -> list[Measure]:
         log(f"baseline {case}: {results[-1].wall_s:.1f} s")
     control(args.base, "reset")
     return results
+
+
+def listings(args: argparse.Namespace) -> tuple[str, ...]:
+    """The site's sitemaps and feeds, as the baseline reads them."""
+    return tuple(realsite.LISTINGS) if args.real else LISTINGS
+
+
+def site_config(args: argparse.Namespace) -> str:
+    return realsite.CONFIG if args.real else CONFIG
 
 
 def detection(edited: list[str], changed: list[str]) -> dict:
@@ -299,7 +312,7 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
     workdir = Path(args.workdir)
     name = "profile" if profile else "newsmon"
     config_path = workdir / f"{name}.toml"
-    text = CONFIG.format(db=workdir / f"{name}.db", base=args.base)
+    text = site_config(args).format(db=workdir / f"{name}.db", base=args.base)
     config_path.write_text(text + ("" if args.no_stories else STORY))
     config = load_config(config_path)
     configure_logging()
@@ -463,7 +476,7 @@ def profile_extraction(args: argparse.Namespace, sample: int = 120) -> None:
 
     from monitor.extract.article import extract
 
-    fetcher = Baseline(args.base, Path(args.workdir) / "profile-fetch.db")
+    fetcher = Baseline(args.base, Path(args.workdir) / "profile-fetch.db", listings(args))
     pages = [
         (url, fetcher.get(url)[1]) for url in fetcher.urls()[:: max(1, args.articles // sample)]
     ]
@@ -482,8 +495,9 @@ def log(message: str) -> None:
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str, str]:
-    command = [sys.executable, str(HERE / "bigsite.py"), "--articles", str(args.articles)]
-    command += ["--seed", str(args.seed), "--churn", str(args.churn)]
+    script = "realsite.py" if args.real else "bigsite.py"
+    command = [sys.executable, str(HERE / script), "--articles", str(args.articles)]
+    command += ["--seed", str(args.seed)] + ([] if args.real else ["--churn", str(args.churn)])
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     line = server.stdout.readline().strip() if server.stdout else ""
     if not line.startswith("READY "):
@@ -499,6 +513,7 @@ def run_side(role: str, args: argparse.Namespace, base: str, server_pid: int, wo
     command += ["--server-pid", str(server_pid), "--workdir", str(workdir), "--out", str(out)]
     command += ["--articles", str(args.articles), "--edit-share", str(args.edit_share)]
     command += ["--no-stories"] if args.no_stories else []
+    command += ["--real"] if args.real else []
     with open(workdir / f"{role}.log", "w") as logfile:
         # Alerts without a target go to stdout, as for a user; they are not the benchmark's output.
         child = subprocess.Popen(command, cwd=ROOT, stdout=logfile, stderr=logfile)
@@ -582,6 +597,29 @@ def acceptance(newsmon: list[Measure], baseline: list[Measure]) -> list[tuple[st
     ]
 
 
+def real_acceptance(newsmon: list[Measure], baseline: list[Measure]) -> list[tuple[str, bool]]:
+    """Issue 18's lines, on the real pages, in one run."""
+    n = {m.case: m for m in newsmon}
+    b = {m.case: m for m in baseline}
+    cold, plain = n["cold"], b["cold"]
+    speed = cold.pages_per_s / plain.pages_per_s
+    checks = acceptance(newsmon, baseline)[1:5]  # stored all, re-check CPU shares, edits found
+    return [
+        (f"cold crawl {speed:.2f}x the plain loop's pages/s (>= 1.85x)", speed >= 1.85),
+        (
+            f"cold CPU per page {cold.cpu_ms_per_page:.1f} ms, the plain loop's "
+            f"{plain.cpu_ms_per_page:.1f} ms (newsmon's at most the loop's)",
+            cold.cpu_ms_per_page <= plain.cpu_ms_per_page,
+        ),
+        *checks,
+        (
+            f"cold crawl PSS {cold.sampled_pss_mb:.0f} MB at most at once, sampled (<= 150 MB); "
+            f"RSS summed {cold.sampled_rss_mb:.0f} MB",
+            0 < cold.sampled_pss_mb <= 150,
+        ),
+    ]
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(
@@ -610,7 +648,12 @@ def main(argv: list[str] | None = None) -> int:
         "relative time; default 0.1)",
     )
     parser.add_argument("--edit-share", type=float, default=0.1)
-    parser.add_argument("--json", type=Path, default=ROOT / "tests" / "output" / "bench.json")
+    parser.add_argument("--json", type=Path, help="default tests/output/bench[-real].json")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="real outlets' pages (../shared/pages, ../shared/pages-more) instead of generated",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -631,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    name = "bench-real.json" if args.real else "bench.json"
+    args.json = args.json or ROOT / "tests" / "output" / name
     if args.role:
         return child(args)
     return parent(args)
@@ -669,7 +714,8 @@ def parent(args: argparse.Namespace) -> int:
     load_after = os.getloadavg()
     print_profiles(profiles)
     print(
-        f"\nnewsmon speed benchmark: {args.articles} articles ({details}), "
+        f"\nnewsmon speed benchmark: {args.articles} {'URLs of real pages' if args.real else 'articles'}"
+        f" ({details}), "
         f"{os.cpu_count()} cores, load average {load_before[0]:.2f} before / "
         f"{load_after[0]:.2f} after, commit {git_commit()}"
     )
@@ -703,7 +749,14 @@ def parent(args: argparse.Namespace) -> int:
             f"0.1 s: at most {m.sampled_rss_mb:.0f} MB RSS, {m.sampled_pss_mb:.0f} MB PSS at once"
         )
         print("  per process: " + ", ".join(f"{k} {v:.0f}" for k, v in m.peaks.items()))
-    checks = acceptance(newsmon, baseline)
+    for side, rows in (("newsmon", newsmon), ("baseline", baseline)):
+        c = next(m for m in rows if m.case == "edited").counts
+        print(
+            f"{side} 10 % edited: found {c['detected']} of {c['edited']} edits, missed "
+            f"{c['edited'] - c['detected']} {c['missed']}, false {c['false_changes']} "
+            f"{c['false_examples']}"
+        )
+    checks = (real_acceptance if args.real else acceptance)(newsmon, baseline)
     print("\nacceptance:")
     for text, ok in checks:
         print(f"  {'PASS' if ok else 'FAIL'}  {text}")
@@ -712,7 +765,12 @@ def parent(args: argparse.Namespace) -> int:
         "commit": git_commit(),
         "cores": os.cpu_count(),
         "load_average": [round(load_before[0], 2), round(load_after[0], 2)],
-        "site": {"articles": args.articles, "churn": args.churn, "details": details},
+        "site": {
+            "articles": args.articles,
+            "real": args.real,
+            "churn": None if args.real else args.churn,
+            "details": details,
+        },
         "edit_share": args.edit_share,
         "newsmon": [m.to_dict() for m in newsmon],
         "baseline": [m.to_dict() for m in baseline],

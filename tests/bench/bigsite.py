@@ -713,7 +713,7 @@ def render(story: Story, stories: list[Story], base: str) -> str:
 def news_sitemap(stories: list[Story], base: str) -> str:
     entries = "".join(
         f"<url><loc>{esc(base + s.path)}</loc><lastmod>{s.modified.isoformat()}</lastmod>"
-        f"<news:news><news:publication><news:name>{SITE_NAMES[s.outlet]}</news:name>"
+        f"<news:news><news:publication><news:name>{SITE_NAMES.get(s.outlet, s.outlet)}</news:name>"
         f"<news:language>{s.lang}</news:language></news:publication>"
         f"<news:publication_date>{s.published.isoformat()}</news:publication_date>"
         f"<news:title>{esc(s.headline)}</news:title></news:news></url>"

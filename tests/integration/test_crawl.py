@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from conftest import ROOT, rows
+import pytest
+from conftest import ROOT, Result, cli_runner, rows
 
 from monitor.config import load_config
+from monitor.sample_site import SampleSite
 
 
 def snapshot(db_path) -> list[tuple]:
@@ -21,24 +25,45 @@ def snapshot(db_path) -> list[tuple]:
     return [tuple(v.values()) for v in versions] + [tuple(c.values()) for c in changes]
 
 
-def test_first_crawl_stores_every_published_article_as_new(newsmon, site, db_path):
-    result = newsmon("crawl")
+@dataclass
+class Twice:
+    """The sample site crawled, then crawled again with nothing changed (`crawl --all`)."""
+
+    site: SampleSite
+    db: Path
+    first: Result
+    articles: list[dict]  # as the first crawl left them
+    changes: list[dict]
+    before: list[tuple]  # snapshot() after the first crawl
+    second: Result
+
+
+@pytest.fixture(scope="module")
+def twice(tmp_path_factory) -> Twice:
+    db = tmp_path_factory.mktemp("twice") / "monitor.db"
+    with SampleSite() as site:
+        run = cli_runner(site, db)
+        first = run("crawl")
+        articles, changes = rows(db, "select * from articles"), rows(db, "select kind from changes")
+        before = snapshot(db)
+        yield Twice(site, db, first, articles, changes, before, run("crawl", "--all"))
+
+
+def test_first_crawl_stores_every_published_article_as_new(twice):
+    site, result, articles = twice.site, twice.first, twice.articles
     assert result.code == 0, result.err
-    articles = rows(db_path, "select * from articles")
     published = site.published_paths() + site.live_blog_paths()
     assert {a["url"].split(site.base_url, 1)[1] for a in articles} == set(published)
     assert all(a["versions"] == 1 and a["status"] == "live" for a in articles)
-    changes = rows(db_path, "select kind from changes")
-    assert [c["kind"] for c in changes] == ["new"] * len(published)
+    assert [c["kind"] for c in twice.changes] == ["new"] * len(published)
     assert "total" in result.out and "304" in result.out
 
 
-def test_a_second_crawl_with_nothing_changed_stores_nothing_and_shows_304s(newsmon, db_path):
-    assert newsmon("crawl").code == 0
-    before = snapshot(db_path)
-    result = newsmon("crawl", "--all")
+def test_a_second_crawl_with_nothing_changed_stores_nothing_and_shows_304s(twice):
+    db_path, result = twice.db, twice.second
+    assert twice.first.code == 0, twice.first.err
     assert result.code == 0, result.err
-    assert snapshot(db_path) == before
+    assert snapshot(db_path) == twice.before
     runs = rows(
         db_path, "select * from crawl_runs where run_id = (select max(run_id) from crawl_runs)"
     )
@@ -81,7 +106,7 @@ def test_a_broken_config_names_the_file_and_key_and_exits_2(newsmon, tmp_path):
     result = newsmon("config", "check", config=config)
     assert result.code == 2
     assert result.err.startswith(f"Error: {config}")
-    assert "At 'sources[0].feeds[0]': 'nope' is not an http(s) URL" in result.err
+    assert "At 'sources.x.feeds[0]': 'nope' is not an http(s) URL" in result.err
 
 
 def test_articles_and_diff_commands_show_what_was_stored(newsmon, site, db_path):

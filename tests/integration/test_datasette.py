@@ -28,6 +28,7 @@ from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import ConfigError
 from monitor.notify.formats import FORMATS
 from monitor.notify.messages import AlertContent, render
+from monitor.rules.words import shown
 from monitor.sample_site.script import HEADLINE_NEW, HEADLINE_OLD
 from monitor.store import open_db
 from monitor.web.serve import ServeError, build, load_metadata
@@ -76,7 +77,8 @@ def test_the_metadata_names_every_canned_query_this_module_checks():
 
 def test_latest_changes_lists_every_kind_newest_first_and_filters_by_source(served):
     latest = query(served, "latest_changes")
-    kinds = [row["kind"] for row in latest]
+    kinds = [categories(row)[0] for row in latest]  # the first category is the change's kind
+    assert "kind" not in latest[0]  # the categories say it, as words on the page
     for kind in ("new", "headline", "body_added", "correction", "removed", "restored"):
         assert kind in kinds, kind
     assert kinds[0] == "restored"  # the last step of the script
@@ -111,7 +113,7 @@ def test_takedowns_say_when_the_article_came_back(served):
 
 def test_one_article_over_time_by_id_or_by_url(served):
     history = query(served, "article_history", article=str(served.genf))
-    assert [r["kind"] for r in history] == ["new", "headline", "body_added"]
+    assert [categories(r) for r in history] == [["new"], ["headline"], ["body_added"]]
     assert [(r["from_version"], r["to_version"]) for r in history] == [(None, 1), (1, 2), (2, 3)]
     assert all(r["alerts"] >= 1 for r in history)  # the rule fired on each
     url = rows(served.db_path, "select url from articles where id = ?", [served.genf])[0]["url"]
@@ -130,13 +132,13 @@ def test_alerts_by_status_returns_only_that_status(served):
     assert len(every) == len(sent) + len(pending)
     # The story's edits wait out its rate limit (15 minutes) to go as one message; the crawls
     # of the script take seconds, so the Geneva headline's alert is still pending.
-    headline = [r for r in pending if r["change"] == "headline"]
+    headline = [r for r in pending if json.loads(r["change"] or "[]") == ["headline"]]
     assert len(headline) == 1 and headline[0]["about"] == HEADLINE_NEW
     assert (headline[0]["story"], headline[0]["rule"]) == (served.story, None)
     assert headline[0]["not_before"] > headline[0]["created_at"]
     # The articles that arrived were sent at once: the keyword rule's alerts and the story's.
     assert {(r["rule"], r["story"]) for r in sent} == {("witkoff", None), (None, served.story)}
-    assert {r["change"] for r in sent} == {"new"}
+    assert {r["change"] for r in sent} == {'["new"]'}
 
 
 def test_source_health_has_each_sources_last_run_and_no_failures(served):
@@ -149,14 +151,14 @@ def test_source_health_has_each_sources_last_run_and_no_failures(served):
     assert health["zdf"]["last_change"] >= health["zdf"]["last_new_article"]
 
 
-def test_articles_matching_a_rule_come_with_the_terms_that_matched(served):
+def test_articles_matching_a_rule_come_with_the_words_that_matched(served):
     witkoff = {row["timeline"]: row for row in query(served, "rule_matches", rule="witkoff")}
     alerted = rows(served.db_path, "select distinct article_id from alerts where rule = 'witkoff'")
     assert set(witkoff) == {r["article_id"] for r in alerted}
     assert witkoff_event_members(served) <= set(witkoff)  # the three reports of the trip
     assert served.genf in witkoff  # it names him in passing
     for row in witkoff.values():
-        assert (row["rules"], row["stories"], row["matched_terms"]) == ("witkoff", None, "Witkoff")
+        assert (row["rules"], row["stories"], row["matched_words"]) == ("witkoff", None, "Witkoff")
         assert row["changes_matched"] == 1  # the article as it arrived: no edit adds the name
     assert query(served, "rule_matches", rule="no-such-rule") == []
 
@@ -166,13 +168,40 @@ def test_a_storys_name_finds_the_articles_it_alerted_on(served):
     assert {served.genf, served.austausch, served.moratorium} <= set(talks)
     genf = talks[served.genf]
     assert (genf["rules"], genf["stories"]) == (None, served.story)
-    assert "Waffenruhe" in genf["matched_terms"] and "Witkoff" in genf["matched_terms"]
+    # The first twelve words of all its alerts, then how many more ("Witkoff" among them).
+    assert genf["matched_words"].startswith("Waffenruhe, Verhandlungen, Verhandlungstag")
+    assert re.search(r" and \d+ more$", genf["matched_words"])
+    assert "*" not in genf["matched_words"]  # the words, not the story's terms
     assert genf["changes_matched"] == 3  # new, headline, the added paragraph
     assert talks[served.moratorium]["changes_matched"] == 3  # new, taken down, restored
     # Without a name: every rule and story beside each article.
     every = {row["timeline"]: row for row in query(served, "rule_matches")}
     assert (every[served.genf]["rules"], every[served.genf]["stories"]) == ("witkoff", served.story)
     assert every[served.genf]["changes_matched"] == 3
+
+
+def test_canned_queries_show_the_words_an_alert_matched_not_its_terms(served):
+    stored = rows(served.db_path, "select id, matched, words from alerts where kind = 'change'")
+    stored = {r["id"]: (json.loads(r["matched"]), json.loads(r["words"])) for r in stored}
+    by_id = {row["id"]: row for row in query(served, "alerts_by_status")}
+    # A term ending in * found as the longer word it begins ("Verhandlung*": "Verhandlungen").
+    widened = {}
+    for alert_id, (terms, words) in stored.items():
+        assert by_id[alert_id]["matched_words"] == shown(words)
+        for term in (t for t in terms if t.endswith("*")):
+            stem = term[:-1].casefold()
+            widened |= {w: term for w in words if w.casefold().startswith(stem) and w != stem}
+    assert widened, stored
+    word, term = sorted(widened.items())[0]
+    for name, params in (("alerts_by_status", ""), ("rule_matches", f"?rule={served.story}")):
+        _, _, page = served.get(f"/monitor/{name}{params}")
+        cells = re.findall(r'<td class="col-matched_words[^"]*">(.*?)</td>', page, re.DOTALL)
+        assert cells and any(word in c for c in cells), name
+        assert not any(term in c or "[&#34;" in c or '["' in c for c in cells), name
+    # The change an alert is about, as the changes table words it.
+    _, _, page = served.get("/monitor/alerts_by_status?status=pending")
+    changes = re.findall(r'<td class="col-change[^"]*">(.*?)</td>', page, re.DOTALL)
+    assert any("headline changed" in c for c in changes) and not any("[" in c for c in changes)
 
 
 def witkoff_event_members(served: Served) -> set[int]:
@@ -231,8 +260,12 @@ def test_the_timeline_shows_every_version_and_the_words_that_changed(served):
     assert APPENDED in found.inserted  # the added paragraph, whole, as text
     for n in (1, 2, 3):
         assert f"version {n}" in html
+    # The events in the order they happened (the chart's marks go lane by lane).
+    events = html[html.index('<ol class="nm-timeline">') :]
     assert (
-        html.index("new article") < html.index("headline changed") < html.index("paragraph added")
+        events.index("new article")
+        < events.index("headline changed")
+        < events.index("paragraph added")
     )
     # The alerts each change caused, and a chart of when it changed.
     # A story alert names its story and links to its event on the story page.
@@ -288,7 +321,8 @@ def test_table_cells_show_diffs_as_tracked_changes_and_pages_by_size(served):
     _, _, html = served.get("/monitor/changes?kind=headline")
     found = marks(html)
     assert "Unterhändler ringen um" in found.deleted and "eine" in found.inserted
-    _, _, versions = served.get(f"/monitor/versions?article_id={served.genf}")
+    # The stored page is hidden from the versions page unless asked for (_nm_cols=all).
+    _, _, versions = served.get(f"/monitor/versions?article_id={served.genf}&_nm_cols=all")
     assert "HTML page, " in versions and "bytes compressed" in versions
     assert "&lt;Binary" not in versions
     raw = re.search(r'href="(/-/newsmon/raw/\d+)"', versions).group(1)
@@ -543,7 +577,7 @@ def expected_events(db_path: Path, story: str) -> list[tuple[int, list[int]]]:
 def test_the_front_page_and_the_menu_link_to_the_stories(served):
     status, _, html = served.get("/")
     assert status == 200
-    assert 'class="nm-home"' in html and 'href="/-/newsmon/stories"' in html
+    assert "nm-home" in html and 'href="/-/newsmon/stories"' in html
     _, _, table = served.get("/monitor/articles")
     assert '<a href="/-/newsmon/stories">newsmon: stories</a>' in table  # the menu
 
@@ -757,3 +791,23 @@ def test_a_story_with_no_events_says_what_will_appear(tmp_path):
     status, listing = get_in_process(db_path, "/-/newsmon/stories")
     assert status == 200 and 'href="/-/newsmon/stories/s%26%3Cp%3E"' in listing
     assert ">s&amp;&lt;p&gt;</a>" in listing
+
+
+# --- the front page and readable tables (monitor.web.front) ---------------------------------
+
+
+def test_the_front_page_is_newsmons_with_the_latest_edits_and_waiting_alerts(served):
+    status, _, html = served.get("/")
+    assert status == 200 and "nm-front" in html
+    assert f'href="/-/newsmon/article/{served.genf}#change-' in html
+    pending = rows(served.db_path, "select count(*) as n from alerts where status = 'pending'")
+    assert f"{pending[0]['n']} pending" in html
+    assert "first_article_id" not in html  # rows are shown, not their Python repr
+
+
+def test_versions_hide_hashes_in_html_but_json_keeps_every_column(served):
+    _, _, html = served.get("/monitor/versions")
+    shown = set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', html))
+    assert "headline" in shown and not shown & {"raw_html", "raw_hash", "fingerprint"}
+    data = served.json("/monitor/versions.json?_shape=array&_size=1")
+    assert {"raw_html", "raw_hash", "fingerprint"} <= set(data[0])

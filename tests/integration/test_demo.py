@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 
-from conftest import ROOT, SAMPLE_CONFIG, rows
+from conftest import ROOT, SAMPLE_CONFIG, answer, free_port, newsmon_env, rows
 from harness import url_path
 
 from monitor.config import load_config
@@ -53,6 +54,7 @@ def test_the_demo_finds_every_scripted_change_and_nothing_from_page_churn(tmp_pa
     articles = rows(db_path, "select count(*) as n from articles")[0]["n"]
     assert new == articles == 41 + 2  # the articles and the two live blogs
     check_story(db_path, out)
+    check_hints(out)
 
 
 def check_story(db_path, out: str) -> None:
@@ -93,6 +95,29 @@ def check_story(db_path, out: str) -> None:
     assert out.count("3 outlets now report") == 1
     assert "joins the story" in out
     assert re.search(r"alert held until \d\d:\d\d by the rate limit", out)
+
+
+def check_hints(out: str) -> None:
+    """The commands the demo's last lines suggest work as printed (issue 17, item 4): each
+    `newsmon` hint exits 0 and prints what it promises; `serve` answers the story page."""
+    hints = [line.strip() for line in out.splitlines() if re.match(r"  \S*newsmon ", line)]
+    assert len(hints) == 3, hints
+    for hint in hints:
+        argv = shlex.split(hint.split("   (")[0])
+        if argv[-1] == "serve":
+            port = free_port()
+            server = subprocess.Popen([*argv, "--port", str(port)], cwd=ROOT, env=newsmon_env())
+            try:
+                url = f"http://127.0.0.1:{port}/-/newsmon/stories/ukraine-talks"
+                assert b"ukraine-talks" in answer(url, server)
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+            continue
+        proc = subprocess.run(argv, cwd=ROOT, env=newsmon_env(), capture_output=True, text=True)
+        assert proc.returncode == 0, (hint, proc.stderr[-2000:])
+        assert "[scrapy" not in proc.stdout + proc.stderr
+        assert "member" in proc.stdout or "headline" in proc.stdout, (hint, proc.stdout[-500:])
 
 
 def test_the_sample_config_follows_the_shipped_story_word_for_word():

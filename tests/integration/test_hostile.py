@@ -471,22 +471,22 @@ SOURCE = '[[sources]]\nname = "zdf"\nfeeds = ["http://127.0.0.1/rss"]\n'
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (SOURCE + "fedds = []\n", "At 'sources[0].fedds': unknown key; did you mean 'feeds'?"),
+        (SOURCE + "fedds = []\n", "At 'sources.zdf.fedds': unknown key; did you mean 'feeds'?"),
         ("[crawl]\ntimout = 5\n", "At 'crawl.timout': unknown key; did you mean 'timeout'?"),
         ("[notify]\napprise_confg = 'a.yml'\n", "At 'notify.apprise_confg': unknown key; did you mean 'apprise_config'?"),
-        ('[[rules]]\nname = "r"\nenevts = ["new"]\n', "At 'rules[0].enevts': unknown key; did you mean 'events'?"),
+        ('[[rules]]\nname = "r"\nenevts = ["new"]\n', "At 'rules.r.enevts': unknown key; did you mean 'events'?"),
         ("[revisit]\ntier = []\n", "At 'revisit.tier': unknown key; did you mean 'tiers'?"),
-        ('[[rules]]\nname = "r"\norigin = "x"\n', "At 'rules[0].origin': unknown key (known: all, any,"),
+        ('[[rules]]\nname = "r"\norigin = "x"\n', "At 'rules.r.origin': unknown key (known: all, any,"),
         ("[sources]\nname = 1\n", "At 'sources': must be an array of tables"),
         ('[crawl]\nretries = "3"\n', "At 'crawl.retries': expected int, got str '3'"),
         ("[crawl]\ndownload_delay = true\n", "At 'crawl.download_delay': expected float, got bool True"),
-        ('[[rules]]\nname = "r"\nany = "Genf"\n', "At 'rules[0].any': expected list, got str 'Genf'"),
-        ('[[rules]]\nname = "r"\nmin_words = 1.5\n', "At 'rules[0].min_words': expected int, got float 1.5"),
-        ('[[rules]]\nname = "r"\nany = ["/Selensk(yj/"]\n', "At 'rules[0].any[0]': not a valid regular expression: missing )"),
-        ('[[rules]]\nname = "r"\nany = ["/(a|aa)+$/"]\n', "At 'rules[0].any[0]': regular expression /(a|aa)+$/ did not finish"),
-        ('[[rules]]\nname = "r"\nnone = ["/(?:Genf|G|enf)+$/"]\n', "At 'rules[0].none[0]': regular expression /(?:Genf|G|enf)+$/ did not finish"),
-        (SOURCE + 'link_pattern = "(["\n', "At 'sources[0].link_pattern': not a valid regular expression"),
-        ('[[rules]]\nname = "r"\nsources = ["zfd"]\n', "At 'rules[0].sources': no source named 'zfd' (known: none)"),
+        ('[[rules]]\nname = "r"\nany = "Genf"\n', "At 'rules.r.any': expected list, got str 'Genf'"),
+        ('[[rules]]\nname = "r"\nmin_words = 1.5\n', "At 'rules.r.min_words': expected int, got float 1.5"),
+        ('[[rules]]\nname = "r"\nany = ["/Selensk(yj/"]\n', "At 'rules.r.any[0]': not a valid regular expression: missing )"),
+        ('[[rules]]\nname = "r"\nany = ["/(a|aa)+$/"]\n', "At 'rules.r.any[0]': regular expression /(a|aa)+$/ did not finish"),
+        ('[[rules]]\nname = "r"\nnone = ["/(?:Genf|G|enf)+$/"]\n', "At 'rules.r.none[0]': regular expression /(?:Genf|G|enf)+$/ did not finish"),
+        (SOURCE + 'link_pattern = "(["\n', "At 'sources.zdf.link_pattern': not a valid regular expression"),
+        ('[[rules]]\nname = "r"\nsources = ["zfd"]\n', "At 'rules.r.sources': no source named 'zfd' (known: none)"),
         ("[notify]\napprise_config = '/nonexistent/apprise.yml'\n", "At 'notify.apprise_config': no such file '/nonexistent/apprise.yml' (copy config/apprise.example.yml)"),
         ("[notify]\napprise_config = '/tmp'\n", "At 'notify.apprise_config': '/tmp' is a directory"),
     ],
@@ -631,7 +631,7 @@ def test_a_regex_that_runs_out_of_time_is_reported_and_stops_nothing(tmp_path, c
     )
     (warning,) = [r.getMessage() for r in caplog.records if r.name == "newsmon.rules"]
     assert warning.startswith(
-        f"rule 'slow' ({config_path}: rules[0]): regular expression /(\\w+\\s?)+$/"
+        f"rule 'slow' ({config_path}: rules.slow): regular expression /(\\w+\\s?)+$/"
     )
     assert f"gave up after {REGEX_TIMEOUT:g} s on {URL} " in warning
     db.close()

@@ -11,33 +11,16 @@ they fail: CI must not pass without having looked at the pages in a browser.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import struct
-import subprocess
 import urllib.parse
-from pathlib import Path
 
 import pytest
+from browser import chromium, dump_dom, screenshot
 from conftest import rows
 from served import APPENDED, Served, crawled_and_served, marks
 
 from monitor.sample_site.script import HEADLINE_NEW
 from monitor.web.stories import MAX_EVENTS
-
-OUTPUT = Path(__file__).resolve().parents[1] / "output"
-WINDOW = (1280, 2000)
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    message = "Chromium is missing: apt-get install chromium (Debian's package)"
-    if os.environ.get("NEWSMON_REQUIRE_BROWSER") == "1":
-        pytest.fail(message + "; NEWSMON_REQUIRE_BROWSER=1 requires the browser tests to run")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -49,53 +32,6 @@ def browser() -> str:
 def served(browser, tmp_path_factory) -> Served:
     with crawled_and_served(tmp_path_factory.mktemp("browser")) as running:
         yield running
-
-
-def run_chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    argv = [
-        browser,
-        "--headless",
-        "--no-sandbox",  # as root in a container; the pages are our own, on 127.0.0.1
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--no-default-browser-check",
-        # Names other than 127.0.0.1 do not resolve: the pages must work with no internet,
-        # and the browser must not reach out on its own.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
-
-
-def dump_dom(browser: str, tmp_path: Path, url: str) -> str:
-    result = run_chromium(browser, tmp_path / "profile", "--dump-dom", url)
-    assert result.returncode == 0 and "</html>" in result.stdout, result.stderr[-3000:]
-    return result.stdout
-
-
-def screenshot(browser: str, tmp_path: Path, url: str, name: str) -> Path:
-    path = tmp_path / name
-    result = run_chromium(
-        browser,
-        tmp_path / "profile",
-        f"--screenshot={path}",
-        f"--window-size={WINDOW[0]},{WINDOW[1]}",
-        "--hide-scrollbars",
-        url,
-    )
-    assert result.returncode == 0 and path.is_file(), result.stderr[-3000:]
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", data[16:24]) == WINDOW  # the PNG header's width and height
-    OUTPUT.mkdir(exist_ok=True)
-    shutil.copy(path, OUTPUT / name)
-    return path
 
 
 def test_chromium_renders_the_timeline_with_its_deletions_and_insertions(browser, served, tmp_path):
@@ -150,4 +86,44 @@ def test_chromium_renders_the_story_page_with_its_events_and_links_to_timelines(
     assert f'href="{path}"' in timeline  # and the timeline links back to the story
     assert "<script>alert(" not in dom
     shot = screenshot(browser, tmp_path, served.base + path, "story_page.png")
+    assert shot.stat().st_size > 20_000
+
+
+# --- issue 17: the timeline's alerts, lanes and outlet link; the overview's wording and axis ---
+
+
+def test_chromium_shows_an_alerts_matched_words_and_the_outlet_link_on_the_timeline(
+    browser, served, tmp_path
+):
+    url = f"{served.base}/-/newsmon/article/{served.genf}"
+    dom = dump_dom(browser, tmp_path, url)
+    words = re.findall(r'<span class="nm-matched">([^<]*)</span>', dom)
+    assert words, "no alert with matched words on the Geneva timeline"
+    # Words from the text ("Waffenruhe"), never the story's terms ("Waffenruhe*") or a regex.
+    assert all("*" not in w and not w.startswith("/") for w in words), words
+    assert any(w.startswith("Waffenruhe, ") for w in words)  # the headline's word, first
+    assert re.search(r"· 2 edits\s", dom)  # the headline and the paragraph
+    # The moratorium was taken down and came back: its link to the outlet is a plain link.
+    gone = f"{served.base}/-/newsmon/article/{served.moratorium}"
+    moratorium = dump_dom(browser, tmp_path, gone)
+    link = re.search(r'<a class="nm-outlet" href="(http://127\.0\.0\.1:\d+/[^"]+)"', moratorium)
+    assert link, "no link to the outlet on a timeline with a takedown"
+    assert moratorium.count("<path d=") >= 1  # the takedown's cross in the chart
+    # The takedown's alert has no version of its own: its words are the text taken down's.
+    gone_words = re.findall(r'<span class="nm-matched">([^<]*)</span>', moratorium)
+    assert len(gone_words) >= 2 and all("*" not in w for w in gone_words), gone_words
+    shot = screenshot(browser, tmp_path, gone, "timeline_takedown.png")
+    assert shot.stat().st_size > 20_000
+
+
+def test_chromium_shows_the_overview_over_the_last_day_with_whole_ticks(browser, served, tmp_path):
+    url = f"{served.base}/-/newsmon/story?days=1"
+    dom = dump_dom(browser, tmp_path, url)
+    assert "over the last day up to the latest change" in dom
+    assert "1 days" not in dom
+    ticks = re.findall(r'<text class="nm-tick"[^>]*>([^<]*)</text>', dom)
+    assert len(ticks) >= 3 and ticks[0] == "0"
+    assert all(re.fullmatch(r"\d[\d,]*", t) for t in ticks), ticks
+    assert "<th>Edits</th>" in dom
+    shot = screenshot(browser, tmp_path, url, "story_day.png")
     assert shot.stat().st_size > 20_000

@@ -17,7 +17,7 @@ from monitor.items import Article, Entry, Version
 from monitor.revisit import RevisitSettings, Tier, next_check_at
 
 ROOT = Path(__file__).resolve().parents[2]
-LIVE = {"id": 7, "status": "live", "headline": "Stored"}
+LIVE = {"id": 7, "status": "live", "headline": "Liveblog"}
 REMOVED = {**LIVE, "status": "removed"}
 
 

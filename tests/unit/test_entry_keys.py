@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
+from lxml import html
+
 from monitor.diff.entries import entries_decision, match_entries, removed_entries
-from monitor.extract.liveblog import entries_from_json_ld, text_key
+from monitor.extract.liveblog import blog_node, entries_from_json_ld, page_entries, text_key
 from monitor.items import Article, Entry
 
 AT = "2026-11-21T09:45:00+01:00"
@@ -93,3 +95,54 @@ def test_a_title_added_is_an_edit_and_nothing_else():
     decision = entries_decision({"status": "live"}, Article(url="u", entries=titled), stored([old]))
     assert [c.categories for c in decision.changes] == [["entry_edited"]]
     assert json.loads(decision.changes[0].ops or "[]")  # a word diff of the entry
+
+
+def shown_page(updates: list[dict], stream: str) -> list[Entry]:
+    blog = {"@type": "LiveBlogPosting", "liveBlogUpdate": updates}
+    page = (
+        f'<html><head><script type="application/ld+json">{json.dumps(blog)}</script></head>'
+        f"<body><main><h1>Genf im Liveblog</h1>{stream}</main></body></html>"
+    )
+    root = html.document_fromstring(page)
+    return page_entries(root, blog_node(root))
+
+
+def test_the_entries_are_the_ones_the_page_shows_keyed_and_dated_by_the_json_ld():
+    listed = [
+        update(f"2026-11-21T{h:02d}:00:00+01:00", f"Meldung {h} aus Genf: {TWO}")
+        for h in range(6, 18)
+    ]
+    shown = listed[-3:]
+    stream = "".join(f"<article><p>{u['articleBody']}</p></article>" for u in reversed(shown))
+    stream += "<article><p>Ein Eintrag, den nur die Seite zeigt, ohne Zeit.</p></article>"
+    entries = shown_page(listed, stream)
+    assert len(entries) == 4
+    dated = [e for e in entries if e.published]
+    assert [(e.published, e.text) for e in dated] == [
+        (u["datePublished"], u["articleBody"]) for u in shown
+    ]
+    assert [e.key for e in dated] == keys(shown)  # the keys the JSON-LD alone gave them
+    assert [e.text for e in entries if not e.published] == [
+        "Ein Eintrag, den nur die Seite zeigt, ohne Zeit."
+    ]
+
+
+def test_the_page_text_is_stored_and_an_id_or_a_title_finds_the_json_ld_entry():
+    page = "https://www.example.org/blog.html"
+    by_id = update(AT, "Eine andere Fassung im JSON-LD.", **{"@id": f"{page}#p1"})
+    by_title = update(
+        "2026-11-21T10:00:00+01:00", "Ganz anderer Text im JSON-LD.", "Ankunft in Genf"
+    )
+    stream = (  # entries anchored by an id and a time: the run the page shows
+        f'<div id="p1"><time datetime="{AT}">9:45</time><p>{ONE}</p></div>'
+        f'<div id="p2"><time datetime="{AT}">9:45</time><h3>Ankunft in Genf</h3><p>{TWO}</p></div>'
+    )
+    entries = shown_page([by_id, by_title], stream)
+    assert [(e.key, e.published, e.text) for e in entries] == [
+        ("p1", AT, ONE),
+        (keys([update(by_title["datePublished"], TWO)])[0], by_title["datePublished"], TWO),
+    ]
+
+
+def test_a_page_that_shows_no_json_ld_entry_is_read_from_its_json_ld():
+    assert [e.text for e in shown_page([update(AT, ONE)], "<p>Laden …</p>")] == [ONE]

@@ -343,17 +343,19 @@ def test_a_page_cut_off_inside_a_character_is_still_read_as_utf8():
     assert article.headline == HEADLINE
 
 
-def test_text_fields_are_normalized():
+def test_text_fields_keep_the_published_characters():
     page = """<html><head><meta property="og:type" content="article"></head><body><article>
     <h1>\u201eGenf\u201c\u00a0\u2013 die zweite Runde</h1>
     <p>Die Unterh\u0061\u0308ndler \u2013 es sind zw\u00f6lf \u2013 sprechen von \u201eFortschritt\u201c,
     sagte ein Sprecher am Montag in Genf, wo sich beide Seiten wieder treffen.</p>
     </article></body></html>"""
     article = extract(page, "https://example.org/a")
-    assert article.headline == '"Genf" - die zweite Runde'
+    # Only what rendering does: NFC, one space for each run of whitespace, no soft hyphen.
+    assert article.headline == "\u201eGenf\u201c\u00a0\u2013 die zweite Runde"
     assert article.body[0].startswith(
-        'Die Unterhändler - es sind zwölf - sprechen von "Fortschritt",'
+        "Die Unterhändler \u2013 es sind zwölf \u2013 sprechen von \u201eFortschritt\u201c, sagte"
     )
+    assert normalize(article.headline) == '"Genf" - die zweite Runde'
 
 
 # --- not articles ----------------------------------------------------------------------------

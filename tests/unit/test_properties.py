@@ -195,8 +195,9 @@ def apply(old: Article, diff: Diff) -> Article:
     fields = {name: normalize(getattr(old, name)) for name in ("headline", "kicker", "lead")}
     for op in diff.ops:
         if op.field in fields:
-            fields[op.field] = op.new
+            fields[op.field] = normalize(op.new)  # ops show the published text
     body = rebuild(old.body, [op for op in diff.ops if op.field == "body"], "new")
+    body = [normalize(p) for p in body]
     return Article(url=old.url, body=body, **fields)
 
 

@@ -1,0 +1,171 @@
+"""newsmon's front page in Datasette, and what makes its tables readable.
+
+The front page (`/`, templates/overrides/index.html with the variables `front_variables`
+gives it): the stories and their newest events, the latest edits as tracked changes, the
+alerts waiting or dead, the sources with problems, and the way in to the tables and SQL.
+Datasette's own index stays for any other database it serves.
+
+The tables: `versions` opens without its hashes and stored page (`hidden_columns`), the
+version ids of `changes` show as the numbers people count (1 → 2) and JSON lists as words
+(`readable_cell`: categories as "headline changed", an alert's words as "Verhandlungstag,
+Genf"), and a canned query's parameter with a known set of values is a drop-down
+(`choices_script`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from markupsafe import Markup, escape
+
+from monitor.diff.core import Diff
+from monitor.diff.tracked import PAGE, diff_html
+from monitor.errors import StoreError
+from monitor.notify.messages import label
+from monitor.rules.words import json_list, short_term, shown
+from monitor.store import story_views
+from monitor.store import views as reads
+
+EVENTS_PER_STORY = 3
+EDITS = 8
+ALERTS = 10
+
+# Columns of `versions` a table page leaves out unless the address names columns itself
+# (`_col`/`_nocol`) or asks for all of them with `_nm_cols=all`.
+HIDDEN = {"versions": ("fingerprint", "raw_hash", "raw_html", "noise")}
+ALL_COLUMNS = "_nm_cols"
+
+# JSON lists shown as words: categories as the alerts name them (a canned query's `change` is
+# its change's categories), the rest comma-separated.
+CATEGORIES = frozenset({"categories", "change"})
+JSON_LISTS = CATEGORIES | {"matched", "terms", "matched_terms", "words"}
+
+
+@dataclass
+class Edit:
+    change: dict
+    label: str
+    diff: Markup
+    versions: str  # "1 → 2"
+
+
+@dataclass
+class FrontView:
+    stories: list[dict] = field(default_factory=list)  # each with its "latest" events
+    edits: list[Edit] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
+    waiting: dict[str, int] = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+
+
+def load_front(conn: sqlite3.Connection) -> FrontView:
+    """Everything the front page shows; every read is bounded."""
+    stories = story_views.stories(conn)
+    for story in stories:
+        story["latest"] = reads.latest_events(conn, story["story"], EVENTS_PER_STORY)
+    alerts = reads.waiting_alerts(conn, ALERTS)
+    for alert in alerts:
+        alert["words"] = alert_words(alert)
+    return FrontView(
+        stories=stories,
+        edits=[_edit(c) for c in reads.latest_edits(conn, EDITS)],
+        alerts=alerts,
+        waiting=reads.waiting_counts(conn),
+        problems=[p for p in reads.source_problems(conn) if p["problems"] or p["errors"]],
+    )
+
+
+def _edit(change: dict) -> Edit:
+    html = ""
+    if change["ops"]:
+        try:
+            html = diff_html(Diff.from_json(change["ops"]), PAGE)
+        except StoreError:
+            html = '<p class="nm-none">This change\'s stored diff cannot be read.</p>'
+    before, after = change["from_number"], change["to_number"]
+    # A takedown has no version after it, a restore the same one before and after.
+    numbers = " → ".join(str(n) for n in dict.fromkeys((before, after)) if n is not None)
+    return Edit(change, label(_words(change["categories"])), Markup(html), numbers)
+
+
+def alert_words(alert: dict) -> str:
+    """What an alert matched as one line: its stored words ("Verhandlungstag, Genf"); for a
+    row made before they were stored, its terms, each cut short (never a whole /regex/)."""
+    words = json_list(alert.get("words"))
+    if words is None:
+        words = [short_term(t) for t in json_list(alert.get("matched")) or []]
+    return shown(words)
+
+
+def _words(value: Any) -> list[str]:
+    """A stored JSON list as its strings; anything else as one word, or none."""
+    if not isinstance(value, str) or not value:
+        return []
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(v) for v in found] if isinstance(found, list) else [value]
+
+
+# --- readable tables ------------------------------------------------------------------------
+
+
+def hidden_columns(path: str, query_string: str, database: str) -> str | None:
+    """The query string that hides a table's bulky columns, or None to leave it as it is.
+
+    Applied to the HTML table page only: JSON and CSV keep every column (blobs as links)."""
+    prefix = f"/{database}/"
+    if not path.startswith(prefix):
+        return None
+    columns = HIDDEN.get(path[len(prefix) :])
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if not columns or any(k in ("_col", "_nocol", ALL_COLUMNS) for k, _ in pairs):
+        return None
+    return urlencode([*pairs, *(("_nocol", c) for c in columns)])
+
+
+def readable_cell(column: str, value: Any, table: str | None) -> Markup | None:
+    """A JSON list cell of newsmon's as words ("headline changed, paragraph added")."""
+    if column not in JSON_LISTS or table not in (None, "changes", "alerts", "story_members"):
+        return None
+    if not isinstance(value, str) or not value.startswith("["):
+        return None
+    words = _words(value)
+    if column in CATEGORIES:
+        text = label(words)
+    else:  # a story's alert may have matched dozens of words: the first few say why
+        text = shown(words) if column == "words" else ", ".join(words)
+    return Markup(f'<span class="nm-words">{escape(text)}</span>')
+
+
+def version_cell(number: int | None, version_id: int, url: str) -> Markup:
+    """A version id as its number, linked to its row: "version 2"."""
+    text = f"version {number}" if number is not None else f"id {version_id}"
+    return Markup(f'<a href="{escape(url)}" title="versions row {version_id}">{escape(text)}</a>')
+
+
+def choices_script(choices: dict[str, list[str]]) -> str:
+    """JavaScript that turns a canned query's text input into a drop-down where its values
+    are known. Without JavaScript the text input stays and works."""
+    data = json.dumps(choices).replace("<", "\\u003c")
+    return (
+        f"const nmChoices = {data};\n"
+        "document.querySelectorAll('form.sql input[type=text]').forEach((input) => {\n"
+        "  const values = nmChoices[input.name];\n"
+        "  if (!values) return;\n"
+        "  const select = document.createElement('select');\n"
+        "  select.name = input.name; select.id = input.id; select.className = 'nm-choice';\n"
+        "  const all = ['', ...values];\n"
+        "  if (!all.includes(input.value)) all.push(input.value);\n"
+        "  for (const value of all) {\n"
+        "    const chosen = value === input.value;\n"
+        "    select.add(new Option(value === '' ? '(all)' : value, value, chosen, chosen));\n"
+        "  }\n"
+        "  input.replaceWith(select);\n"
+        "});\n"
+    )

@@ -1,0 +1,92 @@
+"""Page layouts that fooled the extractor: a lead box around the whole text, a headline printed
+more than once, update lines above the lead (issue 16, classes 4, 11 and 12)."""
+
+from __future__ import annotations
+
+from monitor.diff.corrections import is_correction
+from monitor.extract.article import extract
+from monitor.extract.noise import is_editor_note, is_noise
+
+URL = "https://news.example/2026/ferry-service"
+LEAD = "The island ferry will stop its night crossings from March, the operator said on Monday."
+PARAS = [
+    "Fewer than forty passengers a night used the late boats last winter, the operator's figures "
+    "show, while the cost of fuel and crews rose by a third.",
+    "Residents of the outer villages said the last ferry was their only way home after evening "
+    "shifts on the mainland, and asked the council to step in.",
+    "The council will discuss a subsidy at its next meeting, a spokesperson said, but warned "
+    "that the budget for the coming year was already stretched.",
+]
+
+
+def _page(article: str, head: str = "", description: str = LEAD) -> str:
+    meta = f'<meta name="description" content="{description}">' if description else ""
+    return (
+        f'<html lang="en"><head><title>Ferry ends night crossings</title>{meta}'
+        f'<meta property="og:type" content="article"></head><body>{head}{article}</body></html>'
+    )
+
+
+def _paras() -> str:
+    return "".join(f"<p>{p}</p>" for p in PARAS)
+
+
+def test_a_lead_box_around_the_whole_text_stores_the_text_once():
+    box = f'<div class="standfirst">{LEAD}<figure><figcaption>The quay</figcaption></figure>'
+    html = _page(f"<article><h1>Ferry ends night crossings</h1>{box}{_paras()}</div></article>")
+    art = extract(html, URL)
+    assert art.lead == LEAD
+    text = " ".join([art.lead, *art.body])
+    assert all(text.count(p) == 1 for p in PARAS)
+
+
+def test_a_lead_box_that_opens_with_the_body_is_no_lead():
+    box = f'<div class="intro">{"".join(f"{p} " for p in PARAS)}</div>'
+    html = _page(f"<article><h1>Ferry ends night crossings</h1>{box}</article>", description="")
+    art = extract(html, URL)
+    assert " ".join([art.lead, *art.body]).count(PARAS[1]) == 1
+
+
+def test_the_headline_in_the_article_wins_over_hidden_and_header_copies():
+    head = (
+        '<header class="site"><h1>Ferry ends night crossings</h1></header>'
+        '<div class="mobile-bar" hidden><h1>Ferry ends night crossings</h1></div>'
+    )
+    article = f"<article><h1>Ferry ends its night crossings</h1><p>{LEAD}</p>{_paras()}</article>"
+    art = extract(_page(article, head), URL)
+    assert art.headline == "Ferry ends its night crossings"
+
+
+def test_an_edit_to_the_main_headline_is_seen_when_the_title_stays():
+    head = '<header class="sticky"><h1>Ferry ends night crossings</h1></header>'
+    before = extract(
+        _page(f"<article><h1>Ferry ends night crossings</h1>{_paras()}</article>", head), URL
+    )
+    after = extract(
+        _page(f"<article><h1>Ferry ends all night crossings</h1>{_paras()}</article>", head), URL
+    )
+    assert before.headline == "Ferry ends night crossings"
+    assert after.headline == "Ferry ends all night crossings"
+
+
+def test_an_update_line_above_the_lead_is_article_text():
+    note = "Update, 2:32 p.m.: The operator has agreed to keep one late boat on Fridays."
+    html = _page(
+        f"<article><h1>Ferry ends night crossings</h1><p>{note}</p><p>{LEAD}</p>{_paras()}</article>"
+    )
+    art = extract(html, URL)
+    assert note in art.body
+    assert note not in art.noise
+    assert is_correction(note)
+
+
+def test_update_and_correction_lines_are_notes_and_date_stamps_are_noise():
+    notes = [
+        "Update, 2:32 p.m.: The operator has agreed to keep one late boat on Fridays.",
+        "Aktualisiert um 14:32 Uhr: Die Reederei behält eine späte Fähre am Freitag.",
+        "Correction: An earlier version gave the wrong day for the council meeting.",
+        "Korrektur: In einer früheren Fassung stand ein falscher Sitzungstag.",
+    ]
+    stamps = ["Stand: 07.12.2026 14:32", "Updated 5 minutes ago", "Updated: 18 Nov 2026 9:38 pm"]
+    assert all(is_editor_note(n) and not is_noise(n) and is_correction(n) for n in notes)
+    assert all(is_noise(s) and not is_editor_note(s) for s in stamps)
