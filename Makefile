@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-real bench-memory bench-latency bench-datasette score-events
+.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-real bench-memory bench-latency bench-datasette bench-year score-events
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-latency: $(STAMP)
 ## make bench-datasette: canned queries and timeline over 1,000 articles and 10,000 changes
 bench-datasette: $(STAMP)
 	$(BIN)/python tests/bench/datasette.py
+
+## make bench-year: a year of data grown in steps, each path timed (YEAR_ARGS="--scale 0.01": quick)
+bench-year: $(STAMP)
+	$(BIN)/python tests/bench/year.py $(YEAR_ARGS)
 
 ## make score-events: event grouping scored on the labelled articles of tests/data/events
 score-events: $(STAMP)

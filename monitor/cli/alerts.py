@@ -34,7 +34,7 @@ def rules_check(ctx: click.Context) -> None:
             f"{rule.name}: {terms} term(s), events {', '.join(rule.events)}, "
             f"notify {', '.join(rule.notify)}, digest {rule.digest}"
         )
-    click.echo(f"{config.path}: {len(config.rules)} rule(s) OK")
+    click.echo(f"{config.path}: {counted(len(config.rules), 'rule')} OK")
 
 
 @rules.command("test", short_help="Which stored changes would fire a rule.")
@@ -86,7 +86,7 @@ def rules_test(
                 lo, hi = max(0, start - 60), min(len(text), end + 60)
                 snippet = highlight(text[lo:hi], [(start - lo, end - lo)], color)
                 click.echo(f"    {field}: …{snippet}…")
-    click.echo(f"{fired} alert(s) from {len(changes)} change(s)")
+    click.echo(f"{counted(fired, 'alert')} from {counted(len(changes), 'change')}")
 
 
 @click.group(short_help="Try the alert targets.")
@@ -172,7 +172,9 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
             _raised_by(row),
             row["source"] or "-",
             when(row["created_at"]),
-            f"{row['attempts']} attempt(s): {mask(row['last_error'])}" if row["last_error"] else "",
+            f"{counted(row['attempts'], 'attempt')}: {mask(row['last_error'])}"
+            if row["last_error"]
+            else "",
         ]
         for row in rows
     ]
@@ -241,10 +243,7 @@ def _alert(db, alert_id: int) -> dict:
     """One alert's listing row; an unknown id is an error."""
     from monitor.store import outbox
 
-    # The listing is newest first: down to `alert_id` it holds the alert, if there is one.
-    newer = outbox.last_alert_id(db) - alert_id + 1
-    rows = outbox.list_alerts(db, None, newer) if newer > 0 else []
-    row = next((r for r in rows if r["id"] == alert_id), None)
+    row = outbox.listed_alert(db, alert_id)
     if row is None:
         raise NewsmonError(f"no alert {alert_id}; list them with: newsmon alerts")
     return row

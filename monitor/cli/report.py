@@ -101,12 +101,12 @@ def summary_table(runs: list[dict]) -> str:
         dropped = json.loads(run.get("dropped") or "{}")
         rate = n["pages"] / run["seconds"] if run["seconds"] else 0.0
         drops = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "-"
-        rows.append([run["source"], *(n[c] for c in COLUMNS), f"{rate:.1f}", drops])
+        rows.append([run["source"], *(n[c] for c in COLUMNS), round(rate, 1), drops])
     if len(runs) > 1:
         totals = [sum(row[1 + i] for row in rows) for i in range(len(COLUMNS))]
         # Sources are crawled side by side, so the cycle lasts as long as the slowest one.
         longest = max(r["seconds"] for r in runs) or 1.0
-        rows.append(["total", *totals, f"{totals[0] / longest:.1f}", ""])
+        rows.append(["total", *totals, round(totals[0] / longest, 1), ""])
     headers = ["source", *COLUMNS, "pages/s", "dropped"]
     return table(rows, headers, empty="no source crawled", shorten={"dropped": "end"})
 
@@ -131,7 +131,7 @@ def alert_line(counts: dict[str, int], db_path: str, since: str, console: bool =
         tags = sorted({r["tag"] for r in sent})
         parts = [f"{count} sent" + (f" to {', '.join(tags)}" if tags else "")]
     held = [r for r in pending if _held_until(r)]
-    waiting = [r for r in pending if r not in held]
+    waiting = [r for r in pending if not _held_until(r)]
     if waiting:
         parts.append(f"{len(waiting)} waiting" + _retry_at(waiting))
     parts += _held(held)

@@ -8,7 +8,7 @@ import json
 import click
 
 from monitor.cli.context import check_article, config_of, store_of
-from monitor.cli.table import table, when
+from monitor.cli.table import counted, table, when
 from monitor.errors import NewsmonError
 
 
@@ -32,7 +32,7 @@ def stories(ctx: click.Context) -> None:
             click.echo()
         counts = stored.story_alert_counts(db, story.name)
         alerts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no alerts yet"
-        click.echo(f"{story.name}: {len(story.terms)} term(s), alerts: {alerts}")
+        click.echo(f"{story.name}: {counted(len(story.terms), 'term')}, alerts: {alerts}")
         rows = [
             [r["source"], r["members"], when(r["last_change"]), r["sent"]]
             for r in stored.members_by_source(db, story.name)
@@ -77,7 +77,10 @@ def stories_test(ctx: click.Context, name: str, article_id: int | None, everythi
         members += member
         sends += sent
     articles = len({c["article_id"] for c in changes})
-    click.echo(f"{members} member(s) of {articles} article(s); {sends} change(s) would alert")
+    click.echo(
+        f"{counted(members, 'member')} of {counted(articles, 'article')}; "
+        f"{counted(sends, 'change')} would alert"
+    )
 
 
 def _test_article(db, story, article_id: int) -> tuple[bool, int]:

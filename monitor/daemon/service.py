@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor import clock, store
+from monitor.cli.report import summary_line
+from monitor.cli.table import counted
 from monitor.config import Config, Source
 from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
 from monitor.daemon import cycle_log, recovery
@@ -351,12 +353,8 @@ class Daemon:
 
     def _status_line(self, runs: list[dict] | None = None) -> str:
         if not runs:
-            return f"watching {len(self._enabled())} source(s)"
-        run = runs[-1]
-        return (
-            f"last: {run['source']} {run['fetched']} fetched, {run['not_modified']} 304, "
-            f"{run['new']} new, {run['changed']} changed, {run['errors']} errors"
-        )
+            return f"watching {counted(len(self._enabled()), 'source')}"
+        return "last: " + summary_line(runs[-1])
 
 
 def run_daemon(config: Config, db_override: Path | None = None) -> int:

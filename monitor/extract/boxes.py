@@ -15,7 +15,7 @@ import re
 
 from lxml import html
 
-from monitor.extract.noise import MEDIA_LINE, is_noise
+from monitor.extract.noise import AD_LABEL, MEDIA_LINE, is_noise
 from monitor.extract.words import trigrams, weight
 from monitor.text import normalize, tidy
 
@@ -34,6 +34,10 @@ _TEXT_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "a"
 # Cheap tests before MEDIA_LINE: a media line holds a duration ("3:37") or "verfügbar".
 _DURATION = re.compile(r"\d:\d\d")
 _AVAILABLE = re.compile("verfügbar", re.IGNORECASE)
+# A running time alone, and the name of a box that plays video.
+_BARE_DURATION = re.compile(r"\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
+_DURATIONS = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+_VIDEO_NAMING = re.compile(r"video|player|clip|duration|playlist|media", re.IGNORECASE)
 BOX_LIMIT = 700  # characters: a teaser or consent box is short; article sections are not
 _CAPTION_LIMIT = 300  # characters: a caption with its credit line
 _LABEL_LIMIT = 150  # characters: what may stand beside a list of links in its box (a title)
@@ -97,6 +101,8 @@ def media_boxes(root: html.HtmlElement, protected: set) -> list[html.HtmlElement
             box = _caption_box(el, protected)
         elif _could_be_media(el.text) and MEDIA_LINE.search(_own_line(el)):
             box = _teaser_box(el, protected)
+        elif _is_bare_duration(el):
+            box = _video_card(el, protected)
         else:
             continue
         if box is not None:
@@ -112,6 +118,32 @@ def _could_be_media(text: str | None) -> bool:
     if ":" in text and _DURATION.search(text):
         return True
     return ("ü" in text or "Ü" in text) and _AVAILABLE.search(text) is not None
+
+
+def _is_bare_duration(el: html.HtmlElement) -> bool:
+    """An element holding only a running time, "02:31": the length a video card prints."""
+    text = el.text
+    return bool(text) and ":" in text and not len(el) and _BARE_DURATION.match(text) is not None
+
+
+def _video_card(el: html.HtmlElement, protected: set) -> html.HtmlElement | None:
+    """The card around a video's running time (title, duration, date), if a box on the way up
+    is named for video: a bare "14:32" elsewhere is a time of day (a live blog's entry)."""
+    box, named = el, False
+    for node in (el, *el.iterancestors()):
+        if node in protected or node.tag in ("body", "main", "article"):
+            break
+        if node is not el:
+            text = node.text_content()
+            if not _fits(text, BOX_LIMIT) or len(_DURATIONS.findall(text)) > 1:
+                break
+            box = node
+        named = named or any(
+            _VIDEO_NAMING.search(v)
+            for k, v in node.items()
+            if k in ("class", "id") or k.startswith("data-")
+        )
+    return box if named else None
 
 
 def _own_line(el: html.HtmlElement) -> str:
@@ -289,6 +321,41 @@ def is_noise_line(el: html.HtmlElement) -> bool:
     parent = el.getparent()
     loose = (parent.text or "") + "".join(sib.tail or "" for sib in parent)
     return parent.tag not in _TEXT_BLOCKS and not any(ch.isalnum() for ch in loose)
+
+
+# A class or id token that names an ad slot: "ad", "ads", "ad-slot", "adunit", "inline-ad",
+# "advertisement"; not a page's flag that it has or shows none ("no-ads", "ad-free").
+_AD_TOKEN = re.compile(
+    r"(ads?|adv|advert\w*|ad(slot|unit|box|zone|container|wrapper)s?|ads?[-_][\w-]+"
+    r"|[\w-]+[-_]ads?|dfp[-_][\w-]+|gpt[-_]ad[\w-]*)",
+    re.IGNORECASE,
+)
+_AD_FLAG = re.compile(r"^(no|has|without|hide|show|with)[-_]|[-_]?free$", re.IGNORECASE)
+
+
+def is_ad_naming(name: str, value: str) -> bool:
+    """Whether an attribute names an ad slot: `data-ad-*`, or a class or id token like "ad-slot"."""
+    if name.startswith("data-ad"):
+        rest = name[7:]
+        return not rest or rest[0] in "-_" or rest.startswith(("slot", "unit", "zone"))
+    if name not in ("class", "id") or "ad" not in value.lower():
+        return False
+    return any(_AD_TOKEN.fullmatch(token) and not _AD_FLAG.search(token) for token in value.split())
+
+
+def is_labelled_ad(el: html.HtmlElement) -> bool:
+    """A small box that opens with an ad label: "Anzeige", "Advertisement", "Sponsored"."""
+    first = (el.text or "").strip()
+    if not first:
+        child = next((c for c in el if isinstance(c.tag, str)), None)
+        if child is None or any(isinstance(c.tag, str) for c in child):
+            return False
+        first = child.text_content().strip()
+    return (
+        0 < len(first) <= 40
+        and AD_LABEL.match(first) is not None
+        and _fits(el.text_content(), BOX_LIMIT)
+    )
 
 
 def is_title_box(box: html.HtmlElement, protected: set) -> bool:

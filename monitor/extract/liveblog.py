@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from lxml import html
 
 from monitor.extract import pagemeta
+from monitor.extract.words import weight
 from monitor.items import Entry
 from monitor.text import normalize, tidy
 
@@ -228,7 +229,8 @@ def _entry_like(element: html.HtmlElement) -> bool:
 
 
 def _long(element: html.HtmlElement) -> bool:
-    return len(_text(element).split()) >= _MIN_ENTRY_WORDS
+    # weight(): an entry in Chinese or Japanese holds no spaces between its words.
+    return weight(_text(element)) >= _MIN_ENTRY_WORDS
 
 
 def _text(element: html.HtmlElement) -> str:

@@ -36,6 +36,13 @@ BYLINE_LINE = re.compile(
     re.IGNORECASE,
 )
 
+# A label that marks a box as an ad, in the languages of the pages newsmon reads.
+AD_LABEL = re.compile(
+    r"^\W*(anzeige|werbung|advertisement|advertisment|ad|ads|sponsored|sponsored content"
+    r"|gesponsert|paid (content|post)|publicité|publicidad|pubblicità|reklama|reklame|annonce"
+    r"|annonse|annons|mainos|advertentie|реклама|広告|广告|廣告)\W*$",
+    re.IGNORECASE,
+)
 # A label that introduces a list of sources: "Quellen:".
 SOURCES_LABEL = re.compile(r"^(quellen?|sources?)\s*:?$", re.IGNORECASE)
 
@@ -114,6 +121,11 @@ _LINE_PATTERNS: list[str | _Scan] = [
     # an editor's initials or agency codes on a line of their own: "(dmk)", "(dpa/jbo)"
     r"^(?-i:\([a-zäöü]{2,6}(\s*[/,]\s*[a-zäöü]{2,6}){0,3}\))$",
     r"^(click here|klicken sie hier|hier klicken)\b.{0,200}$",
+    # an ad's label left on its own line
+    AD_LABEL.pattern,
+    # a comment counter: "12 Kommentare", "Comments (3)", "3 responses"
+    r"^\W*\d+\s*(kommentare?|comments?|responses?|replies|antworten|reactions?|reaktionen)\W*$",
+    r"^(kommentare|comments?|responses?|reactions?)\W{0,3}\d+\W*$",
     # share bars and reader widgets
     r"^(teilen|share|merken|drucken|print|e-?mail|kommentare|comments?|link kopieren|copy link"
     r"|artikel (teilen|anhören|merken)|zur merkliste|listen to (this )?article"

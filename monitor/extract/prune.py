@@ -25,7 +25,9 @@ from monitor.extract.boxes import (
     BOX_LIMIT,
     block_texts,
     consent_box,
+    is_ad_naming,
     is_label,
+    is_labelled_ad,
     is_link_list,
     is_noise_line,
     is_prose_box,
@@ -58,7 +60,13 @@ _SILENT_TAGS += ("rt", "rp")
 # What a hidden element holds for machines: one value, a date, a time, an image address, a count.
 _VALUE = re.compile(r"\S*(\d|/)\S*")
 _HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_LINE_TAGS = {"p", "div", "span", "small", "h2", "h3", "h4", "h5", "h6"}
+# The names CMSs give the container of an article's text (the content extractor looks for them).
+_BODY_NAMING = re.compile(
+    r"(article|story|entry|post|content)[-_]?(body|text|content)|articlebody|\bbody-?text",
+    re.IGNORECASE,
+)
+_AD_BOX_TAGS = {"div", "section", "aside", "ins"}
+_LINE_TAGS = {"p", "div", "span", "small", "a", "h2", "h3", "h4", "h5", "h6"}
 
 
 def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[str]:
@@ -138,13 +146,15 @@ def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
     """Remove `el` when its role, naming, tag or words say it is not the article; True if it
     was removed."""
     tag = el.tag
-    role, testid, hidden = _role_and_naming(el)
+    role, testid, hidden, ad = _role_and_naming(el)
     if hidden and _VALUE.fullmatch(el.text_content().strip()) and el not in boxes.protected:
         # A value kept for machines; hidden prose stays: scripts show it (a teaser's rest).
         _remove_keep_tail(el)
         return True
     if role in _CHROME_ROLES:
         return boxes.drop(el, record=False)
+    if ad or (tag in _AD_BOX_TAGS and is_labelled_ad(el)):
+        return boxes.drop(el, record=False)  # an ad: its copy rotates from one fetch to the next
     if testid and _NOISE_TESTID.search(testid):
         return boxes.drop(el)
     if tag == "aside":
@@ -156,7 +166,8 @@ def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
         return boxes.drop(el)  # a teaser card for another article
     if tag in ("ul", "ol") and is_link_list(el):
         return _drop_link_list(boxes, el)
-    if tag in _LINE_TAGS and is_noise_line(el):
+    # A link counts only on a line of its own: inside a sentence, its words are the sentence's.
+    if tag in _LINE_TAGS and is_noise_line(el) and (tag != "a" or stands_alone(el)):
         return boxes.drop(el)  # "Quelle: dpa", "vor 5 Minuten", a broadcast note: its words say so
     return False
 
@@ -174,12 +185,13 @@ def _drop_link_list(boxes: _Removal, el: html.HtmlElement) -> bool:
     return dropped
 
 
-def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool]:
+def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool, bool]:
     """The element's role, lowercased, its naming attributes' values joined by spaces (in the
-    page's order: `_NOISE_TESTID` matches within one value, so the order is moot), and whether
-    the page hides it (`hidden`, `aria-hidden`, a style of `display: none`)."""
+    page's order: `_NOISE_TESTID` matches within one value, so the order is moot), whether
+    the page hides it (`hidden`, `aria-hidden`, a style of `display: none`), and whether its
+    attributes name an ad slot."""
     role = testid = ""
-    hidden = False
+    hidden = ad = False
     for name, value in el.items():  # one look at the few attributes, not six lookups
         if name in _NAMING_ATTRS:
             if value:
@@ -188,7 +200,9 @@ def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool]:
             role = value.lower()
         elif name in ("hidden", "aria-hidden", "style"):
             hidden = hidden or _is_hiding(name, value)
-    return role, testid, hidden
+        elif name in ("class", "id") or name.startswith("data-ad"):
+            ad = ad or is_ad_naming(name, value)
+    return role, testid, hidden, ad
 
 
 def _is_hiding(name: str, value: str) -> bool:
@@ -219,6 +233,7 @@ def _paragraph_text_len(el: html.HtmlElement) -> int:
 
 def _repair(root: html.HtmlElement) -> None:
     _rewrite_quote_boxes(root)
+    _join_split_body(root)
     for el in list(root.iter("p", "span", "div", "i")):
         if el.tag == "p":
             _join_initial(el)  # only a spacer is ever removed here, and a <p> holds none
@@ -247,6 +262,20 @@ def _rewrite_quote_boxes(root: html.HtmlElement) -> None:
             etree.SubElement(box, "p").text = text
         box.tail = fig.tail
         fig.getparent().replace(fig, box)
+
+
+def _join_split_body(root: html.HtmlElement) -> None:
+    """Join the parts of a body split over sibling containers (`div.article-body` twice, an ad
+    or a picture between them) into the first: the content extractor keeps only one part."""
+    groups: dict[tuple, list[html.HtmlElement]] = {}
+    for el in root.iter("div", "section"):
+        name = el.get("class") or el.get("itemprop")
+        if name and _BODY_NAMING.search(name) and el.find("p") is not None:
+            groups.setdefault((el.getparent(), el.tag, name), []).append(el)
+    for parts in groups.values():
+        for part in parts[1:]:
+            parts[0].extend(part)  # moves the children, in order
+            _remove_keep_tail(part)
 
 
 def _join_initial(p: html.HtmlElement) -> None:

@@ -105,3 +105,13 @@ def json_list(value: Any) -> list[str] | None:
     except ValueError:
         return None
     return [str(v) for v in found] if isinstance(found, list) else None
+
+
+def alert_line(words: Any, matched: Any) -> str:
+    """What an alert row matched, as one line: its stored `words` ("Verhandlungstag, Genf");
+    for a row made before they were stored, its `matched` terms, each cut short (never a
+    whole /regex/). Both are the row's JSON columns as stored."""
+    found = json_list(words)
+    if found is None:
+        found = [short_term(t) for t in json_list(matched) or []]
+    return shown(found)

@@ -68,16 +68,20 @@ def alert_counts(db: Database) -> dict[str, int]:
     return dict(db.execute("select status, count(*) from alerts group by status").fetchall())
 
 
+_LISTED = "id, status, kind, rule, story, tag, source, attempts, last_error, created_at, sent_at"
+
+
 def list_alerts(db: Database, status: str | None, limit: int) -> list[dict]:
     """The latest alerts (of one status), newest first."""
     where, params = ("where status = ?", [status]) if status else ("", [])
     return list(
-        db.query(
-            "select id, status, kind, rule, story, tag, source, attempts, last_error, created_at, "
-            f"sent_at from alerts {where} order by id desc limit ?",
-            [*params, limit],
-        )
+        db.query(f"select {_LISTED} from alerts {where} order by id desc limit ?", [*params, limit])
     )
+
+
+def listed_alert(db: Database, alert_id: int) -> dict | None:
+    """One alert as `list_alerts` shows it; None when there is none of that id."""
+    return next(db.query(f"select {_LISTED} from alerts where id = ?", [alert_id]), None)
 
 
 def dead_alerts(db: Database, limit: int) -> list[dict]:

@@ -5,11 +5,11 @@ gives it): the stories and their newest events, the latest edits as tracked chan
 alerts waiting or dead, the sources with problems, and the way in to the tables and SQL.
 Datasette's own index stays for any other database it serves.
 
-The tables: `versions` opens without its hashes and stored page (`hidden_columns`), the
-version ids of `changes` show as the numbers people count (1 → 2) and JSON lists as words
-(`readable_cell`: categories as "headline changed", an alert's words as "Verhandlungstag,
-Genf"), and a canned query's parameter with a known set of values is a drop-down
-(`choices_script`).
+The tables: `versions` opens without its hashes and stored page, `changes` without its
+plain-text diff (`hidden_columns`); the version ids of `changes` show as the numbers people
+count (1 → 2), its kind and JSON lists as words (`readable_cell`: categories as "headline
+changed", an alert's words as "Verhandlungstag, Genf"), and a canned query's parameter with
+a known set of values is a drop-down (`choices_script`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from monitor.diff.core import Diff
 from monitor.diff.tracked import PAGE, diff_html
 from monitor.errors import StoreError
 from monitor.notify.messages import label
-from monitor.rules.words import json_list, short_term, shown
+from monitor.rules.words import alert_line, shown
 from monitor.store import story_views
 from monitor.store import views as reads
 
@@ -34,9 +34,10 @@ EVENTS_PER_STORY = 3
 EDITS = 8
 ALERTS = 10
 
-# Columns of `versions` a table page leaves out unless the address names columns itself
-# (`_col`/`_nocol`) or asks for all of them with `_nm_cols=all`.
-HIDDEN = {"versions": ("fingerprint", "raw_hash", "raw_html", "noise")}
+# Columns a table page leaves out unless the address names columns itself (`_col`/`_nocol`)
+# or asks for all of them with `_nm_cols=all`: hashes and the stored page of `versions`, the
+# plain-text diff of `changes` (its `ops` shows the same as tracked changes).
+HIDDEN = {"versions": ("fingerprint", "raw_hash", "raw_html", "noise"), "changes": ("diff",)}
 ALL_COLUMNS = "_nm_cols"
 
 # JSON lists shown as words: categories as the alerts name them (a canned query's `change` is
@@ -93,12 +94,8 @@ def _edit(change: dict) -> Edit:
 
 
 def alert_words(alert: dict) -> str:
-    """What an alert matched as one line: its stored words ("Verhandlungstag, Genf"); for a
-    row made before they were stored, its terms, each cut short (never a whole /regex/)."""
-    words = json_list(alert.get("words"))
-    if words is None:
-        words = [short_term(t) for t in json_list(alert.get("matched")) or []]
-    return shown(words)
+    """What an alert matched as one line (monitor.rules.words.alert_line)."""
+    return alert_line(alert.get("words"), alert.get("matched"))
 
 
 def _words(value: Any) -> list[str]:
@@ -131,6 +128,8 @@ def hidden_columns(path: str, query_string: str, database: str) -> str | None:
 
 def readable_cell(column: str, value: Any, table: str | None) -> Markup | None:
     """A JSON list cell of newsmon's as words ("headline changed, paragraph added")."""
+    if column == "kind" and table == "changes" and isinstance(value, str) and value:
+        return Markup(f'<span class="nm-words">{escape(label([value]))}</span>')
     if column not in JSON_LISTS or table not in (None, "changes", "alerts", "story_members"):
         return None
     if not isinstance(value, str) or not value.startswith("["):

@@ -119,7 +119,11 @@ def test_articles_and_diff_commands_show_what_was_stored(newsmon, site, db_path)
     assert len(changed) == 1
     article_id = str(changed[0]["article_id"])
     listing = newsmon("articles", "--source", "zdf")
-    assert listing.code == 0 and "v2" in listing.out
+    assert listing.code == 0
+    row = next(
+        line.split() for line in listing.out.splitlines() if line.split()[:1] == [article_id]
+    )
+    assert row[2:4] == ["live", "2"]  # status, versions
     shown = newsmon("diff", article_id, "--no-color")
     assert shown.code == 0, shown.err
     assert "[-" in shown.out and "{+" in shown.out

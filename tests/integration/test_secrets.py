@@ -146,7 +146,7 @@ def test_a_failing_target_leaks_its_secrets_nowhere(
     assert row["last_error"].startswith(f"{target.service} {target.id}: ")
     assert tested[2] is False and tested[3]
     assert notified.exit_code == 1 and f"FAIL {target.schema} {target.id}" in notified.output
-    assert listed.exit_code == 0 and "1 attempt(s): " in listed.output
+    assert listed.exit_code == 0 and "1 attempt: " in listed.output
     assert any(r.name == "apprise" and r.levelno >= logging.WARNING for r in caplog.records)
     if how == "fixed":
         assert len(cut_off.answered) >= 3  # dispatch, send_test and `notify test` each tried

@@ -71,6 +71,8 @@ def test_write_refuses_a_name_that_exists(newsmon, site, tmp_path):
     )
     assert "a source named 'world' exists already" in line and "tagesschau" in line
     assert config.read_text() == before
+    # Refused before anything is fetched: not the page, not robots.txt.
+    assert site.hits("/world/") == 0 and site.hits("/robots.txt") == 0
 
 
 def test_errors_are_one_line_naming_the_url(newsmon, site):

@@ -46,6 +46,10 @@ def test_the_front_page_shows_stories_edits_alerts_and_the_way_to_the_tables(
     assert re.search(r"<del[^>]*>", dom) and re.search(r"<ins[^>]*>", dom)
     assert re.search(r"version \d → \d", dom)
     assert "Alerts waiting or dead" in dom and "Sources with problems" in dom
+    # What each waiting alert matched, as the words of its article, never the story's terms.
+    matched = re.findall(r'<td class="nm-matched">(.*?)</td>', dom, re.S)
+    assert matched and all(m.strip() for m in matched), matched
+    assert any("Verhandlung" in m for m in matched) and not any("*" in m for m in matched)
     assert 'href="/monitor"' in dom  # the tables, the canned queries and SQL
     assert "<script>alert(" not in dom  # the appended paragraph's markup stays text
     shot = screenshot(browser, tmp_path, served.base + "/", "front.png")
@@ -71,6 +75,13 @@ def test_changes_show_version_numbers_and_categories_as_words(browser, served, t
     assert any(">version 3</a>" in c for c in cells), cells  # the Geneva article's third text
     categories = re.findall(r'class="col-categories[^"]*">(.*?)</td>', dom)
     assert categories and not any("[" in c for c in categories), categories
+    kinds = re.findall(r'class="col-kind[^"]*">(.*?)</td>', dom)
+    assert any("paragraph added" in k for k in kinds) and not any("_" in k for k in kinds)
+    # The plain-text diff says what `ops` shows as tracked changes: left out unless asked for.
+    headers = set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', dom))
+    assert "ops" in headers and "diff" not in headers
+    everything = dump_dom(browser, tmp_path, url + "&_nm_cols=all")
+    assert "diff" in set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', everything))
     screenshot(browser, tmp_path, url, "changes.png")
 
 
@@ -83,8 +94,12 @@ def test_a_canned_querys_fixed_parameter_is_a_drop_down_and_shows_no_json(
     assert select, "status is not a drop-down"
     assert re.findall(r'<option value="(\w*)"', select.group(1)) == ["", "pending", "sent", "dead"]
     assert '<option value="pending" selected' in select.group(1)
-    matched = re.findall(r'class="col-matched[^"]*">(.*?)</td>', dom)
-    assert matched and not any('["' in m for m in matched), matched
+    matched = re.findall(r'class="col-matched_words[^"]*">(.*?)</td>', dom)
+    assert matched and not any('["' in m or "*" in m for m in matched), matched
+    assert any("Verhandlungen" in m for m in matched), matched  # "Verhandlung*" as found
+    changes = re.findall(r'class="col-change[^"]*">(.*?)</td>', dom)
+    assert any("headline changed" in c for c in changes), changes
+    assert not any("[" in c or "_" in c for c in changes), changes  # not body_added
     sources = dump_dom(browser, tmp_path, served.base + "/monitor/latest_changes")
     assert re.search(r'<select name="source"[^>]*>.*<option value="zdf"', sources, re.S)
     screenshot(browser, tmp_path, url, "alerts_query.png")

@@ -106,14 +106,14 @@ def test_alert_commands_list_retry_and_test_rules(site, db_path, newsmon):
     listing = newsmon("alerts")
     assert listing.code == 0 and "sent" in listing.out
     checked = newsmon("rules", "check")
-    assert checked.code == 0 and "1 rule(s) OK" in checked.out
+    assert checked.code == 0 and "1 rule OK" in checked.out
     tried = newsmon("rules", "test", "witkoff", "--all")
     assert tried.code == 0 and "fires witkoff" in tried.out and "»Witkoff«" in tried.out
     story = newsmon("stories", "test", "ukraine-talks", "--all")
     assert story.code == 0 and "sends new (new → new); stored: newsroom sent" in story.out
     first = rows(db_path, "select id from alerts order by id limit 1")[0]["id"]
-    retried = newsmon("alerts", "retry", str(first))
-    assert retried.code == 0 and "1 alert(s) queued again" in retried.out
+    retried = newsmon("alerts", "retry", str(first), "--again")
+    assert retried.code == 0 and "1 alert queued again" in retried.out
     assert (
         rows(db_path, "select status from alerts where id = ?", [first])[0]["status"] == "pending"
     )
