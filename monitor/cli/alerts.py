@@ -158,6 +158,7 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
     """
     if ctx.invoked_subcommand:
         return
+    from monitor.rules.words import alert_line
     from monitor.store import outbox
 
     db = store_of(ctx)
@@ -172,15 +173,17 @@ def alerts(ctx: click.Context, status: str | None, limit: int) -> None:
             _raised_by(row),
             row["source"] or "-",
             when(row["created_at"]),
+            alert_line(row["words"], row["matched"]) or "-",
             f"{counted(row['attempts'], 'attempt')}: {mask(row['last_error'])}"
             if row["last_error"]
             else "",
         ]
         for row in rows
     ]
-    headers = ["id", "status", "tag", "rule or story", "source", "created (UTC)", "last error"]
+    headers = ["id", "status", "tag", "rule or story", "source", "created (UTC)", "words"]
+    headers.append("last error")
     empty = f"no {status} alerts" if status else "no alerts yet"
-    click.echo(table(shown, headers, empty=empty, shorten={"last error": "end"}))
+    click.echo(table(shown, headers, empty=empty, shorten={"words": "end", "last error": "end"}))
     if rows:
         click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 

@@ -59,7 +59,7 @@ class AlertContent:
     headline: str
     url: str
     diff: Diff | None  # None for new, removed, restored and health alerts
-    matched: list[str]  # terms that matched
+    matched: list[str]  # the words the terms hit (the terms, for alerts stored before words)
     rule: str
     detected_at: str  # ISO time
     lead: str = ""  # new articles: the lead, shown briefly

@@ -22,7 +22,7 @@ from monitor.config import Config
 from monitor.diff.core import Diff
 from monitor.notify.schedule import send_after
 from monitor.rules.rules import ChangeView, Rule, build_view, match, whole_text
-from monitor.rules.words import stored_words
+from monitor.rules.words import json_list, short_term, stored_words
 from monitor.store import outbox, reads, stories
 from monitor.stories.alerts import story_alerts
 
@@ -162,7 +162,10 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
         headline=change["headline"] or article["headline"] or "",
         url=article["url"],
         diff=Diff.from_json(change["ops"]) if change["ops"] else None,
-        matched=json.loads(alert["matched"] or "[]"),
+        # The words the terms hit ("Verhandlungstag"), for rows made before they were stored
+        # the terms cut short: a reader should never get a whole /regex/.
+        matched=json_list(alert.get("words"))
+        or [short_term(t) for t in json_list(alert["matched"]) or []],
         rule=alert["rule"] or "",
         detected_at=change["detected_at"],
         lead=(version or {}).get("lead") or "",

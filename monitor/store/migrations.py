@@ -312,3 +312,26 @@ def m008_alert_words(db: Database) -> None:
     # the pages show instead of the terms ("Verhandlungstag" for "Verhandlung*"). Written when
     # the alert is made; rows from before stay null and are shown by their terms.
     db["alerts"].add_column("words", str)
+
+
+@migrations()
+def m009_year_indexes(db: Database) -> None:
+    # A year of data (tests/bench/year.py) must not make the per-page reads slower: each of these
+    # turns a scan of a big table into a walk along an index that stops early.
+    # reads.sources_due: the due articles only ("never" sorts after every ISO time), covered.
+    db["articles"].create_index(["next_check_at", "status", "source"])
+    # The source_health query's newest article and latest change per source.
+    db["articles"].create_index(["source", "first_seen"])
+    db["articles"].create_index(["source", "last_changed"])
+    # The "Articles of a story" query, newest member first.
+    db["story_members"].create_index(["story", "joined_at"])
+    db["story_members"].create_index(["joined_at"])
+    # "Alerts by status" and "Articles matching a rule or story", newest first.
+    db["alerts"].create_index(["status"])  # newest first: (status, rowid)
+    db["alerts"].create_index(["rule", "created_at"])
+    db["alerts"].create_index(["story", "created_at"])
+    # The hourly raw-HTML prune looks only at versions that still hold a page.
+    db.execute(
+        "create index if not exists idx_versions_raw_fetched_at on versions(fetched_at) "
+        "where raw_html is not null"
+    )

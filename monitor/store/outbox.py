@@ -68,7 +68,10 @@ def alert_counts(db: Database) -> dict[str, int]:
     return dict(db.execute("select status, count(*) from alerts group by status").fetchall())
 
 
-_LISTED = "id, status, kind, rule, story, tag, source, attempts, last_error, created_at, sent_at"
+_LISTED = (
+    "id, status, kind, rule, story, tag, source, attempts, last_error, created_at, sent_at, "
+    "words, matched"
+)
 
 
 def list_alerts(db: Database, status: str | None, limit: int) -> list[dict]:

@@ -66,10 +66,14 @@ def recent_first_seen(db: Database, source: str, limit: int) -> list[str]:
 
 def sources_due(db: Database, now: str) -> set[str]:
     """Sources with a live article whose next check is due at `now`."""
+    # Along index articles(next_check_at, status, source): the due rows only, as "never" sorts
+    # after every ISO time; by source, the planner would read every article of every source.
     return {
         r["source"]
         for r in db.query(
-            "select distinct source from articles where status = 'live' and next_check_at <= ?",
+            "select distinct source from articles indexed by "
+            "idx_articles_next_check_at_status_source "
+            "where next_check_at <= ? and status = 'live'",
             [now],
         )
     }
@@ -83,6 +87,24 @@ def live_schedules(db: Database) -> list[dict]:
             "from articles where status = 'live'"
         )
     )
+
+
+def watched_schedules(db: Database) -> list[dict]:
+    """The live articles the revisit policy still checks (next check not "never"): their age
+    and next check. A year's stopped articles are left out: `stopped_count` counts them."""
+    return list(
+        db.query(
+            "select first_seen, published, last_changed, next_check_at from articles "
+            "where (next_check_at < 'never' or next_check_at > 'never' or next_check_at is null) "
+            "and status = 'live'"
+        )
+    )
+
+
+def stopped_count(db: Database) -> int:
+    """How many live articles the revisit policy stopped checking (next_check_at "never")."""
+    query = "select count(*) from articles where next_check_at = 'never' and status = 'live'"
+    return db.execute(query).fetchone()[0]
 
 
 def list_articles(db: Database, source: str | None, limit: int) -> list[dict]:

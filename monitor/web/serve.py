@@ -23,7 +23,14 @@ DEFAULT_METADATA = Path(__file__).resolve().parents[2] / "deploy" / "datasette.y
 METADATA_DATABASE = "monitor"
 # From the unit that ran `datasette serve` before this command: a query that runs away
 # stops after 3 s, a page holds at most 1,000 rows, facets give up after 0.5 s.
-SETTINGS = {"sql_time_limit_ms": 3000, "max_returned_rows": 1000, "facet_time_limit_ms": 500}
+# A version's body is thousands of characters: on a table page one row would fill the screen.
+# The row's own page, JSON and CSV keep the whole text.
+SETTINGS = {
+    "sql_time_limit_ms": 3000,
+    "max_returned_rows": 1000,
+    "facet_time_limit_ms": 500,
+    "truncate_cells_html": 300,
+}
 
 
 class ServeError(NewsmonError):

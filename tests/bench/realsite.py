@@ -2,8 +2,11 @@
 1,000 distinct URLs on 127.0.0.1, served as static files (bytes read once, ETag and
 Last-Modified, 304s) by the server machinery of `bigsite.py`.
 
-Each URL serves one real page, unchanged (real pages of other hosts' canonical URLs are not
-the site's own, so newsmon keys each by its URL). Discovery as on the generated site: a news
+Each URL serves one real page, unchanged but for one thing: a canonical link or og:url that is
+relative (or on 127.0.0.1) is made absolute on the outlet's host (the page's JSON `url`), as it
+resolves on the outlet. Left relative, it would resolve to this site, and newsmon would key the
+cycled copies of one page as one article (its canonical), as no outlet's 1,000 URLs would be.
+A canonical on another host is not the site's own, so newsmon keys each URL by itself. Discovery as on the generated site: a news
 sitemap for two thirds of the URLs, an RSS feed for the rest.
 
 POST /_control/edit changes one word of a sentence of the article in a seeded 10 % of the URLs:
@@ -25,6 +28,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -38,6 +42,9 @@ LISTINGS = {
     "/more/news-sitemap.xml": ("more", news_sitemap),
     "/world/rss.xml": ("world", rss),
 }
+LOCAL_HOSTS = ("", "127.0.0.1", "localhost")
+TAG = re.compile(rb"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
+TAG_URL = re.compile(rb"""((?:href|content)\s*=\s*["'])([^"']*)(["'])""", re.IGNORECASE)
 WINDOW = 5  # words of the expected text that must stand in the HTML as they are
 SWAP = {"de": "unterdessen", "fr": "cependant", "es": "mientras", "it": "intanto"}
 CONFIG = """
@@ -116,10 +123,32 @@ def load_sources(shared: Path = SHARED) -> list[Source]:
         stem = path.name.removesuffix(".gz").removesuffix(".html")
         meta = json.loads(path.with_name(stem + ".json").read_text())
         expected = meta["body"].split("\n\n") if meta.get("body") else list(meta.get("with", []))
+        html = outlet_links(html, meta["url"])
         found.append(
             Source(stem, html, meta.get("lang", "und"), meta.get("title") or stem, expected)
         )
     return found
+
+
+def outlet_links(html: bytes, origin: str) -> bytes:
+    """The page with its relative or local canonical link and og:url made absolute on `origin`,
+    the URL the page was saved from."""
+
+    def absolute(match: re.Match) -> bytes:
+        value = match.group(2).decode("utf-8", "replace").strip()
+        if (urlsplit(value).hostname or "") not in LOCAL_HOSTS:
+            return match.group(0)
+        # A local absolute URL keeps its path; a relative one resolves as on the outlet.
+        resolved = urljoin(origin, urlsplit(value)._replace(scheme="", netloc="").geturl())
+        return match.group(1) + resolved.encode() + match.group(3)
+
+    def tag(match: re.Match) -> bytes:
+        text = match.group(0)
+        lower = text.lower()
+        wanted = (lower.startswith(b"<link") and b"canonical" in lower) or b"og:url" in lower
+        return TAG_URL.sub(absolute, text) if wanted else text
+
+    return TAG.sub(tag, html)
 
 
 def slug(text: str) -> str:

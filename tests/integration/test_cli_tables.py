@@ -56,12 +56,14 @@ def test_alerts_and_stories_are_tables(crawled):
     shown = run("alerts", "--limit", "5")
     assert shown.code == 0, shown.err
     header = ["id", "status", "tag", "rule", "or", "story", "source", "created", "(UTC)"]
-    lines = _table(shown.out, [*header, "last", "error"])
+    lines = _table(shown.out, [*header, "words", "last", "error"])
     assert len(lines) == 2 + 5 + 1  # the rows, then the counts
     sent = rows(db, "select count(*) as n from alerts where status = 'sent'")[0]["n"]
     assert f"sent {sent}" in lines[-1]
     story_alert = rows(db, "select id from alerts where rule is null order by id desc")[0]
     assert any(line.split()[0] == str(story_alert["id"]) and "story" in line for line in lines[2:])
+    # The words the terms hit, not the terms: no "*" wildcard and no /regex/ in the listing.
+    assert all("*" not in line and "|" not in line for line in lines[2:-1])
 
     stories = run("stories")
     assert stories.code == 0, stories.err
