@@ -175,6 +175,22 @@ def spread(
     return [(due[i][0], result[i]) for i in range(len(due))]
 
 
+def look_every(settings: RevisitSettings, most: int = 60) -> int:
+    """Seconds between the daemon's looks for due articles: a quarter of the fastest tier's
+    interval (at most `most`), so a check is late by a quarter of its interval at worst.
+    Looking is one query; a look that finds nothing due fetches nothing."""
+    fastest = min((t.every for t in settings.tiers if t.every), default=most)
+    return max(1, min(most, fastest // 4))
+
+
+def per_look(settings: RevisitSettings, every: int) -> int:
+    """Most revisits of one source in one look every `every` seconds that keep it within
+    `max_per_minute` (0: no ceiling); the rest wait for the next look."""
+    if settings.max_per_minute <= 0:
+        return 0
+    return max(1, settings.max_per_minute * every // 60)
+
+
 def parse_revisit(raw: Any, errors: list[str], where: str = "revisit") -> RevisitSettings:
     """The `[revisit]` table into RevisitSettings, appending "At 'path': problem" to `errors`.
 

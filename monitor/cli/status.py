@@ -66,7 +66,10 @@ def _revisit_lines(db, config: Config, now: datetime, running: bool) -> list[str
     """Articles per revisit tier, and the next checks when the daemon is there to make them."""
     tiers: Counter[str] = Counter()
     next_due: list[str] = []
-    for row in reads.live_schedules(db):
+    # Articles no longer checked (a year of them) are counted by the index, not read one by one.
+    if stopped := reads.stopped_count(db):
+        tiers[tier_name(config.revisit, len(config.revisit.tiers) - 1)] += stopped
+    for row in reads.watched_schedules(db):
         first = clock.parse_time(row["first_seen"]) or now
         born = min(first, clock.parse_time(row["published"]) or first)
         index = tier_of(now, born, clock.parse_time(row["last_changed"]), config.revisit)

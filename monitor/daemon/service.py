@@ -1,7 +1,8 @@
 """`newsmon run`: one process, one reactor, APScheduler on the reactor's asyncio loop.
 
 Jobs: per source discovery on its interval (jitter, never overlapping, missed runs
-coalesced); revisits of due articles every minute; maintenance hourly. The alert
+coalesced); a look for due articles every quarter of the fastest revisit tier (at most every
+minute), whose sources are revisited at once; maintenance hourly. The alert
 dispatcher is a thread of its own (crawl_alerts.Deliveries), every few seconds and after
 each crawl: no crawl waits for a send. Signal handlers only post a token on a queue; the
 main coroutine turns it into control flow: SIGTERM and SIGINT stop cleanly (a send in
@@ -21,7 +22,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor import clock, store
+from monitor import clock, revisit, store
 from monitor.cli.report import summary_line
 from monitor.cli.table import counted
 from monitor.config import Config, Source
@@ -155,8 +156,8 @@ class Daemon:
         self.notifier.ready(self._status_line())
 
     def _make_cycle(self, config: Config, alerts: CrawlAlerts | None = None) -> Cycle:
-        # At most max_per_minute revisits per source in one crawl: the rest wait for the next.
-        limit = config.revisit.max_per_minute * max(1, self._revisit_every() // 60)
+        # At most max_per_minute revisits per source and minute: the rest wait for the next look.
+        limit = revisit.per_look(config.revisit, revisit.look_every(config.revisit, REVISIT_EVERY))
         cycle = Cycle(config, NEWSMON_REVISIT_LIMIT=limit)
         self.alerts = alerts or CrawlAlerts(config)
         cycle.batch_listeners.append(self.alerts.stored)
@@ -178,12 +179,13 @@ class Daemon:
                 next_run_time=self._first_run(source, now),
                 id=f"discover:{source.name}",
             )
+        look = revisit.look_every(self.config.revisit, REVISIT_EVERY)
         self.scheduler.add_job(
             self._job,
             "interval",
             args=[self._revisit_all],
-            seconds=self._revisit_every(),
-            next_run_time=now + timedelta(seconds=self._revisit_every()),
+            seconds=look,
+            next_run_time=now + timedelta(seconds=look),
             id="revisit",
         )
         self.scheduler.add_job(
@@ -194,14 +196,6 @@ class Daemon:
             id="maintenance",
             next_run_time=now + timedelta(seconds=60),
         )
-
-    def _revisit_every(self) -> int:
-        """Look for due articles four times per fastest tier interval (at most every minute):
-        a check is then late by a quarter of its interval at worst. Looking is one query."""
-        fastest = min(
-            (t.every for t in self.config.revisit.tiers if t.every), default=REVISIT_EVERY
-        )
-        return max(1, min(REVISIT_EVERY, fastest // 4))
 
     def _first_run(self, source: Source, now: datetime) -> datetime:
         """After a restart keep each source's rhythm (a failing source's longer one too);
@@ -316,13 +310,23 @@ class Daemon:
         finally:
             db.close()
         now = datetime.now(UTC)
-        for source in self._enabled():
-            if (
-                source.name in due
-                and not self.locks.setdefault(source.name, asyncio.Lock()).locked()
-                and self.backoff_until.get(source.name, now) <= now
-            ):
-                await self._crawl(source.name, "revisit")
+        names = [
+            source.name
+            for source in self._enabled()
+            if source.name in due
+            and not self.locks.setdefault(source.name, asyncio.Lock()).locked()
+            and self.backoff_until.get(source.name, now) <= now
+        ]
+        # All sources at once (each its own site and politeness slot): one after the other, a
+        # slow source's crawl held every other source's due checks and made the next look late.
+        results = await asyncio.gather(
+            *(self._crawl(name, "revisit") for name in names), return_exceptions=True
+        )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        for other in failed[1:]:
+            logger.error("revisit failed as well: %r", other)
+        if failed:
+            raise failed[0]  # _job reports it; the other sources' crawls have finished
 
     async def _dispatch(self) -> None:
         """At start-up: the changes the last process did not evaluate; the dispatcher sends."""

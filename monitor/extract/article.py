@@ -137,9 +137,10 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
         titles.append(tidy(h1.text_content()))
     if kicker:
         titles.append(f"{kicker} {headline}")
-    if not meta.is_article and _is_index(root):
-        raise ExtractionError("an index page: its text is teasers for other pages")
+    teasers = [] if meta.is_article else _teasers(root)
     body, more_noise, byline = bodylib.sort(blocks(root, url), titles)
+    if _is_index(teasers, body):
+        raise ExtractionError("an index page: its text is teasers for other pages")
     noise += more_noise
     if meta.article_body:
         body = bodylib.rescue(root, body, meta.article_body)
@@ -161,10 +162,9 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     )
 
 
-def _is_index(root: html.HtmlElement) -> bool:
-    """Three or more boxes that open with a linked title hold most of the prose: a section front."""
-    total = sum(len(p.text_content()) for p in root.iter("p"))
-    teasers = teaser_text = 0
+def _teasers(root: html.HtmlElement) -> list[set[str]]:
+    """The paragraphs of each box that opens with a linked title (a teaser), as keys."""
+    found = []
     for box in root.iter("li", "article", "div", "section"):
         first = next((c for c in box if isinstance(c.tag, str)), None)
         if first is None:
@@ -174,11 +174,24 @@ def _is_index(root: html.HtmlElement) -> bool:
             link = next(first.iter("a"), None)
         if link is None or weight(link.text_content()) < 3:
             continue
-        prose = sum(len(p.text_content()) for p in box.iter("p"))
-        if prose:
-            teasers += 1
-            teaser_text += prose
-    return teasers >= 3 and teaser_text >= 0.5 * total
+        if keys := {_key(p.text_content()) for p in box.iter("p")} - {""}:
+            found.append(keys)
+    return found
+
+
+def _is_index(teasers: list[set[str]], body: list[str]) -> bool:
+    """Three or more teasers hold most of the text found: a section front. Judged on the text
+    extraction kept, not on all of the page's paragraphs: an article whose text stands outside
+    `<p>` beside a list of related teasers is still an article."""
+    if len(teasers) < 3:
+        return False
+    inside = set().union(*teasers)
+    total = sum(weight(p) for p in body)
+    return total > 0 and sum(weight(p) for p in body if _key(p) in inside) >= 0.5 * total
+
+
+def _key(text: str) -> str:
+    return " ".join(normalize(text).casefold().split())
 
 
 def _headline(root: html.HtmlElement, meta: pagemeta.PageMeta) -> tuple:

@@ -30,7 +30,13 @@ from monitor.store.db import insert_new, open_db
 from monitor.store.faults import FAULTS, DatabaseFault, fault
 from monitor.store.pages import entries_of, write_page
 from monitor.store.runs import ensure_source, record_discovery, record_error, record_run
-from monitor.store.versions import current_version, raw_html, version_article, version_row
+from monitor.store.versions import (
+    current_version,
+    raw_html,
+    search_versions,
+    version_article,
+    version_row,
+)
 
 __all__ = [
     "FAULTS",
@@ -50,6 +56,7 @@ __all__ = [
     "lookup",
     "open_db",
     "raw_html",
+    "search_versions",
     "record_discovery",
     "record_error",
     "record_run",

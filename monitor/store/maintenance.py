@@ -25,13 +25,13 @@ def maintain(config: Config, now: datetime | None = None) -> dict[str, int]:
         with db.atomic():
             cursor = db.execute(
                 """
-                update versions set raw_html = null
+                update version_rows set raw_html = null
                 where raw_html is not null
                   and id not in (select version_id from alerts
                                  where status = 'pending' and version_id is not null)
                   and (fetched_at < :cutoff
                        or number <= (select a.versions from articles a
-                                     where a.id = versions.article_id) - :keep)
+                                     where a.id = version_rows.article_id) - :keep)
                 """,
                 {"cutoff": cutoff, "keep": retention.raw_keep},
             )

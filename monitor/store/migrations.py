@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from monitor.store import paragraphs
+
 migrations = Migrations("newsmon")
 
 
@@ -335,3 +337,20 @@ def m009_year_indexes(db: Database) -> None:
         "create index if not exists idx_versions_raw_fetched_at on versions(fetched_at) "
         "where raw_html is not null"
     )
+
+
+@migrations()
+def m010_paragraphs_once(db: Database) -> None:
+    # A paragraph an edit left alone is stored once (monitor.store.paragraphs): the rows keep
+    # every column but the body, and the view `versions` gives the body back as text, so every
+    # reader, canned query and Datasette user reads `versions.body` as before.
+    db["versions"].disable_fts()
+    db.execute("alter table versions rename to version_rows")  # references follow the rename
+    paragraphs.create_schema(db)
+    paragraphs.convert(db)
+    db.execute("alter table version_rows drop column body")
+    db.execute(paragraphs.VIEW_SQL)
+    # Searched once each: every distinct paragraph, and each version's headline.
+    fts = {"create_triggers": True, "tokenize": "unicode61 remove_diacritics 2"}
+    db["paragraphs"].enable_fts(["text"], **fts)
+    db["version_rows"].enable_fts(["headline"], **fts)

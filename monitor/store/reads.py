@@ -79,16 +79,6 @@ def sources_due(db: Database, now: str) -> set[str]:
     }
 
 
-def live_schedules(db: Database) -> list[dict]:
-    """Every live article's age and next check: what the revisit tiers are counted from."""
-    return list(
-        db.query(
-            "select first_seen, published, last_changed, next_check_at "
-            "from articles where status = 'live'"
-        )
-    )
-
-
 def watched_schedules(db: Database) -> list[dict]:
     """The live articles the revisit policy still checks (next check not "never"): their age
     and next check. A year's stopped articles are left out: `stopped_count` counts them."""

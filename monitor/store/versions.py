@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from monitor import clock
 from monitor.items import Article, Fetched, Version
 from monitor.store.db import first, insert
+from monitor.store.paragraphs import store_body
 
 # Every column of versions but raw_html: the blob is the bulk of the row and rarely needed.
 _VERSION_TEXT = (
@@ -28,6 +29,20 @@ def version_row(db: Database, version_id: int | None) -> dict | None:
     if not version_id:
         return None
     return first(db.execute(f"select {_VERSION_TEXT} from versions where id = ?", [version_id]))
+
+
+def search_versions(db: Database, query: str, limit: int = 100) -> list[dict]:
+    """Versions whose headline or a body paragraph has the words of `query` (FTS5 syntax),
+    newest first, without their raw HTML. A paragraph is indexed once, however many versions
+    hold it; `version_paragraphs` leads from it to them."""
+    sql = (
+        f"select {_VERSION_TEXT} from versions where id in ("
+        "select rowid from version_rows_fts where version_rows_fts match :q "
+        "union select vp.version_id from paragraphs_fts f "
+        "join version_paragraphs vp on vp.paragraph_id = f.rowid where paragraphs_fts match :q"
+        ") order by id desc limit :limit"
+    )
+    return [dict(r) for r in db.query(sql, {"q": query, "limit": limit})]
 
 
 def version_article(row: dict) -> Article:
@@ -61,9 +76,9 @@ def insert_version(db: Database, article_id: int, number: int, fetched: Fetched)
     """Store the fetched article as version `number` of the article; returns its id."""
     article, page = fetched.article, fetched.page
     assert article is not None, "only an extracted page makes a version"
-    return insert(
+    version_id = insert(
         db,
-        "versions",
+        "version_rows",  # the view `versions` adds the body from paragraphs (store.paragraphs)
         {
             "article_id": article_id,
             "number": number,
@@ -72,7 +87,6 @@ def insert_version(db: Database, article_id: int, number: int, fetched: Fetched)
             "headline": article.headline,
             "kicker": article.kicker,
             "lead": article.lead,
-            "body": "\n\n".join(article.body),
             "byline": article.byline,
             "published": article.published,
             "modified": article.modified,
@@ -86,6 +100,8 @@ def insert_version(db: Database, article_id: int, number: int, fetched: Fetched)
             "raw_html": fetched.packed or zlib.compress(page.body, 6),
         },
     )
+    store_body(db, version_id, article.body)
+    return version_id
 
 
 def recent_versions(db: Database, article_id: int, limit: int = 10, days: int = 7) -> list[dict]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import sqlite3
 
 # The text of the first and the latest version only: an article edited hundreds of times
-# would otherwise pull every body, and the page shows the change between the others.
+# would otherwise pull every body, and the page shows the change between the others. Both `?`
+# are the latest version's number.
 _VERSION_COLUMNS = (
     "id, number, fetched_at, headline, kicker, lead, byline, http_status, raw_size, "
     "raw_html is not null as has_raw, "
-    "case when number in (1, :latest) then body end as body, number in (1, :latest) as has_text"
+    "case when number in (1, ?) then body end as body, number in (1, ?) as has_text"
 )
 
 # What a version's text is rebuilt from (monitor.store.version_article), and what the timeline
@@ -26,8 +27,8 @@ _TEXT_COLUMNS = (
     "language, noise"
 )
 _ALERT_COLUMNS = (
-    "id, kind, rule, story, event_id, change_id, tag, status, matched, words, created_at, "
-    "sent_at, attempts, last_error"
+    "id, kind, rule, story, event_id, change_id, version_id, tag, status, matched, words, "
+    "created_at, sent_at, attempts, last_error"
 )
 
 
@@ -50,12 +51,17 @@ def article(conn: sqlite3.Connection, article_id: int) -> dict | None:
     return found[0] if found else None
 
 
-def version_summaries(conn: sqlite3.Connection, article_id: int, latest: int) -> list[dict]:
-    """Every version of the article in order; the text of the first and the `latest` only."""
+def version_summaries(
+    conn: sqlite3.Connection, article_id: int, ids: list[int], latest: int
+) -> list[dict]:
+    """The article's versions with these row ids, in order; the text of the first and the
+    `latest` only."""
+    marks = ", ".join("?" * len(ids))
     return _rows(
         conn,
-        f"select {_VERSION_COLUMNS} from versions where article_id = :id order by number",
-        {"id": article_id, "latest": latest},
+        f"select {_VERSION_COLUMNS} from versions "
+        f"where article_id = ? and id in ({marks}) order by number",
+        [latest, latest, article_id, *ids],
     )
 
 
@@ -65,13 +71,76 @@ def version_texts(conn: sqlite3.Connection, article_id: int) -> list[dict]:
     return _rows(conn, sql, [article_id])
 
 
-def changes_of(conn: sqlite3.Connection, article_id: int) -> list[dict]:
-    return _rows(conn, "select * from changes where article_id = ? order by id", [article_id])
+# A timeline page: its changes walked along index changes(article_id), whose entries end in the
+# rowid, so "id < ? order by id desc limit ?" reads only the page. No `diff`: the page draws `ops`.
+_CHANGE_COLUMNS = (
+    "id, article_id, from_version, to_version, detected_at, kind, categories, headline, ops, "
+    "words_added, words_removed"
+)
+_NO_BOUND = 2**63 - 1
 
 
-def alerts_of(conn: sqlite3.Connection, article_id: int) -> list[dict]:
-    sql = f"select {_ALERT_COLUMNS} from alerts where article_id = ? order by id"
-    return _rows(conn, sql, [article_id])
+def change_page(
+    conn: sqlite3.Connection, article_id: int, before: int | None, limit: int
+) -> list[dict]:
+    """Up to `limit` of the article's changes with an id below `before` (the newest without
+    it), newest first."""
+    return _rows(
+        conn,
+        f"select {_CHANGE_COLUMNS} from changes where article_id = ? and id < ? "
+        "order by id desc limit ?",
+        [article_id, _NO_BOUND if before is None else before, limit],
+    )
+
+
+def changes_from(conn: sqlite3.Connection, article_id: int, first: int, limit: int) -> list[dict]:
+    """(id, detected_at) of up to `limit` of the article's changes from id `first` on, oldest
+    first: where the next newer page starts, and where it ends."""
+    return _rows(
+        conn,
+        "select id, detected_at from changes where article_id = ? and id >= ? order by id limit ?",
+        [article_id, first, limit],
+    )
+
+
+def changes_before(conn: sqlite3.Connection, article_id: int, change_id: int) -> int:
+    """How many of the article's changes are older than `change_id` (counted in the index)."""
+    sql = "select count(*) as n from changes where article_id = ? and id < ?"
+    return _rows(conn, sql, [article_id, change_id])[0]["n"]
+
+
+def page_alerts(conn: sqlite3.Connection, article_id: int, change_ids: list[int]) -> list[dict]:
+    """The article's alerts about these changes (and, with `None` among them, those about none)."""
+    ids = [i for i in change_ids if i is not None]
+    orphans = " or change_id is null" if None in change_ids else ""
+    sql = (
+        f"select {_ALERT_COLUMNS} from alerts where article_id = ? "
+        f"and (change_id in ({', '.join('?' * len(ids))}){orphans}) order by id"
+    )
+    return _rows(conn, sql, [article_id, *ids])
+
+
+def covered_versions(conn: sqlite3.Connection, article_id: int) -> set[int]:
+    """The versions of the article some change row leads to (not a takedown's or a return's)."""
+    rows = _rows(
+        conn,
+        "select distinct to_version from changes where article_id = ? "
+        "and kind not in ('removed', 'restored') and to_version is not null",
+        [article_id],
+    )
+    return {r["to_version"] for r in rows}
+
+
+def texts_of(conn: sqlite3.Connection, version_ids: list[int]) -> dict[int, dict]:
+    """Headline, kicker, lead and body of these versions, by id."""
+    ids = sorted(set(version_ids))
+    rows = _rows(
+        conn,
+        "select id, headline, kicker, lead, body from versions "
+        f"where id in ({', '.join('?' * len(ids))})",
+        ids,
+    )
+    return {r["id"]: r for r in rows}
 
 
 def raw_page(conn: sqlite3.Connection, version_id: int) -> bytes | None:
@@ -217,14 +286,25 @@ def version_number(conn: sqlite3.Connection, version_id: int) -> int | None:
 _EDIT = "kind != 'new'"
 
 
-def edit_count(conn: sqlite3.Connection, article_id: int) -> int:
-    """How often the article changed after it arrived (takedowns and returns included)."""
-    sql = f"select count(*) as n from changes where article_id = ? and {_EDIT}"
-    return _rows(conn, sql, [article_id])[0]["n"]
+def timeline_counts(conn: sqlite3.Connection, article_id: int) -> dict[str, int]:
+    """What a timeline's header counts, whichever page it shows: changes, edits (changes after
+    the arrival, takedowns and returns included), versions, the versions a change leads to
+    (fewer than `versions` when a change row is missing), alerts. Counted along the indexes on
+    article_id, without reading a diff or a text."""
+    return _rows(
+        conn,
+        f"select count(*) as changes, coalesce(sum({_EDIT}), 0) as edits, "
+        "count(distinct case when kind not in ('removed', 'restored') then to_version end) "
+        "as covered, "
+        "(select count(*) from versions where article_id = :id) as versions, "
+        "(select count(*) from alerts where article_id = :id) as alerts "
+        "from changes where article_id = :id",
+        {"id": article_id},
+    )[0]
 
 
 def most_edited(conn: sqlite3.Connection, since: str, rule: str, limit: int = 10) -> list[dict]:
-    """The articles edited most often since `since` (counted as `edit_count` does), with their
+    """The articles edited most often since `since` (counted as `timeline_counts` does), with their
     latest edit."""
     scope, params = _scope("c.article_id", rule)
     return _rows(
@@ -235,25 +315,3 @@ def most_edited(conn: sqlite3.Connection, since: str, rule: str, limit: int = 10
         "group by c.article_id order by changes desc, last_change desc limit ?",
         [since, *params, limit],
     )
-
-
-def alerted_texts(conn: sqlite3.Connection, article_id: int) -> tuple[dict[int, int], dict]:
-    """Which version each of the article's alerts without stored words (made before
-    migration m008) was about ({alert id: version id}), and the text of those versions
-    ({version id: row with headline, kicker, lead, body}), each once. A takedown's alert has
-    no version: it was about the text taken down."""
-    alerts = _rows(
-        conn,
-        "select al.id, coalesce(al.version_id, c.from_version) as version_id from alerts al "
-        "left join changes c on c.id = al.change_id where al.article_id = ? and al.words is null "
-        "and coalesce(al.matched, '[]') != '[]' order by al.id",
-        [article_id],
-    )
-    ids = sorted({a["version_id"] for a in alerts if a["version_id"] is not None})
-    texts = _rows(
-        conn,
-        "select id, headline, kicker, lead, body from versions "
-        f"where id in ({', '.join('?' * len(ids))})",
-        ids,
-    )
-    return {a["id"]: a["version_id"] for a in alerts}, {t["id"]: t for t in texts}

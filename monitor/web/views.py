@@ -76,6 +76,22 @@ class ArticleView:
     chart: str  # SVG
     stories: list[dict] = field(default_factory=list)  # story, event_id, role, agency
     edits: int = 0  # changes after its arrival, counted as "most changed" counts them
+    page: TimelinePage | None = None
+    version_count: int = 0  # all of the article's, not the page's
+    alert_count: int = 0
+
+
+@dataclass
+class TimelinePage:
+    """Which of the article's changes the timeline shows: PAGE_SIZE of them, newest first by
+    default, so a live blog with thousands of changes reads and draws only one page."""
+
+    changes: int  # the article's changes, all pages
+    first: int  # position of the page's oldest change among them (1 is the arrival)
+    last: int  # of its newest
+    older: int | None = None  # `before` for the page of older changes, None on the oldest
+    newer: int | None = None  # `before` for the page of newer changes (None: the newest page)
+    has_newer: bool = False
 
 
 def http_link(url: str | None) -> str:
@@ -112,27 +128,34 @@ def _alert(row: dict, text: dict | None) -> dict:
     return {**row, "matched": terms, "words": shown(words)}
 
 
-def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | None:
-    """Everything the timeline page shows for one article, or None when there is none."""
+PAGE_SIZE = 200  # changes per timeline page
+
+
+def load_article(
+    conn: sqlite3.Connection, article_id: int, before: int | None = None, limit: int = PAGE_SIZE
+) -> ArticleView | None:
+    """What the timeline page shows for one article: its `limit` newest changes with an id
+    below `before` (the newest without it), their versions and alerts, and counts of all.
+    None when there is no such article."""
     article = reads.article(conn, article_id)
     if article is None:
         return None
-    version_rows = reads.version_summaries(conn, article_id, article["versions"] or 1)
-    versions = {row["id"]: _version(row) for row in version_rows}
-    changes = reads.changes_of(conn, article_id)
-    versions_of, texts = reads.alerted_texts(conn, article_id)
-    alerts = [
-        _alert(row, texts.get(versions_of.get(row["id"])))
-        for row in reads.alerts_of(conn, article_id)
-    ]
+    counts = reads.timeline_counts(conn, article_id)
+    rows = reads.change_page(conn, article_id, before, limit + 1)
+    if not rows and before is not None:  # before the first change: the newest page instead
+        rows = reads.change_page(conn, article_id, None, limit + 1)
+    changes = list(reversed(rows[:limit]))
+    page = _page(conn, article_id, rows, counts["changes"], limit)
+    ids = {c[k] for c in changes for k in ("from_version", "to_version") if c[k] is not None}
+    versions = _versions(conn, article_id, ids, article["versions"] or 1)
+    alerts = _alerts(conn, article_id, changes, page)
     by_change: dict[int, list[dict]] = {}
     for alert in alerts:
         by_change.setdefault(alert["change_id"], []).append(alert)
 
     events = [_event(change, versions, by_change.get(change["id"], [])) for change in changes]
-    covered = {e.version.id for e in events if e.version and e.kind in ("new", "change")}
-    if len(covered) < len(versions):
-        events += _uncovered(conn, article_id, versions, covered)
+    if counts["covered"] < counts["versions"]:
+        events += _uncovered_in_page(conn, article_id, changes, page)
     events.sort(key=lambda e: (e.at, e.change_id or 0))
 
     return ArticleView(
@@ -150,8 +173,59 @@ def load_article(conn: sqlite3.Connection, article_id: int) -> ArticleView | Non
         alerts=alerts,
         chart=_article_chart(events, article),
         stories=story_reads.article_stories(conn, article_id),
-        edits=reads.edit_count(conn, article_id),
+        edits=counts["edits"],
+        page=page,
+        version_count=counts["versions"],
+        alert_count=counts["alerts"],
     )
+
+
+def _page(
+    conn: sqlite3.Connection, article_id: int, rows: list[dict], total: int, limit: int
+) -> TimelinePage:
+    """Where a page of `limit` changes sits (`rows`: newest first, one more when there are older
+    ones), and the `before` of its neighbours."""
+    if not rows:
+        return TimelinePage(total, 0, 0)
+    oldest, newest = rows[:limit][-1]["id"], rows[0]["id"]
+    older = reads.changes_before(conn, article_id, oldest)
+    page = TimelinePage(total, older + 1, older + min(len(rows), limit))
+    if len(rows) > limit:
+        page.older = oldest
+    # The newer page: the `limit` changes after this one, named by the id after them.
+    after = reads.changes_from(conn, article_id, newest + 1, limit + 1)
+    page.has_newer = bool(after)
+    if len(after) > limit:
+        page.newer = after[limit]["id"]
+    return page
+
+
+def _versions(
+    conn: sqlite3.Connection, article_id: int, ids: set[int], latest: int
+) -> dict[int, VersionView]:
+    rows = reads.version_summaries(conn, article_id, sorted(ids), latest) if ids else []
+    return {row["id"]: _version(row) for row in rows}
+
+
+def _alerts(
+    conn: sqlite3.Connection, article_id: int, changes: list[dict], page: TimelinePage
+) -> list[dict]:
+    """The alerts about the page's changes (on the newest page also those about none), with
+    the words they matched."""
+    ids: list[int | None] = [c["id"] for c in changes]
+    if not page.has_newer:
+        ids.append(None)
+    rows = reads.page_alerts(conn, article_id, ids)
+    # An alert made before the store kept its words (migration m008) finds them in the text
+    # of its version; a takedown's alert has none: it was about the text taken down.
+    from_version = {c["id"]: c["from_version"] for c in changes}
+    about = {
+        row["id"]: row["version_id"] or from_version.get(row["change_id"])
+        for row in rows
+        if row["words"] is None and (row["matched"] or "[]") != "[]"
+    }
+    texts = reads.texts_of(conn, [v for v in about.values() if v is not None])
+    return [_alert(row, texts.get(about.get(row["id"]))) for row in rows]
 
 
 def _event(change: dict, versions: dict[int, VersionView], alerts: list[dict]) -> EventView:
@@ -182,14 +256,28 @@ def _event(change: dict, versions: dict[int, VersionView], alerts: list[dict]) -
     )
 
 
-def _uncovered(
-    conn: sqlite3.Connection, article_id: int, versions: dict[int, VersionView], covered: set[int]
+def _uncovered_in_page(
+    conn: sqlite3.Connection, article_id: int, changes: list[dict], page: TimelinePage
 ) -> list[EventView]:
-    """Versions no change row leads to (an older store, a change row lost): diff them here."""
+    """The versions no change row leads to (an older store, a change row lost) that fall
+    between this page's first change and the next page's, diffed here (rare: not bounded)."""
+    low = (changes[0]["detected_at"] or "") if changes and page.older is not None else ""
+    high = None
+    if page.has_newer:
+        high = reads.changes_from(conn, article_id, changes[-1]["id"] + 1, 1)[0]["detected_at"]
+    events = _uncovered(conn, article_id, reads.covered_versions(conn, article_id))
+    return [e for e in events if e.at >= low and (high is None or e.at < (high or ""))]
+
+
+def _uncovered(conn: sqlite3.Connection, article_id: int, covered: set[int]) -> list[EventView]:
+    """Versions of the article not in `covered`, each diffed against the one before it."""
+    rows = reads.version_texts(conn, article_id)
+    uncovered = [row["id"] for row in rows if row["id"] not in covered]
+    versions = _versions(conn, article_id, set(uncovered), rows[-1]["number"] if rows else 1)
     events = []
     previous = None
-    for row in reads.version_texts(conn, article_id):
-        if row["id"] not in covered:
+    for row in rows:
+        if row["id"] in versions:
             view = versions[row["id"]]
             if previous is None:
                 new = EventView(None, view.fetched_at, "new", ["new"], label(["new"]), view, None)

@@ -129,6 +129,6 @@ def test_the_migration_adds_the_column_and_keeps_older_rows(db_path):
     try:
         assert "words" in db["alerts"].columns_dict
         applied = [r["name"] for r in db.query("select name from _sqlite_migrations")]
-        assert applied[-1] == "m008_alert_words"
+        assert "m008_alert_words" in applied
     finally:
         db.close()

@@ -99,7 +99,6 @@ def test_the_status_counts_leave_the_stopped_articles_to_the_index(db_path):
         db.execute("update articles set next_check_at = null where id = 2")
         assert reads.stopped_count(db) == 1
         assert len(reads.watched_schedules(db)) == 2  # a time and no decision yet
-        assert len(reads.live_schedules(db)) == 3
         plan = [r[-1] for r in db.conn.execute(
             "explain query plan select count(*) from articles "
             "where next_check_at = 'never' and status = 'live'")]  # fmt: skip

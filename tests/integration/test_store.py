@@ -131,8 +131,12 @@ def test_other_urls_of_the_same_article_map_to_it(db):
 
 def test_full_text_search_finds_versions_by_words(db):
     record_page(db, page(article()))
-    hits = list(db["versions"].search("Genf"))
+    hits = store.search_versions(db, "Genf")
     assert len(hits) == 1
+    assert "Genf" in hits[0]["headline"] + hits[0]["body"]
+    assert store.search_versions(db, "Nirgendwowort") == []
+    (in_body,) = store.search_versions(db, "Agenda")  # a word of a body paragraph only
+    assert in_body["body"].endswith("Details zur Agenda.")
 
 
 def test_opening_an_existing_database_keeps_its_data_and_applies_nothing_twice(tmp_path):

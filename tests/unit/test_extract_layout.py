@@ -3,7 +3,10 @@ more than once, update lines above the lead (issue 16, classes 4, 11 and 12)."""
 
 from __future__ import annotations
 
+import pytest
+
 from monitor.diff.corrections import is_correction
+from monitor.errors import ExtractionError
 from monitor.extract.article import extract
 from monitor.extract.noise import is_editor_note, is_noise
 
@@ -90,3 +93,38 @@ def test_update_and_correction_lines_are_notes_and_date_stamps_are_noise():
     stamps = ["Stand: 07.12.2026 14:32", "Updated 5 minutes ago", "Updated: 18 Nov 2026 9:38 pm"]
     assert all(is_editor_note(n) and not is_noise(n) and is_correction(n) for n in notes)
     assert all(is_noise(s) and not is_editor_note(s) for s in stamps)
+
+
+RELATED = [
+    ("Harbour dredging to start in spring", "The channel will be closed for two weeks in April."),
+    ("New timetable for the island buses", "Buses will meet every ferry from the first of May on."),
+    ("Council votes on parking fees", "Visitors would pay more in summer under the plan."),
+    ("Lifeboat crew trains at night", "Volunteers practised a rescue off the northern cliffs."),
+]
+
+
+def _related() -> str:
+    boxes = "".join(
+        f'<li><h3><a href="/{i}">{title}</a></h3><p>{summary}</p></li>'
+        for i, (title, summary) in enumerate(RELATED)
+    )
+    return f"<ul>{boxes}</ul>"
+
+
+def test_an_article_beside_related_teasers_is_no_index_page():
+    # The text stands in <div>s, not <p>s: the teasers' summaries hold most of the <p> text,
+    # but not the text extraction keeps.
+    text = "".join(f"<div>{p}</div>" for p in [LEAD, *PARAS])
+    html = _page(f"<main><h1>Ferry ends night crossings</h1>{text}{_related()}</main>", "", "")
+    html = html.replace('content="article"', 'content="website"')
+    art = extract(html, URL)
+    assert PARAS[2] in art.body
+
+
+def test_a_page_of_teasers_is_an_index_page():
+    teasers = _related() * 2
+    html = _page(f"<main><h1>Island news</h1>{teasers}</main>", "", "").replace(
+        'content="article"', 'content="website"'
+    )
+    with pytest.raises(ExtractionError, match="index page"):
+        extract(html, URL)
