@@ -39,7 +39,7 @@ class Tier:
 
 
 DEFAULT_TIERS = [
-    Tier(3600, 120),
+    Tier(3600, 60),
     Tier(6 * 3600, 300),
     Tier(86400, 900),
     Tier(3 * 86400, 3600),
@@ -179,7 +179,7 @@ def look_every(settings: RevisitSettings, most: int = 60) -> int:
     """Seconds between the daemon's looks for due articles: a quarter of the fastest tier's
     interval (at most `most`), so a check is late by a quarter of its interval at worst.
     Looking is one query; a look that finds nothing due fetches nothing."""
-    fastest = min((t.every for t in settings.tiers if t.every), default=most)
+    fastest = min((t.every for t in settings.tiers if t.every), default=4 * most)
     return max(1, min(most, fastest // 4))
 
 
@@ -195,7 +195,7 @@ def parse_revisit(raw: Any, errors: list[str], where: str = "revisit") -> Revisi
     """The `[revisit]` table into RevisitSettings, appending "At 'path': problem" to `errors`.
 
     [revisit]
-    tiers = [["1h", "2m"], ["6h", "5m"], ["1d", "15m"], ["3d", "1h"], ["7d", "6h"],
+    tiers = [["1h", "1m"], ["6h", "5m"], ["1d", "15m"], ["3d", "1h"], ["7d", "6h"],
              ["older", "stop"]]
     change_boost = "6h"
     max_per_minute = 30

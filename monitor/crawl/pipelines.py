@@ -20,6 +20,7 @@ from scrapy.exceptions import DropItem
 
 from monitor import store
 from monitor.clock import iso
+from monitor.crawl.memory import trim
 from monitor.crawl.record import Extracted, Outcome, record_page, schedule_next
 from monitor.crawl.workers import Prepared, prepare, run_async
 from monitor.diff.interstitial import recognize, recognize_page
@@ -224,6 +225,7 @@ class StorePipeline(_Stage):
             if outcome is not None:
                 self._count(outcome)
             item.page.body = item.packed = b""  # stored; do not keep it in memory or in logs
+        trim()
         if any(o is not None and o.change_id is not None for o in outcomes):
             self.crawler.signals.send_catch_log(signal=changes_stored, db=db)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import multiprocessing
 import os
 import select
@@ -22,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.crawl.memory import release_large_buffers
+from monitor.crawl.memory import release_large_buffers, trim
 from monitor.items import Article
 
 if TYPE_CHECKING:
@@ -58,6 +59,10 @@ def _warm(owner: int) -> None:
     release_large_buffers()
     import monitor.extract.page
     import monitor.extract.signature  # noqa: F401
+
+    # The modules came from the fork server and their pages are shared with it and the other
+    # workers until written: keep the garbage collector from walking (and writing) them.
+    gc.freeze()
 
 
 def _exit_with(owner: int) -> None:
@@ -133,7 +138,9 @@ def prepare(
             diff = diff_articles(previous, article)
     found = signature(body, url, encoding) if sign else None
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
-    return Prepared(article, zlib.compress(body, 1), found, diff)
+    made = Prepared(article, zlib.compress(body, 1), found, diff)
+    trim()  # the parsed page's nodes are freed all over the heap
+    return made
 
 
 async def run_async(func: Callable[..., T], *args: Any) -> T:

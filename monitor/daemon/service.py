@@ -310,23 +310,16 @@ class Daemon:
         finally:
             db.close()
         now = datetime.now(UTC)
-        names = [
-            source.name
-            for source in self._enabled()
-            if source.name in due
-            and not self.locks.setdefault(source.name, asyncio.Lock()).locked()
-            and self.backoff_until.get(source.name, now) <= now
-        ]
-        # All sources at once (each its own site and politeness slot): one after the other, a
-        # slow source's crawl held every other source's due checks and made the next look late.
-        results = await asyncio.gather(
-            *(self._crawl(name, "revisit") for name in names), return_exceptions=True
-        )
-        failed = [r for r in results if isinstance(r, BaseException)]
-        for other in failed[1:]:
-            logger.error("revisit failed as well: %r", other)
-        if failed:
-            raise failed[0]  # _job reports it; the other sources' crawls have finished
+        for source in self._enabled():
+            if (
+                source.name in due
+                and not self.locks.setdefault(source.name, asyncio.Lock()).locked()
+                and self.backoff_until.get(source.name, now) <= now
+            ):
+                # Each source's revisit is a job of its own, not awaited here: awaited one after
+                # the other, a source's crawl (its politeness delays) held every other source's
+                # due checks, and the next look was skipped while it ran.
+                self._spawn(self._job(self._crawl, source.name, "revisit"))
 
     async def _dispatch(self) -> None:
         """At start-up: the changes the last process did not evaluate; the dispatcher sends."""

@@ -168,28 +168,21 @@ class _FoldTable(dict):
 
 
 _TABLE = _FoldTable({c: _fold_char(chr(c)) if c == 96 else chr(c).lower() for c in range(128)})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # The way back to original offsets: (folded start, original index, folded end) of
 # every character whose fold is not one character long (ß, ä, combining marks).
 _Offsets = list[tuple[int, int, int]]
 
 
 def _fold(text: str) -> tuple[str, _Offsets]:
-    if text.isascii():  # most text of most pages: the table is lower() and ` as '
-        return text.lower().replace("`", "'"), []
     offsets: _Offsets = []
     shift = 0
-    # Only characters whose fold is not one character long move offsets: find those alone.
-    odd = frozenset(c for c in set(text) if not c.isascii() and len(_TABLE[ord(c)]) != 1)
-    for found in _odd_chars(odd).finditer(text) if odd else ():
+    for found in _NON_ASCII.finditer(text):
         width = len(_TABLE[ord(found.group())])
-        offsets.append((found.start() + shift, found.start(), found.start() + shift + width))
-        shift += width - 1
+        if width != 1:
+            offsets.append((found.start() + shift, found.start(), found.start() + shift + width))
+            shift += width - 1
     return text.translate(_TABLE), offsets
-
-
-@functools.lru_cache(maxsize=1024)
-def _odd_chars(chars: frozenset[str]) -> re.Pattern:
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
 def _original(offsets: _Offsets, pos: int) -> int:
@@ -222,18 +215,12 @@ class FoldedText:
     def __init__(self, segments: Sequence[Segment], fields: list[str]) -> None:
         self.segments = segments
         self.fields = fields
+        self.folded = [_fold(s.text) for s in segments]
+        self.starts = [0]
+        for text, _ in self.folded:
+            self.starts.append(self.starts[-1] + len(text) + 1)
         # "\0" between segments is neither a word character nor a space: no match spans two.
-        # Folded in one piece (folding goes character by character), not segment by segment.
-        self.doc, self.offsets = _fold("\0".join(s.text for s in segments))
-        self.origins = [0]  # where each segment starts in the joined original text
-        for segment in segments:
-            self.origins.append(self.origins[-1] + len(segment.text) + 1)
-        # ...and in the folded text: shifted by the wider folds before it.
-        shifts = [o[2] - o[1] - 1 for o in self.offsets]  # the shift after each wide fold
-        self.starts = []
-        for origin in self.origins:
-            k = bisect_right(self.offsets, origin - 1, key=lambda o: o[1])
-            self.starts.append(origin + (shifts[k - 1] if k else 0))
+        self.doc = "\0".join(text for text, _ in self.folded)
         self.scans: dict[Term, list[Hit]] = {}
         self.timed_out: set[Term] = set()  # regex terms that ran out of time on this text
         self.cache: dict[tuple[Term, frozenset[str]], list[Hit]] = {}
@@ -270,10 +257,9 @@ class FoldedText:
         pos = 0 if term.needle in self.doc else len(self.doc)
         while m := term.pattern.search(self.doc, pos):
             k = bisect_right(self.starts, m.start()) - 1
-            base = self.origins[k]
-            start = _original(self.offsets, m.start()) - base
-            end = _original(self.offsets, m.end() - 1) + 1 - base
-            full = self._keep(found, counts, k, start, end)
+            offsets, base = self.folded[k][1], self.starts[k]
+            start = _original(offsets, m.start() - base)
+            full = self._keep(found, counts, k, start, _original(offsets, m.end() - base - 1) + 1)
             pos = self.starts[k + 1] if full else m.end()
         return found
 

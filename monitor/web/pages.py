@@ -52,7 +52,9 @@ async def find_database(datasette: Any) -> Any:
     for db in datasette.databases.values():
         if db.is_memory or db.name == "_internal":
             continue
-        if await db.table_exists("changes") and await db.table_exists("versions"):
+        # `versions` is a view over version_rows since the paragraphs are stored once.
+        versions = await db.table_exists("versions") or "versions" in await db.view_names()
+        if versions and await db.table_exists("changes"):
             return db
     return None
 
@@ -87,8 +89,9 @@ async def article_page(datasette: Any, request: Any) -> Response:
     if refused := only_get(request):
         return refused
     article_id = int(request.url_vars["article_id"])
+    before = _whole_number(request.args.get("before"))
     db = await database(datasette, request)
-    view = await db.execute_fn(lambda conn: load_article(conn, article_id))
+    view = await db.execute_fn(lambda conn: load_article(conn, article_id, before))
     if view is None:
         raise NotFound(f"No article {article_id} in {db.name}.")
     history = (
@@ -109,9 +112,27 @@ async def article_page(datasette: Any, request: Any) -> Response:
         "roles": ROLE_LABELS,
         "story_page_url": lambda name: datasette.urls.path(story_path(name)),
         "when": when,
+        **_page_links(datasette.urls.path(f"{PREFIX}/article/{article_id}"), view),
     }
     html = await datasette.render_template("newsmon_article.html", context, request=request)
     return Response.html(html, headers=PAGE_HEADERS)
+
+
+def _whole_number(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page_links(path: str, view: Any) -> dict[str, str]:
+    """The links to the timeline's older and newer changes ("" where there are none)."""
+    page = view.page
+    older = f"{path}?{urlencode({'before': page.older})}" if page.older else ""
+    newer = ""
+    if page.has_newer:
+        newer = f"{path}?{urlencode({'before': page.newer})}" if page.newer else path
+    return {"older_url": older, "newer_url": newer}
 
 
 def _has_query(datasette: Any, database: str, name: str) -> bool:

@@ -242,11 +242,15 @@ def print_costs(revisit: dict, rates: dict, young: dict) -> None:
             f"  {outlet:<11} {rate:7.0f}/h   tiers: {young[outlet]} articles in the first tier "
             f"x {first:.0f}/h = {young[outlet] * first:.0f}/h"
         )
+    ceiling = parse_revisit(revisit, errors).max_per_minute
     print(
-        f"steady state: each article costs {life:.0f} checks over its life ({first:.0f} in its "
-        f"first hour), so an outlet publishing 10 articles an hour gets {10 * life:.0f} "
-        "requests an hour from revisits (most of them conditional: 304 without a body)"
+        f"steady state: an article costs {life:.0f} checks over its life ({first:.0f} in its first hour):"
     )
+    for rate in (2, 10):
+        print(
+            f"  an outlet whose kept articles come at {rate}/h: {rate * life:.0f} requests/h "
+            f"({rate * life / 60:.1f}/min; ceiling max_per_minute {ceiling})"
+        )
 
 
 def _stored(db: Path) -> int:

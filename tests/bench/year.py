@@ -44,7 +44,12 @@ from monitor.store.maintenance import maintain  # noqa: E402
 ROOT = HERE.parents[1]
 RUNS = 5
 BIG = ("articles", "versions", "changes", "alerts", "entries", "crawl_runs", "story_members",
-       "event_articles", "versions_fts")  # fmt: skip
+       "event_articles", "paragraphs", "version_paragraphs", "version_rows_fts",
+       "paragraphs_fts")  # fmt: skip
+# What a stored version costs: its row, its paragraphs (each distinct text once), the links
+# from versions to paragraphs, and both full-text indexes.
+VERSION_TABLES = ("version_rows", "version_paragraphs", "paragraphs", "idx_version_paragraphs",
+                  "sqlite_autoindex_paragraphs", "version_rows_fts", "paragraphs_fts")  # fmt: skip
 
 
 class Traced:
@@ -200,7 +205,7 @@ def step(db_path: Path, year: yeardata.Year, until: float) -> tuple[dict, list[s
     db = store.open_db(db_path)
     traced = Traced()
     row.update(measure_store(db, config, year, traced))
-    counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in BIG[:-1]}
+    counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in BIG[:-2]}
     typical = db.execute(
         "select id from articles where kind = 'article' and versions = 4 limit 1"
     ).fetchone()[0]
@@ -219,12 +224,11 @@ def report(db_path: Path, counts: dict[str, int]) -> None:
         f"\n{db_path.name}: {total / 1e6:,.0f} MB; "
         + ", ".join(f"{n:,} {t}" for t, n in counts.items())
     )
-    versions = stat.get("versions", 0) + sum(
-        v for k, v in stat.items() if k.startswith("versions_fts")
-    )
-    print(
-        f"bytes per stored version (row with raw, FTS): {versions / max(counts['versions'], 1):,.0f}"
-    )
+    versions = sum(v for k, v in stat.items() if k.startswith(VERSION_TABLES))
+    per = versions / max(counts["versions"], 1)
+    print(f"bytes per stored version (row with raw, paragraphs, links, FTS): {per:,.0f}")
+    changes = sum(v for k, v in stat.items() if k.startswith(("changes", "idx_changes")))
+    print(f"bytes per change: {changes / max(counts['versions'], 1):,.0f}")
     for name, size in list(stat.items())[:12]:
         print(f"  {name:<40} {size / 1e6:>10,.1f} MB  {size / total:>5.1%}")
 

@@ -1,7 +1,8 @@
 """A year of watching the ten default outlets, generated straight into the real schema.
 
 `Year.grow(db, until)` adds the articles born up to the fraction `until` of the year, with their
-versions (the FTS rows through the schema's own triggers), one change per version, live blogs
+versions (paragraphs stored once through monitor.store.paragraphs, the FTS rows through the
+schema's own triggers), one change per version, live blogs
 and their entries, alerts, story members and events, and the crawl runs; executemany in one
 transaction per chunk. Text is made of generated words (no outlet's text): ~600 words per
 article, an edit replaces or adds one to three paragraphs. Raw HTML is kept as the shipped
@@ -20,6 +21,7 @@ from monitor import clock
 from monitor.diff.core import diff_articles
 from monitor.items import Article
 from monitor.revisit import RevisitSettings, next_check_at
+from monitor.store.paragraphs import paragraph_ids
 
 SOURCES = [
     "zdf", "tagesschau", "dw", "spiegel", "deutschlandfunk",
@@ -159,14 +161,14 @@ class Year:
         ids, rng = self.ids, self.rng
         ids.version += 1
         ids.change += 1
-        text = "\n\n".join(body)
         fresh = end - at < timedelta(days=RAW_DAYS)
         raw = rng.choice(self.raw) if fresh else None
         rows.versions.append(
             (ids.version, aid, number, clock.iso(at), f"{aid:x}{number:x}", headline, "Thema",
-             body[0][:240], text, "Redaktion", clock.iso(at), "de", raw,
+             body[0][:240], "Redaktion", clock.iso(at), "de", raw,
              RAW_BYTES * 6 if fresh else None, 200)
         )  # fmt: skip
+        rows.bodies.append((ids.version, list(body)))
         readable, ops, added, removed = rng.choice(self.diffs) if number > 1 else ("", None, 0, 0)
         kind = "body_edited" if number > 1 else "new"
         rows.changes.append(
@@ -221,6 +223,7 @@ class Rows:
     events: list[tuple] = field(default_factory=list)
     event_articles: list[tuple] = field(default_factory=list)
     runs: list[tuple] = field(default_factory=list)
+    bodies: list[tuple[int, list[str]]] = field(default_factory=list)  # (version id, paragraphs)
 
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, rows in self.__dict__.items()}
@@ -233,6 +236,7 @@ class Rows:
                 marks = ", ".join("?" * len(columns.split(",")))
                 target = TABLES.get(table, table)
                 conn.executemany(f"insert into {target} ({columns}) values ({marks})", values)
+            self._bodies(db)
         conn.execute(
             "update events set articles = (select count(*) from event_articles e "
             "where e.event_id = events.id), outlets = 1, first_source = 'zdf' "
@@ -240,12 +244,21 @@ class Rows:
         )
         conn.commit()
 
+    def _bodies(self, db) -> None:
+        """Each version's paragraphs as the store keeps them: every distinct text once."""
+        texts = list(dict.fromkeys(t for _, body in self.bodies for t in body))
+        ids = dict(zip(texts, paragraph_ids(db, texts), strict=True))
+        db.conn.executemany(
+            "insert into version_paragraphs (version_id, position, paragraph_id) values (?, ?, ?)",
+            ((vid, n, ids[t]) for vid, body in self.bodies for n, t in enumerate(body)),
+        )
 
-TABLES = {"members": "story_members", "runs": "crawl_runs"}
+
+TABLES = {"members": "story_members", "runs": "crawl_runs", "versions": "version_rows"}
 COLUMNS = {
     "articles": "id, source, url, status, headline, published, modified, first_seen, "
     "last_checked, last_changed, checks, versions, current_version, etag, next_check_at, kind",
-    "versions": "id, article_id, number, fetched_at, fingerprint, headline, kicker, lead, body, "
+    "versions": "id, article_id, number, fetched_at, fingerprint, headline, kicker, lead, "
     "byline, published, language, raw_html, raw_size, http_status",
     "changes": "id, article_id, source, from_version, to_version, detected_at, kind, categories, "
     "headline, diff, ops, words_added, words_removed, evaluated_at",

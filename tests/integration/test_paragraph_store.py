@@ -32,13 +32,14 @@ def fill(db: Database, versions: int) -> dict[int, str]:
     rng = random.Random(7)
     shared = [f"Absatz {n} über die Gespräche in Genf, Runde {n % 7}." for n in range(60)]
     db["articles"].insert({"id": 1, "source": "zdf", "url": URL, "status": "live"})
-    bodies = {}
-    for n in range(1, versions + 1):
-        body = ODD[n - 1] if n <= len(ODD) else "\n\n".join(rng.sample(shared, 12))
-        bodies[n] = body
-        db["versions"].insert(
-            {"id": n, "article_id": 1, "number": n, "headline": f"Fassung {n}", "body": body}
-        )
+    bodies = {
+        n: ODD[n - 1] if n <= len(ODD) else "\n\n".join(rng.sample(shared, 12))
+        for n in range(1, versions + 1)
+    }
+    db["versions"].insert_all(
+        {"id": n, "article_id": 1, "number": n, "headline": f"Fassung {n}", "body": body}
+        for n, body in bodies.items()
+    )
     db["changes"].insert(
         {"article_id": 1, "source": "zdf", "from_version": 1, "to_version": 2, "kind": "x"}
     )
