@@ -134,7 +134,7 @@ def main(argv: list[str]) -> int:
     members = sum(1 for d in found for v in d[2] if v.member)
     ms, best = (x * 1000 / len(articles) for x in (statistics.median(runs), min(runs)))
     print(f"{len(articles)} pages: {ms:.3f} CPU ms per page (median of {args.repeat}, best {best:.3f}); "
-          f"relevant {kept}, story members {members}")  # fmt: skip
+          f"kept {kept}, story members {members}")  # fmt: skip
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(decisions, articles, stories, rules, relevance)
