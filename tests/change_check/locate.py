@@ -41,7 +41,10 @@ class Located:
         return [p for p in self.paragraphs if p is not self.lead]
 
     def outside(self, el: html.HtmlElement) -> bool:
-        """Whether `el` is outside the article body box (neither in it nor around it)."""
+        """Whether `el` is outside the article body box (neither in it nor around it) and not
+        in the headline: a date printed in the headline is the headline's, not page noise."""
+        if self.h1 is not None and (el is self.h1 or self.h1 in el.iterancestors()):
+            return False
         if self.container is None:
             return True
         if el is self.container or any(a is self.container for a in el.iterancestors()):
@@ -90,12 +93,14 @@ def locate(root: html.HtmlElement, article: Article, lang: str) -> Located:
 
 
 def _by_text(root: html.HtmlElement, wanted: set[str], tags: tuple) -> dict:
-    """The deepest element of `tags` whose whole text is each of `wanted`."""
-    where = {}
+    """The first element of `tags` in document order whose whole text is each of `wanted`, at
+    its deepest (`<div><p>text</p></div>` gives the `<p>`). A later copy elsewhere (a teaser
+    card, a caption, the footer repeating the lead) is not the article's."""
+    where: dict[str, html.HtmlElement] = {}
     for el in root.iter(*tags):
         text = normalize(el.text_content())
-        if text in wanted:
-            where[text] = el  # iter() is document order: a later equal match is deeper
+        if text in wanted and (text not in where or where[text] in el.iterancestors()):
+            where[text] = el
     return where
 
 
