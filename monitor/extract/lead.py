@@ -14,6 +14,9 @@ from monitor.extract.words import SENTENCE_END, similarity, squash
 from monitor.text import normalize, tidy
 
 _LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
+# Where an update line above a dropped lead is looked for: the lead's box and two boxes around
+# it, three elements before each; a line longer than this is not one line.
+_NOTE_LEVELS, _NOTE_SIBLINGS, _NOTE_LENGTH = 2, 3, 1000
 
 
 def split_lead(
@@ -78,8 +81,31 @@ def _declared_lead(
         text = _standfirst(el, body)
         if not matches(text) or any(squash(text) == squash(p) for p in body[3:]):
             break  # the description quotes a paragraph of the text: there is no separate lead
-        return text, [p for p in body if squash(p) != squash(text)]
+        rest = [p for p in body if squash(p) != squash(text)]
+        return text, _notes_before(el, rest) + rest
     return "", body
+
+
+def _notes_before(el: html.HtmlElement, body: list[str]) -> list[str]:
+    """Update and correction lines printed just above a lead found outside the body.
+
+    The content extractor dropped the lead's box, and with it the line the editor put above
+    the lead ("Update, 14:32 Uhr: …"): the edit readers most want to see.
+    """
+    known = {squash(p) for p in body}
+    notes: list[str] = []
+    for level, box in enumerate((el, *el.iterancestors())):
+        if level > _NOTE_LEVELS or box.tag in ("body", "main", "article"):
+            break
+        for sib in itertools.islice(box.itersiblings(preceding=True), _NOTE_SIBLINGS):
+            if not isinstance(sib.tag, str):
+                continue
+            text = tidy(sib.text_content())
+            key = squash(text)
+            if len(text) <= _NOTE_LENGTH and key not in known and noiselib.is_editor_note(text):
+                notes.insert(0, text)
+                known.add(key)
+    return notes
 
 
 def _standfirst(el: html.HtmlElement, body: list[str]) -> str:

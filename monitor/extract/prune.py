@@ -39,7 +39,7 @@ from monitor.extract.boxes import (
     stands_alone,
     widget_boxes,
 )
-from monitor.extract.noise import is_call_to_act
+from monitor.extract.noise import is_call_to_act, is_editor_note
 from monitor.text import normalize, tidy
 
 # data-testid / data-component (and the like) values that name a box around the text.
@@ -67,6 +67,7 @@ _BODY_NAMING = re.compile(
 )
 _AD_BOX_TAGS = {"div", "section", "aside", "ins"}
 _LINE_TAGS = {"p", "div", "span", "small", "a", "h2", "h3", "h4", "h5", "h6"}
+_NOTE_LENGTH = 1000  # an update line is one paragraph; a box this long holds more than the line
 
 
 def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[str]:
@@ -112,6 +113,8 @@ class _Removal:
             return False  # no longer in the page: inside a box removed before
         if _paragraph_text_len(el) > max(500, 0.3 * self.text_total):
             return False  # broken markup can put the whole article in an <aside>: keep the text
+        if _is_note(el):
+            return False  # an update or correction line: the edit readers most want to see
         in_region = not self.has_region or any(a.tag in ("main", "article") for a in ancestors)
         if record and in_region:
             self.noise.extend(block_texts(el))
@@ -221,6 +224,11 @@ def _remove_keep_tail(el: html.HtmlElement) -> None:
         else:
             parent.text = (parent.text or "") + el.tail
     parent.remove(el)
+
+
+def _is_note(el: html.HtmlElement) -> bool:
+    text = el.text_content()
+    return len(text) <= _NOTE_LENGTH and ":" in text and is_editor_note(text)
 
 
 def _paragraph_text_len(el: html.HtmlElement) -> int:

@@ -7,7 +7,9 @@ as the Article they were stored from.
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
@@ -24,11 +26,32 @@ _VERSION_TEXT = (
 )
 
 
+@dataclass(frozen=True)
+class VersionPlace:
+    article_id: int
+    number: int
+    change_id: int | None
+
+
 def version_row(db: Database, version_id: int | None) -> dict | None:
     """A version's row without its raw HTML; None when there is no such version."""
     if not version_id:
         return None
     return first(db.execute(f"select {_VERSION_TEXT} from versions where id = ?", [version_id]))
+
+
+def version_place(conn: sqlite3.Connection | Database, version_id: int) -> VersionPlace | None:
+    """Where a version shows on its article's timeline: its article, its number and the
+    change that brought it (None for a version no change row leads to)."""
+    # The change is looked for among the article's own (idx_changes_article_id): a live
+    # blog's few thousand at most, never the whole table.
+    row = conn.execute(
+        "select v.article_id, v.number, (select min(c.id) from changes c "
+        "where c.article_id = v.article_id and c.to_version = v.id) "
+        "from version_rows v where v.id = ?",
+        [version_id],
+    ).fetchone()
+    return None if row is None else VersionPlace(*row)
 
 
 def search_versions(db: Database, query: str, limit: int = 100) -> list[dict]:

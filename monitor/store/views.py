@@ -57,11 +57,12 @@ def version_summaries(
     """The article's versions with these row ids, in order; the text of the first and the
     `latest` only."""
     marks = ", ".join("?" * len(ids))
+    # `+article_id`: found by their ids, not by walking every version of the article.
     return _rows(
         conn,
         f"select {_VERSION_COLUMNS} from versions "
-        f"where article_id = ? and id in ({marks}) order by number",
-        [latest, latest, article_id, *ids],
+        f"where id in ({marks}) and +article_id = ? order by number",
+        [latest, latest, *ids, article_id],
     )
 
 

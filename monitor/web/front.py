@@ -29,15 +29,18 @@ from monitor.notify.messages import label
 from monitor.rules.words import alert_line, shown
 from monitor.store import story_views
 from monitor.store import views as reads
+from monitor.store.versions import VersionPlace
 
 EVENTS_PER_STORY = 3
 EDITS = 8
 ALERTS = 10
 
 # Columns a table page leaves out unless the address names columns itself (`_col`/`_nocol`)
-# or asks for all of them with `_nm_cols=all`: hashes and the stored page of `versions`, the
-# plain-text diff of `changes` (its `ops` shows the same as tracked changes).
-HIDDEN = {"versions": ("fingerprint", "raw_hash", "raw_html", "noise"), "changes": ("diff",)}
+# or asks for all of them with `_nm_cols=all`: hashes and the stored page of `versions` (and of
+# `version_rows`, the table under that view), the plain-text diff of `changes` (its `ops`
+# shows the same as tracked changes).
+_VERSION_BULK = ("fingerprint", "raw_hash", "raw_html", "noise")
+HIDDEN = {"versions": _VERSION_BULK, "version_rows": _VERSION_BULK, "changes": ("diff",)}
 ALL_COLUMNS = "_nm_cols"
 
 # JSON lists shown as words: categories as the alerts name them (a canned query's `change` is
@@ -142,10 +145,19 @@ def readable_cell(column: str, value: Any, table: str | None) -> Markup | None:
     return Markup(f'<span class="nm-words">{escape(text)}</span>')
 
 
-def version_cell(number: int | None, version_id: int, url: str) -> Markup:
-    """A version id as its number, linked to its row: "version 2"."""
-    text = f"version {number}" if number is not None else f"id {version_id}"
-    return Markup(f'<a href="{escape(url)}" title="versions row {version_id}">{escape(text)}</a>')
+def version_cell(place: VersionPlace | None, version_id: int, timeline: str) -> Markup:
+    """A version id as its number, linked to where its article's timeline shows its text
+    (the change that brought it, on the page of the timeline that holds that change)."""
+    if place is None:  # no such version (any more): the id, linked nowhere
+        return Markup(f"id {int(version_id)}")
+    url = timeline
+    if place.change_id is not None:
+        # The timeline's page of changes below `before`, newest first: this change heads it.
+        url += f"?{urlencode({'before': place.change_id + 1})}#change-{place.change_id}"
+    title = f"version {place.number} on the article's timeline (versions row {version_id})"
+    return Markup(
+        f'<a href="{escape(url)}" title="{escape(title)}">version {int(place.number)}</a>'
+    )
 
 
 def choices_script(choices: dict[str, list[str]]) -> str:
@@ -168,3 +180,31 @@ def choices_script(choices: dict[str, list[str]]) -> str:
         "  input.replaceWith(select);\n"
         "});\n"
     )
+
+
+def has_column(row: Any, key: str) -> bool:
+    # sqlite3.Row has keys() but no __contains__ for column names.
+    try:
+        return key in row.keys()  # noqa: SIM118
+    except AttributeError:
+        return False
+
+
+def blob_table(data: dict, row: Any) -> str | None:
+    """The table a table page's BLOB is downloaded from: the view `versions` has no rows of
+    its own (no row or blob page), its raw pages are `version_rows`' under the same id."""
+    table = data.get("table")
+    if table == "versions" and not data.get("primary_keys") and has_column(row, "id"):
+        return "version_rows"
+    return table
+
+
+def raw_cell(row: Any, value: bytes, table: str | None, raw_prefix: str) -> Markup:
+    """A stored page as its size, with a link to it as text (`raw_prefix` + the version id)."""
+    stored = f"{len(value):,} bytes compressed"
+    size = row["raw_size"] if has_column(row, "raw_size") else None
+    text = f"HTML page, {size:,} bytes ({stored})" if isinstance(size, int) else stored
+    if table in ("versions", "version_rows") and has_column(row, "id"):
+        url = f"{raw_prefix}{int(row['id'])}"
+        return Markup(f'{escape(text)} <a href="{escape(url)}">as text</a>')
+    return Markup(escape(text))

@@ -62,6 +62,7 @@ from monitor.diff.core import Diff
 from monitor.diff.tracked import CELL, diff_html
 from monitor.errors import StoreError
 from monitor.store import views as store_views
+from monitor.store.versions import version_place
 from monitor.web import front, story_pages
 from monitor.web.pages import (
     PREFIX,
@@ -258,10 +259,10 @@ def _blobs_as_links(datasette: Any, request: Any, database: str, data: dict, row
         if not isinstance(value, bytes):
             out.append(value)
             continue
-        if data.get("table"):
+        if table := front.blob_table(data, row):
             pks = data.get("primary_keys") or []
-            key = path_from_row_pks(row, pks, not pks)
-            path = datasette.urls.row_blob(database, data["table"], key, column)
+            key = str(row["id"]) if table != data["table"] else path_from_row_pks(row, pks, not pks)
+            path = datasette.urls.row_blob(database, table, key, column)
         else:  # a query: the link names the value by its hash, as Datasette's own do
             extra = {"_blob_column": column, "_blob_hash": hashlib.sha256(value).hexdigest()}
             path = path_with_format(
@@ -320,7 +321,7 @@ def render_cell(
     if (words := front.readable_cell(column, value, table)) is not None:
         return words
     if column == "raw_html" and isinstance(value, bytes):
-        return _raw_cell(row, value, table, datasette)
+        return front.raw_cell(row, value, table, datasette.urls.path(f"{PREFIX}/raw/"))
     if column == "timeline" and table is None and _is_id(value):
         return _timeline_link(datasette, int(value))
     if table is None and column in ("story", "event"):
@@ -335,19 +336,20 @@ def render_cell(
             f'<a href="{escape(row_url)}">{escape(shown)}</a> '
             f"{_timeline_link(datasette, article_id)}"
         )
-    if table == "articles" and column == "headline" and _has(row, "id"):
+    if table == "articles" and column == "headline" and front.has_column(row, "id"):
         return Markup(f"{escape(value or '')} {_timeline_link(datasette, row['id'])}")
     return None
 
 
 def _version_cell(datasette: Any, database: str, version_id: int) -> Any:
     async def inner() -> Markup:
-        # One lookup by primary key per cell: a page of 100 changes costs 200 of them, ~ms.
-        number = await datasette.get_database(database).execute_fn(
-            lambda conn: store_views.version_number(conn, version_id)
+        # One lookup per cell (a version by its key, its change among its article's): a page
+        # of 100 changes costs 200 of them.
+        place = await datasette.get_database(database).execute_fn(
+            lambda conn: version_place(conn, version_id)
         )
-        url = datasette.urls.row(database, "versions", str(version_id))
-        return front.version_cell(number, version_id, url)
+        timeline = datasette.urls.path(f"{PREFIX}/article/{place.article_id}") if place else ""
+        return front.version_cell(place, version_id, timeline)
 
     return inner
 
@@ -360,14 +362,6 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
 
 
-def _has(row: Any, key: str) -> bool:
-    # sqlite3.Row has keys() but no __contains__ for column names.
-    try:
-        return key in row.keys()  # noqa: SIM118
-    except AttributeError:
-        return False
-
-
 def _timeline_link(datasette: Any, article_id: int) -> Markup:
     url = datasette.urls.path(f"{PREFIX}/article/{int(article_id)}")
     return Markup(f'<a class="nm-timeline-link" href="{escape(url)}">timeline</a>')
@@ -375,7 +369,7 @@ def _timeline_link(datasette: Any, article_id: int) -> Markup:
 
 def _story_link(datasette: Any, row: Any, column: str, value: Any) -> Markup | None:
     """A canned query's story name as a link to its page, its event id to the event there."""
-    story = row["story"] if _has(row, "story") else None
+    story = row["story"] if front.has_column(row, "story") else None
     if not isinstance(story, str) or not story:
         return None
     url = datasette.urls.path(story_path(story))
@@ -384,13 +378,3 @@ def _story_link(datasette: Any, row: Any, column: str, value: Any) -> Markup | N
     if not _is_id(value):
         return None
     return Markup(f'<a href="{escape(url)}#event-{int(value)}">{int(value)}</a>')
-
-
-def _raw_cell(row: Any, value: bytes, table: str | None, datasette: Any) -> Markup:
-    stored = f"{len(value):,} bytes compressed"
-    size = row["raw_size"] if _has(row, "raw_size") else None
-    text = f"HTML page, {size:,} bytes ({stored})" if isinstance(size, int) else stored
-    if table == "versions" and _has(row, "id"):
-        url = datasette.urls.path(f"{PREFIX}/raw/{int(row['id'])}")
-        return Markup(f'{escape(text)} <a href="{escape(url)}">as text</a>')
-    return Markup(escape(text))

@@ -130,6 +130,7 @@ def canned(db_path: Path) -> dict[str, tuple[str, dict]]:
             "select id from articles where kind = 'liveblog' order by versions desc limit 1"
         ).fetchone()[0]
     values = {"article": busiest, "status": "sent", "rule": "witkoff", "story": yeardata.STORY}
+    values["q"] = yeardata.STORY_WORDS[2]  # search_text: a story word, in many versions
     out = {}
     for name, spec in queries["monitor"]["queries"].items():
         names = set(re.findall(r"(?<!:):([a-z_]+)", spec["sql"]))

@@ -69,6 +69,7 @@ def test_the_metadata_names_every_canned_query_this_module_checks():
         "source_health",
         "rule_matches",
         "story_articles",
+        "search_text",
     }
     for name, spec in queries.items():
         assert spec.get("title") and spec.get("description"), name
@@ -341,11 +342,44 @@ def test_every_article_links_to_its_timeline_from_the_tables(served):
     assert f'href="/-/newsmon/article/{served.genf}"' in story
 
 
-def test_versions_have_full_text_search(served):
-    found = served.json(
-        "/monitor/versions.json?_search=Schweizer+Vermittlung&_shape=array&_col=article_id"
+def test_search_text_finds_a_version_by_its_paragraph_or_headline(served):
+    # Each paragraph is indexed once (paragraphs_fts), each headline once (version_rows_fts).
+    found = query(served, "search_text", q="Schweizer Vermittlung")
+    assert found and {row["timeline"] for row in found} == {served.genf}
+    assert all("Schweizer Vermittlung" in row["paragraph"] for row in found)
+    versions = rows(
+        served.db_path,
+        "select number from versions where article_id = ? and body like ?",
+        [served.genf, "%Schweizer Vermittlung%"],
     )
-    assert {row["article_id"] for row in found} == {served.genf}
+    assert sorted(row["number"] for row in found) == sorted(r["number"] for r in versions)
+    headline = rows(served.db_path, "select headline from versions where id = 1")[0]["headline"]
+    word = max(re.findall(r"\w+", headline), key=len)
+    assert any(row["headline"] == headline for row in query(served, "search_text", q=word))
+    assert query(served, "search_text", q="Quarkstrudelwort") == []
+
+
+def test_a_version_in_the_changes_table_links_to_its_text_on_the_timeline(served):
+    changes = rows(
+        served.db_path,
+        "select id, from_version, to_version from changes where article_id = ? "
+        "and from_version is not null order by id limit 1",
+        [served.genf],
+    )[0]
+    brought = rows(
+        served.db_path,
+        "select min(id) as id from changes where to_version = ?",
+        [changes["from_version"]],
+    )[0]["id"]
+    _, _, html = served.get(f"/monitor/changes?article_id={served.genf}")
+    timeline = f"/-/newsmon/article/{served.genf}"
+    # to_version: this change itself; from_version: the change that brought that version.
+    for change in (changes["id"], brought):
+        link = f'href="{timeline}?before={change + 1}#change-{change}"'
+        assert link in html
+        status, _, page = served.get(f"{timeline}?before={change + 1}")
+        assert status == 200 and f'id="change-{change}"' in page
+    assert "/monitor/versions/" not in html  # a view has no row pages
 
 
 # --- read-only ------------------------------------------------------------------------------
@@ -810,4 +844,17 @@ def test_versions_hide_hashes_in_html_but_json_keeps_every_column(served):
     shown = set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', html))
     assert "headline" in shown and not shown & {"raw_html", "raw_hash", "fingerprint"}
     data = served.json("/monitor/versions.json?_shape=array&_size=1")
-    assert {"raw_html", "raw_hash", "fingerprint"} <= set(data[0])
+    assert {"raw_html", "raw_hash", "fingerprint", "body"} <= set(data[0])
+    # The view's stored page downloads from the table under it, by the same id.
+    blob = data[0]["raw_html"]["$blob"]
+    assert f"/monitor/version_rows/{data[0]['id']}.blob?" in blob
+    with urllib.request.urlopen(blob, timeout=30) as response:
+        stored = response.read()
+    sql = "select raw_html from version_rows where id = ?"
+    assert stored == rows(served.db_path, sql, [data[0]["id"]])[0]["raw_html"]
+    # The table under the view: hashes hidden too, its stored page linked as text.
+    _, _, under = served.get("/monitor/version_rows")
+    shown = set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', under))
+    assert "headline" in shown and not shown & {"raw_html", "raw_hash", "fingerprint"}
+    _, _, whole = served.get("/monitor/version_rows?_nm_cols=all")
+    assert re.search(r'href="/-/newsmon/raw/\d+">as text</a>', whole)

@@ -6,8 +6,12 @@ overview's period in words."""
 from __future__ import annotations
 
 import re
+import urllib.request
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
+
+from served import free_port, serve
 
 from monitor.config import parse_config
 from monitor.crawl.record import Extracted, record_page
@@ -93,3 +97,78 @@ def test_the_overview_says_the_last_day_in_words(db, db_path):
     assert story.period == "the last day"
     assert load_story(db.conn, days=3).period == "the last 3 days"
     assert re.search(r"over the last day</title>", story.chart)
+
+
+# --- issue 18: a live blog's timeline in pages of 200 changes ---------------------------------
+
+BLOG = "https://www.zdf.de/liveblog-genf-100.html"
+
+
+def busy_blog(db, db_path, changes: int = 450) -> int:
+    """An article stored `changes` times (its arrival, then an edit each time), with an alert
+    on the arrival."""
+    cfg = config(db_path)
+    first = None
+    for n in range(changes):
+        art = Article(url=BLOG, headline="Liveblog: Verhandlungen in Genf", lead="Stand:",
+                      body=["Die Gespräche dauern an.", f"Eintrag Nummer {n} aus Genf."])  # fmt: skip
+        page = Page(url=BLOG, source="zdf", status=200, body=f"{n}".encode())
+        stored = record_page(db, Extracted(page, article=art))
+        first = first or stored.article_id
+        if n == 0:
+            evaluate(db, cfg, NOW)
+    return first
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode("utf-8")
+
+
+def change_ids(view) -> list[int]:
+    return [e.change_id for e in view.events]
+
+
+def test_a_live_blog_with_450_changes_shows_200_and_links_to_the_older_ones(db, db_path):
+    article_id = busy_blog(db, db_path)
+    newest = load_article(db.conn, article_id)
+    assert len(newest.events) == 200 and newest.edits == 449  # the header counts all of them
+    assert (newest.version_count, newest.alert_count) == (450, 1)  # "talks", on the arrival
+    page = newest.page
+    assert (page.changes, page.first, page.last) == (450, 251, 450)
+    assert page.older is not None and not page.has_newer
+    assert newest.alerts == []  # the arrival's alerts are two pages back
+    assert newest.chart.count('class="nm-mark"') == 200  # the chart draws the page's changes
+
+    middle = load_article(db.conn, article_id, before=page.older)
+    assert (len(middle.events), middle.page.first, middle.page.last) == (200, 51, 250)
+    assert middle.page.has_newer and middle.page.newer is None  # newer: the newest page
+    oldest = load_article(db.conn, article_id, before=middle.page.older)
+    assert (len(oldest.events), oldest.page.first, oldest.page.last) == (50, 1, 50)
+    assert oldest.page.older is None and oldest.page.newer == change_ids(newest)[0]
+    assert oldest.events[0].kind == "new" and oldest.edits == 449
+    assert [a["rule"] for a in oldest.alerts] == ["talks"]
+    assert oldest.events[0].version.has_text  # the first version's text, to unfold
+
+    shown = change_ids(oldest) + change_ids(middle) + change_ids(newest)
+    assert len(set(shown)) == 450 and shown == sorted(shown)  # each change once, in order
+    # The newer link of the oldest page leads to the changes right after it.
+    assert change_ids(load_article(db.conn, article_id, before=oldest.page.newer)) == change_ids(
+        middle
+    )
+
+
+def test_the_timeline_page_links_older_and_newer_changes(db, db_path):
+    article_id = busy_blog(db, db_path, changes=205)
+    db.conn.commit()
+    port = free_port()
+    path = f"/-/newsmon/article/{article_id}"
+    with serve(db_path, port):
+        html = fetch(f"http://127.0.0.1:{port}{path}")
+        older = re.search(r'<a class="nm-older" href="([^"]+)">', html)
+        assert older and "nm-newer" not in html
+        assert "changes 6 to 205 of 205" in html and "204 edits" in html
+        back = fetch(f"http://127.0.0.1:{port}{unescape(older.group(1))}")
+    assert "nm-older" not in back and f'<a class="nm-newer" href="{path}">' in back
+    assert "changes 1 to 5 of 205" in back and "205 versions" in back
+    assert back.count('class="nm-event ') == 5

@@ -4,11 +4,13 @@ more than once, update lines above the lead (issue 16, classes 4, 11 and 12)."""
 from __future__ import annotations
 
 import pytest
+from lxml import html as lxml_html
 
 from monitor.diff.corrections import is_correction
 from monitor.errors import ExtractionError
 from monitor.extract.article import extract
 from monitor.extract.noise import is_editor_note, is_noise
+from monitor.extract.prune import prune
 
 URL = "https://news.example/2026/ferry-service"
 LEAD = "The island ferry will stop its night crossings from March, the operator said on Monday."
@@ -81,6 +83,37 @@ def test_an_update_line_above_the_lead_is_article_text():
     assert note in art.body
     assert note not in art.noise
     assert is_correction(note)
+
+
+def test_an_update_line_above_a_lead_outside_the_body_is_article_text():
+    note = "Update, 2:32 p.m.: The operator has agreed to keep one late boat on Fridays."
+    header = (
+        '<header class="story-head"><h1>Ferry ends night crossings</h1>'
+        f'<div class="story-lead"><p><strong>Update, 2:32 p.m.:</strong>{note[18:]}</p>'
+        f"<p>{LEAD}</p></div></header>"
+    )
+    html = _page(f'<article>{header}<div class="article-body">{_paras()}</div></article>')
+    before = extract(
+        _page(
+            f"<article>{header.replace(note[18:], '')}"
+            f'<div class="article-body">{_paras()}</div></article>'
+        ),
+        URL,
+    )
+    art = extract(html, URL)
+    assert art.lead == LEAD
+    assert art.body == [note, *PARAS]
+    assert before.body == PARAS
+
+
+def test_prune_keeps_a_correction_box_it_would_drop():
+    note = "Correction: An earlier version gave the wrong day for the council meeting."
+    root = lxml_html.document_fromstring(
+        f"<html><body><main><aside><p>{note}</p></aside><aside><p>Most read</p></aside>"
+        f"{_paras()}</main></body></html>"
+    )
+    prune(root)
+    assert [a.text_content() for a in root.iter("aside")] == [note]
 
 
 def test_update_and_correction_lines_are_notes_and_date_stamps_are_noise():
