@@ -93,22 +93,27 @@ COLUMNS = ("pages", "304", "new", "changed", "unchanged", "removed", "errors")
 
 
 def summary_table(runs: list[dict]) -> str:
-    """Per source: the run_counts columns, pages per second, drops by reason; a total row
-    when more than one source was crawled."""
-    rows = []
+    """Per source: the run_counts columns, pages per second, pages dropped; a total row when
+    more than one source was crawled; under the table, each source's drops by reason (whole:
+    a cell would cut them)."""
+    rows, reasons = [], []
     for run in runs:
         n = run_counts(run)
         dropped = json.loads(run.get("dropped") or "{}")
         rate = n["pages"] / run["seconds"] if run["seconds"] else 0.0
-        drops = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "-"
-        rows.append([run["source"], *(n[c] for c in COLUMNS), round(rate, 1), drops])
+        rows.append(
+            [run["source"], *(n[c] for c in COLUMNS), round(rate, 1), sum(dropped.values())]
+        )
+        if dropped:
+            why = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
+            reasons.append(f"{run['source']} dropped: {why}")
     if len(runs) > 1:
         totals = [sum(row[1 + i] for row in rows) for i in range(len(COLUMNS))]
         # Sources are crawled side by side, so the cycle lasts as long as the slowest one.
         longest = max(r["seconds"] for r in runs) or 1.0
-        rows.append(["total", *totals, round(totals[0] / longest, 1), ""])
+        rows.append(["total", *totals, round(totals[0] / longest, 1), sum(r[-1] for r in rows)])
     headers = ["source", *COLUMNS, "pages/s", "dropped"]
-    return table(rows, headers, empty="no source crawled", shorten={"dropped": "end"})
+    return "\n".join([table(rows, headers, empty="no source crawled"), *reasons])
 
 
 def alert_line(counts: dict[str, int], db_path: str, since: str, console: bool = False) -> str:

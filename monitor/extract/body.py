@@ -59,10 +59,17 @@ def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], s
             continue
         started = started or words >= 8 or bool(SENTENCE_END.search(text))
         body.append((block, text))
-    # A heading or label with nothing under it headed a box that was removed.
-    while body and (body[-1][0].kind == "head" or _is_label(body[-1][1])):
+    # A heading or label with nothing under it headed a box that was removed; a heading
+    # that ends like a sentence is text.
+    while body and _headed_removed_box(*body[-1]):
         noise.append(body.pop()[1])
-    return dedupe([text for _, text in body], min_len=40), noise, byline
+    return drop_doubles([text for _, text in body], min_len=40), noise, byline
+
+
+def _headed_removed_box(block: Block, text: str) -> bool:
+    if block.kind == "head":
+        return not FULL_STOP.search(text)
+    return _is_label(text)
 
 
 def _is_teaser_line(text: str) -> bool:
@@ -72,6 +79,19 @@ def _is_teaser_line(text: str) -> bool:
 
 def _is_label(text: str) -> bool:
     return weight(text) <= 6 and not SENTENCE_END.search(text)
+
+
+def drop_doubles(texts: list[str], min_len: int = 0) -> list[str]:
+    """Drop a block printed twice in a row (one copy per screen size). A repeat further on is
+    the text's own: an interview's recurring question, a recipe line in two menus."""
+    out: list[str] = []
+    previous = None
+    for text in texts:
+        key = squash(text)
+        if key != previous or len(text) < min_len:
+            out.append(text)
+        previous = key
+    return out
 
 
 def dedupe(texts: list[str], min_len: int = 0) -> list[str]:

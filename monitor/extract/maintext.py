@@ -95,8 +95,8 @@ def _lines(el: etree._Element) -> list[tuple[str, float]]:
     lines: list[list[tuple[str, bool]]] = [[]]
 
     def walk(node: etree._Element, in_link: bool) -> None:
-        if node.tag == "list" and node is not el:
-            return  # a nested list yields its own items
+        if node.tag == "list" and node is not el and el.tag != "row":
+            return  # a nested list yields its own items; a list in a table cell is the cell's text
         inner_block = node is not el and node.tag in ("p", "head", "quote", "item")
         if inner_block:
             lines.append([])

@@ -169,13 +169,21 @@ def content_for(db: Database, alert: dict, base_url: str = "") -> AlertContent:
         rule=alert["rule"] or "",
         detected_at=change["detected_at"],
         lead=(version or {}).get("lead") or "",
-        timeline_url=timeline_url(base_url, article["id"]) if base_url else "",
+        timeline_url=timeline_url(base_url, article["id"], change["id"]) if base_url else "",
     )
 
 
-def timeline_url(base_url: str, article_id: int) -> str:
-    """The article's timeline page of the Datasette plugin (monitor.web.pages)."""
-    return f"{base_url.rstrip('/')}/-/newsmon/article/{int(article_id)}"
+def timeline_url(base_url: str, article_id: int, change_id: int | None = None) -> str:
+    """The article's timeline page of the Datasette plugin (monitor.web.pages); with
+    `change_id`, the page of the timeline that holds that change, scrolled to it (a live blog's
+    timeline is paged: the newest page would not hold an old change)."""
+    url = f"{base_url.rstrip('/')}/-/newsmon/article/{int(article_id)}"
+    return url + change_anchor(change_id) if change_id is not None else url
+
+
+def change_anchor(change_id: int) -> str:
+    """The query and fragment that open a timeline at one change: the page that change heads."""
+    return f"?before={int(change_id) + 1}#change-{int(change_id)}"
 
 
 # Crawls of several sources end at different times, each followed by evaluation in a thread:

@@ -16,7 +16,7 @@ import sqlite3
 # are the latest version's number.
 _VERSION_COLUMNS = (
     "id, number, fetched_at, headline, kicker, lead, byline, http_status, raw_size, "
-    "raw_html is not null as has_raw, "
+    "has_raw, "
     "case when number in (1, ?) then body end as body, number in (1, ?) as has_text"
 )
 
@@ -146,7 +146,7 @@ def texts_of(conn: sqlite3.Connection, version_ids: list[int]) -> dict[int, dict
 
 def raw_page(conn: sqlite3.Connection, version_id: int) -> bytes | None:
     """A version's stored page (zlib), None when it was pruned or there is no such version."""
-    row = conn.execute("select raw_html from versions where id = ?", [version_id]).fetchone()
+    row = conn.execute("select raw_html from version_rows where id = ?", [version_id]).fetchone()
     return None if row is None else row[0]
 
 

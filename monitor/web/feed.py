@@ -19,6 +19,7 @@ from monitor.clock import parse_time
 from monitor.diff.core import Diff
 from monitor.errors import StoreError
 from monitor.notify.messages import label
+from monitor.rules.evaluate import change_anchor
 from monitor.web.stories import ROLE_LABELS
 
 FEED_ENTRIES = 50
@@ -111,7 +112,7 @@ def story_feed(
         entry = feed.add_entry(order="append")
         entry.id(change_urn(row["id"]))
         entry.title(entry_title(row))
-        entry.link(href=f"{timeline_url(row['article_id'])}#change-{int(row['id'])}")
+        entry.link(href=timeline_url(row["article_id"]) + change_anchor(row["id"]))
         entry.updated(_moment(row["detected_at"]))
         entry.published(_moment(row["detected_at"]))
         entry.content(entry_text(row), type="text")

@@ -39,8 +39,12 @@ ALERTS = 10
 # or asks for all of them with `_nm_cols=all`: hashes and the stored page of `versions` (and of
 # `version_rows`, the table under that view), the plain-text diff of `changes` (its `ops`
 # shows the same as tracked changes).
-_VERSION_BULK = ("fingerprint", "raw_hash", "raw_html", "noise")
-HIDDEN = {"versions": _VERSION_BULK, "version_rows": _VERSION_BULK, "changes": ("diff",)}
+_VERSION_BULK = ("fingerprint", "raw_hash", "noise")
+HIDDEN = {
+    "versions": _VERSION_BULK,
+    "version_rows": (*_VERSION_BULK, "raw_html"),
+    "changes": ("diff",),
+}
 ALL_COLUMNS = "_nm_cols"
 
 # JSON lists shown as words: categories as the alerts name them (a canned query's `change` is

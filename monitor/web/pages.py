@@ -107,7 +107,9 @@ async def article_page(datasette: Any, request: Any) -> Response:
         "row_url": datasette.urls.row(db.name, "articles", str(article_id)),
         "history_url": history if _has_query(datasette, db.name, "article_history") else "",
         "raw_url": lambda version_id: datasette.urls.path(f"{PREFIX}/raw/{int(version_id)}"),
-        "version_url": lambda version_id: datasette.urls.row(db.name, "versions", str(version_id)),
+        "version_url": lambda version_id: datasette.urls.row(
+            db.name, "version_rows", str(version_id)
+        ),
         "story_url": datasette.urls.path(f"{PREFIX}/story"),
         "roles": ROLE_LABELS,
         "story_page_url": lambda name: datasette.urls.path(story_path(name)),

@@ -7,7 +7,7 @@ is enough: `datasette serve data/monitor.db` (or `newsmon serve`) loads it. It a
   latest edits as tracked changes, alerts waiting or dead, sources with problems, the way in
   to the tables and SQL;
 - readable tables: `changes.ops` as a readable diff (<del>/<ins>, unchanged text shortened),
-  `versions.raw_html` as its size with a link to the page as plain text, never the blob;
+  `version_rows.raw_html` as its size with a link to the page as plain text, never the blob;
   `versions` without its hashes, `changes` with version numbers (1 → 2), JSON lists as words
   (categories as "headline changed", an alert's matched words), drop-downs for a canned
   query's parameters with known values;

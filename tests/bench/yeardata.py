@@ -134,13 +134,15 @@ class Year:
             body = [self.pool.paragraph()[:300] for _ in range(LIVE_SHOWN)]
         else:
             times = self._times(born, end, min(int(rng.expovariate(1 / EDITS_MEAN)), 60), days=3)
-            body = rng.sample(self.pool.paragraphs, rng.randint(10, 14))
+            # Every article its own paragraphs (outlets do not share text, agency copy aside):
+            # drawn from the shared pool, articles would share them and flatter the store.
+            body = [self.pool.paragraph() for _ in range(rng.randint(10, 14))]
         headline = self.pool.sentence(8)
         first_vid = ids.version + 1
         for number, at in enumerate(times, 1):
             if number > 1:
                 for _ in range(rng.randint(1, 3)):
-                    body[rng.randrange(len(body))] = rng.choice(self.pool.paragraphs)
+                    body[rng.randrange(len(body))] = self.pool.paragraph()  # a new text
             self._version(rows, aid, source, number, at, headline, body, end)
         last = times[-1]
         nxt = next_check_at(end, clock.iso(born), None, clock.iso(last), self.revisit)

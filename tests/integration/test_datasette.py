@@ -323,7 +323,7 @@ def test_table_cells_show_diffs_as_tracked_changes_and_pages_by_size(served):
     found = marks(html)
     assert "Unterhändler ringen um" in found.deleted and "eine" in found.inserted
     # The stored page is hidden from the versions page unless asked for (_nm_cols=all).
-    _, _, versions = served.get(f"/monitor/versions?article_id={served.genf}&_nm_cols=all")
+    _, _, versions = served.get(f"/monitor/version_rows?article_id={served.genf}&_nm_cols=all")
     assert "HTML page, " in versions and "bytes compressed" in versions
     assert "&lt;Binary" not in versions
     raw = re.search(r'href="(/-/newsmon/raw/\d+)"', versions).group(1)
@@ -667,7 +667,8 @@ def test_the_story_page_shows_the_trip_as_one_event_with_its_three_outlets_in_or
 
 def test_a_members_edits_on_the_story_page_link_to_that_change_on_its_timeline(served):
     _, _, html = served.get(story_path(served.story))
-    edits = re.findall(r'href="(/-/newsmon/article/(\d+))#change-(\d+)"', html)
+    # Each link opens the page of the (paged) timeline that holds its change.
+    edits = re.findall(r'href="(/-/newsmon/article/(\d+)\?before=\d+)#change-(\d+)"', html)
     genf = [e for e in edits if int(e[1]) == served.genf]
     assert len(genf) == 2  # the headline reworded, the paragraph appended
     assert "headline changed" in html and "paragraph added" in html
@@ -811,7 +812,7 @@ def test_a_story_page_escapes_page_text_and_orders_by_time_not_by_text(tmp_path)
     assert events_on_page(html) == [(1, [1, 2]), (2, [3])]  # newest first; +01:00 parsed
     assert "agency copy (AFP)" in html
     assert "from 2 outlets: zdf, world" in html and "from 1 outlet: ntv" in html
-    assert 'href="/-/newsmon/article/2#change-7"' in html
+    assert 'href="/-/newsmon/article/2?before=8#change-7"' in html
     assert "No events yet" not in html
 
 
@@ -833,7 +834,7 @@ def test_a_story_with_no_events_says_what_will_appear(tmp_path):
 def test_the_front_page_is_newsmons_with_the_latest_edits_and_waiting_alerts(served):
     status, _, html = served.get("/")
     assert status == 200 and "nm-front" in html
-    assert f'href="/-/newsmon/article/{served.genf}#change-' in html
+    assert f'href="/-/newsmon/article/{served.genf}?before=' in html
     pending = rows(served.db_path, "select count(*) as n from alerts where status = 'pending'")
     assert f"{pending[0]['n']} pending" in html
     assert "first_article_id" not in html  # rows are shown, not their Python repr
@@ -844,8 +845,9 @@ def test_versions_hide_hashes_in_html_but_json_keeps_every_column(served):
     shown = set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', html))
     assert "headline" in shown and not shown & {"raw_html", "raw_hash", "fingerprint"}
     data = served.json("/monitor/versions.json?_shape=array&_size=1")
-    assert {"raw_html", "raw_hash", "fingerprint", "body"} <= set(data[0])
-    # The view's stored page downloads from the table under it, by the same id.
+    assert {"raw_hash", "fingerprint", "body", "has_raw"} <= set(data[0])
+    assert "raw_html" not in data[0]  # the view is the text; the page is version_rows'
+    data = served.json(f"/monitor/version_rows.json?_shape=array&id={data[0]['id']}")
     blob = data[0]["raw_html"]["$blob"]
     assert f"/monitor/version_rows/{data[0]['id']}.blob?" in blob
     with urllib.request.urlopen(blob, timeout=30) as response:

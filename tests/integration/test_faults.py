@@ -319,7 +319,8 @@ def test_the_counters_add_up_per_source(crawled):
     assert statuses["429"] == 2 and statuses["500"] == 2 and statuses["503"] == 2
     # The summary table a person reads after `newsmon crawl`.
     line = next(x for x in crawled.result.out.splitlines() if re.match(r"faults +\d", x))
-    assert "extract_failed 3, offsite 1, robots_txt 1" in line
+    assert line.split()[-1] == "5"  # pages dropped, by reason under the table
+    assert "\nfaults dropped: extract_failed 3, offsite 1, robots_txt 1\n" in crawled.result.out
     assert f"Error: faults: had errors ({faults['errors']} failed request(s)); first: " in (
         crawled.result.err
     )
@@ -365,7 +366,8 @@ STORED = {
 def stored_version(crawled: Crawled, name: str) -> dict:
     (version,) = rows(
         crawled.db,
-        "select v.* from versions v join articles a on a.id = v.article_id where a.url = ?",
+        "select v.*, r.raw_html from versions v join version_rows r on r.id = v.id "
+        "join articles a on a.id = v.article_id where a.url = ?",
         [crawled.url(f"/fault/{name}")],
     )
     return version

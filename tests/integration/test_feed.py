@@ -79,7 +79,7 @@ def test_entry_titles_name_the_outlet_the_kind_of_change_and_the_headline(served
 
 def test_an_edit_entry_carries_the_changed_words_as_text(served, feed):
     edits = {e.link: e for e in feed.entries}
-    genf = [e for link, e in edits.items() if f"/article/{served.genf}#" in link]
+    genf = [e for link, e in edits.items() if f"/article/{served.genf}?before=" in link]
     if not genf:
         pytest.fail(f"no entry for the Geneva article {served.genf} in the story's feed")
     contents = " ".join(e.content[0].value for e in genf)
@@ -99,6 +99,7 @@ def test_every_entry_links_to_a_timeline_that_answers_at_that_change(served, fee
             pages[url] = html
         change_id = entry.id.rsplit(":", 1)[1]
         assert anchor == f"change-{change_id}"
+        assert url.endswith(f"?before={int(change_id) + 1}")  # the timeline's page of it
         assert f'id="{anchor}"' in pages[url], entry.link
 
 

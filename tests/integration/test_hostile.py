@@ -405,22 +405,22 @@ def get(url: str) -> tuple[int, str, bytes]:
 @pytest.mark.parametrize(
     "path",
     [
-        "/monitor/versions.json",
-        "/monitor/versions.json?_shape=array",
-        "/monitor/versions.json?_shape=arrays",
-        "/monitor/versions.json?_shape=objects",
-        "/monitor/versions.json?_shape=object",
-        "/monitor/versions.json?_shape=array&_nl=on",
-        "/monitor/versions.json?_col=raw_html",
-        "/monitor/versions/{id}.json",
-        "/monitor.json?sql=select+id,+raw_html+from+versions&_shape=array",
-        "/monitor/versions.csv",
-        "/monitor/versions.csv?_col=raw_html&_size=max",
+        "/monitor/version_rows.json",
+        "/monitor/version_rows.json?_shape=array",
+        "/monitor/version_rows.json?_shape=arrays",
+        "/monitor/version_rows.json?_shape=objects",
+        "/monitor/version_rows.json?_shape=object",
+        "/monitor/version_rows.json?_shape=array&_nl=on",
+        "/monitor/version_rows.json?_col=raw_html",
+        "/monitor/version_rows/{id}.json",
+        "/monitor.json?sql=select+id,+raw_html+from+version_rows&_shape=array",
+        "/monitor/version_rows.csv",
+        "/monitor/version_rows.csv?_col=raw_html&_size=max",
     ],
 )
 def test_json_and_csv_give_a_link_to_each_stored_page_instead_of_the_page(datasette, path):
     base, db_path = datasette
-    version = rows(db_path, "select id, length(raw_html) as size from versions order by id")[0]
+    version = rows(db_path, "select id, length(raw_html) as size from version_rows order by id")[0]
     status, _, body = get(base + path.format(id=version["id"]))
     text = body.decode("utf-8")
     assert status == 200
@@ -430,7 +430,7 @@ def test_json_and_csv_give_a_link_to_each_stored_page_instead_of_the_page(datase
     status, kind, blob = get(links[0].replace("&amp;", "&"))
     assert status == 200 and kind.startswith("application/binary")
     assert len(blob) in {
-        r["size"] for r in rows(db_path, "select length(raw_html) as size from versions")
+        r["size"] for r in rows(db_path, "select length(raw_html) as size from version_rows")
     }
     if "json" in path and "_nl" not in path:
         cells = re.findall(r'\{"\$blob": "[^"]+", "bytes": (\d+)\}', text)

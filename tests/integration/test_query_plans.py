@@ -19,7 +19,7 @@ from monitor.rules.evaluate import evaluate
 from monitor.store import reads
 
 ROOT = Path(__file__).resolve().parents[2]
-BIG = ("articles", "versions", "changes", "alerts")
+BIG = ("articles", "version_rows", "paragraphs", "version_paragraphs", "changes", "alerts")
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
 
@@ -71,7 +71,7 @@ def _full_scans(db_path: Path, statements: dict[str, str]) -> list[str]:
             # An insert into a parent table plans a look-up of its foreign-key children
             # (changes.from_version, to_version) that SQLite runs only while a constraint is
             # violated (OP_FkIfZero), never for the pipeline's valid rows.
-            if sql.lstrip().lower().startswith("insert into [versions]"):
+            if sql.lstrip().lower().startswith("insert into [version_rows]"):
                 continue
             for row in db.conn.execute(f"explain query plan {sql}"):
                 detail = row[-1]

@@ -7,8 +7,10 @@ import json
 import random
 
 import pytest
+from lxml import etree
 
 from monitor.errors import ExtractionError, NewsmonError
+from monitor.extract import body as bodylib
 from monitor.extract import maintext
 from monitor.extract.article import extract
 from monitor.extract.noise import is_noise
@@ -790,3 +792,53 @@ def test_trafilatura_full_mode_decides_where_the_fast_mode_could_differ(page, mo
     article = extract(page, URL)
     assert runs == ["fast", "full"]
     assert article == full_mode_only(page, monkeypatch)
+
+
+# --- what the sorting of blocks keeps at the end, twice, and in table cells --------------------
+
+QUESTION = "Was hat Sie an der Arbeit als Vermittlerin zuerst gereizt?"
+
+
+def interview_page(answers: list[str], closing: str = "") -> str:
+    """An interview that asks the same question of several people, then an optional last block."""
+    parts = "".join(f"<h2>Gesprächspartnerin {i}</h2><p>{QUESTION}</p><p>{a}</p>"
+                    for i, a in enumerate(answers, 1))  # fmt: skip
+    return f"""<html lang="de"><head><meta property="og:type" content="article"></head><body>
+    <article><h1>Drei Stimmen aus Genf</h1><p>{BODY[0]}</p>{parts}{closing}</article>
+    </body></html>"""
+
+
+def test_a_question_asked_again_further_on_is_kept_every_time():
+    answers = [BODY[2], BODY[5], SAID]
+    article = extract(interview_page(answers), "https://example.org/stimmen")
+    assert article.body.count(QUESTION) == 3
+    assert [p for p in article.body if p in answers] == answers
+
+
+def test_a_block_printed_twice_in_a_row_is_kept_once():
+    doubled = f"<p>{BODY[2]}</p><p>{BODY[2]}</p>"
+    article = extract(boxed_page(doubled), "https://example.org/genf")
+    assert article.body.count(BODY[2]) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "kept"),
+    [
+        pytest.param("head", "Noch mehr Genf-Meldungen", False, id="a box title: noise"),
+        pytest.param("head", "Eine Einigung ist in Sicht.", True, id="a sentence: text"),
+    ],
+)
+def test_a_heading_left_at_the_end_is_text_only_when_it_is_a_sentence(kind, text, kept):
+    found = [maintext.Block("p", p, 0.0, i) for i, p in enumerate(BODY[:3:2])]
+    body, noise, _ = bodylib.sort([*found, maintext.Block(kind, text, 0.0, 2)], [HEADLINE])
+    assert (text in body) is kept
+    assert (text in noise) is not kept
+
+
+def test_a_list_inside_a_table_cell_is_read_as_the_cells_text():
+    row = etree.fromstring(
+        "<row><cell><head>Dolmetscher</head><p>Wer übersetzt, wenn die Delegationen tagen.</p>"
+        "</cell><cell><list><item>Zwei pro Seite</item></list></cell></row>"
+    )
+    lines = [text for text, _ in maintext._lines(row)]
+    assert lines == ["Dolmetscher", "Wer übersetzt, wenn die Delegationen tagen.", "Zwei pro Seite"]
