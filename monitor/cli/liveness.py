@@ -1,28 +1,25 @@
-"""Whether the daemon runs, judged from what it leaves in the database.
+"""Whether the daemon runs, from its heartbeat (monitor.daemon.heartbeat).
 
-The daemon writes no heartbeat of its own; what it leaves is its crawls (every source at least
-once per `interval`) and, while it sends, the outbox's lease (host, pid, until). A lease held
-by a living process of this host means a newsmon process is at work now; otherwise the newest
-crawl is the heartbeat: older than twice the shortest interval (and a margin for a slow
-crawl), and the daemon is not running. A `newsmon crawl` by hand looks like the daemon for one
-interval; that errs towards "running", the harmless side.
+Every `newsmon run` keeps a row of `daemon_beats`: written at start, every BEAT_EVERY seconds
+and at a clean stop. A daemon runs when its latest beat is younger than STALE_AFTER (three
+beats), it has not stopped, and, on this host, its pid is alive (one killed beats no more).
+Nothing else counts: the guess from the newest crawl and the outbox lease this module made
+before is gone, as a `newsmon crawl` by hand looked like the daemon for an interval.
 """
 
 from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlite_utils import Database
 
 from monitor import clock
 from monitor.clock import format_duration
-from monitor.config import Config
-from monitor.notify.lease import LEASE_SECONDS, pid_running
-from monitor.store import cli_reads, outbox
-
-MARGIN = timedelta(minutes=2)  # a crawl of a large source, a restart, the scheduler's jitter
+from monitor.daemon.heartbeat import STALE_AFTER
+from monitor.notify.lease import pid_running
+from monitor.store import cli_reads
 
 
 @dataclass
@@ -31,37 +28,35 @@ class Liveness:
     line: str
 
 
-def daemon_liveness(db: Database, config: Config, now: datetime) -> Liveness:
+def daemon_liveness(db: Database, now: datetime) -> Liveness:
     """Running or not, and the line `newsmon status` prints about it."""
-    lease = outbox.lease_row(db, "outbox")
-    if lease and _held(lease, now):
-        return Liveness(True, f"daemon: running (pid {lease['pid']} is sending alerts)")
-    crawled = clock.parse_time(cli_reads.last_crawl_finished(db))
-    renewed = clock.parse_time(lease["until"]) if lease else None
-    renewed = renewed - timedelta(seconds=LEASE_SECONDS) if renewed else None
-    last = max((m for m in (crawled, renewed) if m), default=None)
-    if last is None:
+    beats = cli_reads.daemon_beats(db)
+    for beat in beats:
+        if _alive(beat, now):
+            where = "" if beat["host"] == socket.gethostname() else f" on {beat['host']}"
+            return Liveness(
+                True,
+                f"daemon: running (pid {beat['pid']}{where}, since {beat['started_at']}, "
+                f"last beat {_ago(beat['beat_at'], now)})",
+            )
+    if not beats:
         return Liveness(False, "daemon: not running (never seen): start it with `newsmon run`")
-    ago = f"{format_duration(max(int((now - last).total_seconds()), 0)) or '0s'} ago"
-    # The newest sign of life came from a process of this host that is gone: it stopped.
-    gone = (
-        last == renewed
-        and lease["host"] == socket.gethostname()
-        and not pid_running(int(lease["pid"]))
-    )
-    if gone or now - last > _grace(config):
-        return Liveness(False, f"daemon: not running (last seen {ago}, {clock.iso(last)})")
-    return Liveness(True, f"daemon: last active {ago} (a crawl or an alert round)")
+    last = beats[0]
+    if last["stopped_at"]:
+        when = f"stopped at {last['stopped_at']}, {_ago(last['stopped_at'], now)}"
+    else:
+        when = f"last seen {_ago(last['beat_at'], now)}, {last['beat_at']}"
+    return Liveness(False, f"daemon: not running ({when}): start it with `newsmon run`")
 
 
-def _grace(config: Config) -> timedelta:
-    intervals = [s.interval for s in config.sources if s.enabled] or [3600]
-    return timedelta(seconds=2 * min(intervals)) + MARGIN
-
-
-def _held(lease: dict, now: datetime) -> bool:
-    """A lease not yet expired, whose holder, when it is a process of this host, is alive."""
-    until = clock.parse_time(lease["until"])
-    if until is None or until <= now:
+def _alive(beat: dict, now: datetime) -> bool:
+    at = clock.parse_time(beat["beat_at"])
+    if beat["stopped_at"] or at is None or now - at > STALE_AFTER:
         return False
-    return lease["host"] != socket.gethostname() or pid_running(int(lease["pid"]))
+    return beat["host"] != socket.gethostname() or pid_running(int(beat["pid"]))
+
+
+def _ago(moment: str, now: datetime) -> str:
+    when = clock.parse_time(moment)
+    seconds = max(int((now - when).total_seconds()), 0) if when else 0
+    return f"{format_duration(seconds) or '0s'} ago"

@@ -29,7 +29,7 @@ def status_report(config: Config, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     db = store.open_db(config.database)
     try:
-        alive = daemon_liveness(db, config, now)
+        alive = daemon_liveness(db, now)
         lines = [f"database {config.database}: {_size(config.database)}", alive.line]
         if config.sources:
             lines += ["", *_sources(db, config, now, alive.running)]

@@ -2,7 +2,8 @@
 
 Jobs: per source discovery on its interval (jitter, never overlapping, missed runs
 coalesced); a look for due articles every quarter of the fastest revisit tier (at most every
-minute), whose sources are revisited at once; maintenance hourly. The alert
+minute), whose sources are revisited at once; maintenance hourly; the heartbeat that
+`newsmon status` reads (monitor.daemon.heartbeat) every half minute. The alert
 dispatcher is a thread of its own (crawl_alerts.Deliveries), every few seconds and after
 each crawl: no crawl waits for a send. Signal handlers only post a token on a queue; the
 main coroutine turns it into control flow: SIGTERM and SIGINT stop cleanly (a send in
@@ -28,6 +29,7 @@ from monitor.cli.table import counted
 from monitor.config import Config, Source
 from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
 from monitor.daemon import cycle_log, recovery
+from monitor.daemon.heartbeat import BEAT_EVERY, Heartbeat
 from monitor.daemon.sdnotify import Notifier
 from monitor.errors import StoreError
 from monitor.notify.health import backoff_message, pacing
@@ -67,6 +69,7 @@ class Daemon:
         # forgotten before their next crawl (monitor.daemon.recovery). None: all of them.
         self.unconfirmed: dict[str, str | None] = {}
         self.faults = recovery.FaultReporter(self._fault_status)
+        self.heartbeat = Heartbeat(lambda: self.config.database)  # for `newsmon status`
 
     # --- lifecycle ----------------------------------------------------------
     async def main(self) -> int:
@@ -96,6 +99,7 @@ class Daemon:
             # Read-only, full, locked: wait for it (the jobs say so and try again) rather than
             # exit and be restarted in a loop. A path that can never work stops us here.
             self.faults.failed("start-up", exc)
+        await self.heartbeat.start()
         self._schedule()
         self.scheduler.start()
         self.deliveries.start()
@@ -136,6 +140,7 @@ class Daemon:
                 await self.cycle.runner.stop()  # spiders close cleanly; their pipelines flush
                 await asyncio.wait(pending, timeout=10)
         self.scheduler.shutdown(wait=False)
+        await self.heartbeat.stop()
         logger.info("stopped")
 
     def _reload(self) -> None:
@@ -196,6 +201,7 @@ class Daemon:
             id="maintenance",
             next_run_time=now + timedelta(seconds=60),
         )
+        self.scheduler.add_job(self.heartbeat.beat, "interval", seconds=BEAT_EVERY, id="heartbeat")
 
     def _first_run(self, source: Source, now: datetime) -> datetime:
         """After a restart keep each source's rhythm (a failing source's longer one too);

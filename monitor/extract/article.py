@@ -22,7 +22,7 @@ from lxml import etree, html
 
 from monitor.errors import ExtractionError
 from monitor.extract import body as bodylib
-from monitor.extract import pagemeta
+from monitor.extract import pagemeta, spaces
 from monitor.extract.decode import decode_html
 from monitor.extract.lead import split_lead
 from monitor.extract.maintext import blocks
@@ -131,6 +131,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     root = _parse(data, encoding)
     meta = pagemeta.read(root, url)
     h1, kicker, headline = _headline(root, meta)
+    spaced = spaces.spaced_blocks(root)  # trafilatura loses no-break spaces: read them first
     noise = prune(root, keep=h1)
     titles = [t for t in (headline, kicker, meta.headline, meta.title, *meta.other_headlines) if t]
     if h1 is not None:
@@ -146,6 +147,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
         body = bodylib.rescue(root, body, meta.article_body)
     body = bodylib.restore_headings(root, body, titles)
     lead, body = split_lead(root, h1, body, meta.descriptions, noise)
+    body = spaces.restore(body, spaced)
     words = sum(weight(p) for p in [lead, *body])
     if not words:
         raise ExtractionError("no article text")

@@ -15,8 +15,8 @@ import re
 
 from lxml import html
 
-from monitor.extract.noise import AD_LABEL, MEDIA_LINE, is_noise
-from monitor.extract.words import trigrams, weight
+from monitor.extract.noise import AD_LABEL, MEDIA_LINE, is_noise, is_pitch
+from monitor.extract.words import SENTENCE_END, trigrams, weight
 from monitor.text import normalize, tidy
 
 # Placeholder boxes for embeds (charts, videos, posts) that load only after consent.
@@ -40,6 +40,7 @@ _DURATIONS = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 _VIDEO_NAMING = re.compile(r"video|player|clip|duration|playlist|media", re.IGNORECASE)
 BOX_LIMIT = 700  # characters: a teaser or consent box is short; article sections are not
 _CAPTION_LIMIT = 300  # characters: a caption with its credit line
+_PROSE_WORDS = 15  # a sentence of an article's text, longer than a promo's pitch line
 _LABEL_LIMIT = 150  # characters: what may stand beside a list of links in its box (a title)
 
 
@@ -74,11 +75,8 @@ def _text_len(el: html.HtmlElement) -> int:
 
 
 def _fits(text: str, limit: int) -> bool:
-    """Whether `text` with its spaces collapsed (as `_text_len` counts) is at most `limit` long.
-
-    Collapsing only shortens a text, and no start of a text collapses longer than the whole:
-    a long text is mostly settled by its start.
-    """
+    """Whether `text` with its spaces collapsed is at most `limit` long (settled by its start
+    mostly: collapsing only shortens a text, and no start collapses longer than the whole)."""
     if len(text) <= limit:
         return True
     if len(" ".join(text[: 2 * limit].split())) > limit:
@@ -206,15 +204,24 @@ def _is_picture_paragraph(p: html.HtmlElement) -> bool:
 
 
 def small_box(el: html.HtmlElement, protected: set, limit: int) -> html.HtmlElement:
-    """The widest ancestor of `el` (or `el`) whose text stays within `limit` characters."""
+    """The widest ancestor of `el` (or `el`) whose text stays within `limit` characters and
+    that holds no prose beside `el`'s box: a short post or a paywall's teaser is the article."""
     box = el
     for parent in el.iterancestors():
         if parent in protected or parent.tag in ("body", "main", "article"):
             break
-        if not _fits(parent.text_content(), limit):
+        if not _fits(parent.text_content(), limit) or _prose_beside(parent, box):
             break
         box = parent
     return box
+
+
+def _prose_beside(parent: html.HtmlElement, box: html.HtmlElement) -> bool:
+    """Two paragraphs of sentences beside `box` (a pitch may have one), none a pitch: article."""
+    kids = parent.iterchildren("*")
+    texts = [(c is box, p.text_content().strip()) for c in kids for p in c.iter("p")]
+    prose = [(own, t) for own, t in texts if weight(t) >= _PROSE_WORDS and SENTENCE_END.search(t)]
+    return sum(not own for own, _ in prose) >= 2 and not any(is_pitch(t) for _, t in prose)
 
 
 def stands_alone(el: html.HtmlElement) -> bool:

@@ -215,4 +215,9 @@ _CALL = re.compile(
 
 def is_call_to_act(label: str) -> bool:
     """True for the label of a promo's button: "Jetzt abonnieren", "Join us on WhatsApp"."""
-    return len(label) <= 60 and bool(_CALL.search(label) or _APPEAL.search(label))
+    return len(label) <= 60 and is_pitch(label)
+
+
+def is_pitch(text: str) -> bool:
+    """Words asking the reader to subscribe, sign up, join or pay."""
+    return bool(_CALL.search(text) or _APPEAL.search(text))

@@ -1,5 +1,5 @@
-"""Reads the CLI needs to name what exists when a user names something that does not:
-the stored sources, the articles' ids, and when a crawl last finished."""
+"""Reads of the CLI's own: the stored sources and the articles' ids (to name what exists when
+a user names something that does not), and the daemons' heartbeats (`newsmon status`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ def article_ids(db: Database) -> tuple[int, int, int] | None:
     return (row["n"], row["lo"], row["hi"]) if row["n"] else None
 
 
-def last_crawl_finished(db: Database) -> str | None:
-    """When the newest crawl of any source finished (ISO); None when nothing was crawled."""
-    row = next(db.query("select max(finished_at) as last from crawl_runs"))
-    return row["last"]
+def daemon_beats(db: Database, limit: int = 10) -> list[dict]:
+    """The daemons' heartbeats (monitor.store.beats), the latest beat first."""
+    return list(db.query("select * from daemon_beats order by beat_at desc limit ?", [limit]))

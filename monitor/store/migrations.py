@@ -354,3 +354,15 @@ def m010_paragraphs_once(db: Database) -> None:
     fts = {"create_triggers": True, "tokenize": "unicode61 remove_diacritics 2"}
     db["paragraphs"].enable_fts(["text"], **fts)
     db["version_rows"].enable_fts(["headline"], **fts)
+
+
+@migrations()
+def m011_daemon_beats(db: Database) -> None:
+    # A heartbeat per `newsmon run` process (monitor.daemon.heartbeat): written at start, every
+    # BEAT_EVERY seconds and at a clean stop, so `newsmon status` knows whether the daemon runs
+    # rather than guess it from crawls (a `newsmon crawl` by hand looked like the daemon).
+    db["daemon_beats"].create(
+        {"host": str, "pid": int, "started_at": str, "beat_at": str, "stopped_at": str},
+        pk=("host", "pid"),
+    )
+    db["daemon_beats"].create_index(["beat_at"])

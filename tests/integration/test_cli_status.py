@@ -1,5 +1,5 @@
 """`newsmon status` and `newsmon diff` for daily use (issue 17, item 7): status tells whether
-the daemon runs (from its crawls and the outbox lease) and says nothing about the next
+the daemon runs (from its heartbeat, not from a crawl by hand) and says nothing about the next
 discovery when it does not, gives each source's first error, and prints no empty heading;
 diff shows the headline and when each version was seen, and says so when there is one."""
 
@@ -60,47 +60,85 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def test_status_after_a_crawl_shows_the_next_discovery(crawled):
+def _copy(db, tmp_path):
+    """The module's crawled database, to change without changing it for the other tests."""
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy
+
+
+def _beat(db, pid: int, beat_at: str, host: str | None = None, stopped_at=None) -> None:
+    _set(
+        db,
+        "insert or replace into daemon_beats (host, pid, started_at, beat_at, stopped_at) "
+        "values (?, ?, ?, ?, ?)",
+        [host or socket.gethostname(), pid, _ago(hours=1), beat_at, stopped_at],
+    )
+
+
+def test_a_crawl_by_hand_is_not_the_daemon(crawled):
     run, _, _ = crawled
     shown = run("status")
     assert shown.code == 0, shown.err
-    assert "daemon: last active" in shown.out and "not running" not in shown.out
-    assert "next discovery" in shown.out.splitlines()[3]  # the sources table's header
+    assert "daemon: not running (never seen): start it with `newsmon run`" in shown.out
+    # No daemon, no discovery or revisit to announce.
+    assert "next discovery" not in shown.out and "next checks" not in shown.out
     table = _table_rows(shown.out)
-    due = [r["source"] for r in table if r["next discovery"].startswith("in ")]
-    assert due == ["zdf", "tagesschau", "world"]  # not faults: disabled, never crawled
-    assert table[-1]["source"] == "faults (disabled)" and table[-1]["last run"] == "never"
+    assert [r["source"] for r in table] == ["zdf", "tagesschau", "world", "faults (disabled)"]
+    assert table[0]["last run"].endswith("s ago") and table[-1]["last run"] == "never"
     assert all(len(line) <= 100 for line in shown.out.splitlines()[:9])
-    assert "next checks:" in shown.out
     # The sample config names no alert target: status says the alerts go to the console.
     assert "\n  sent to: the console (no target: set [notify] apprise_config" in shown.out
 
 
-def test_status_says_the_daemon_is_not_running_when_its_crawls_stopped(crawled, tmp_path):
+def test_status_shows_the_next_discovery_while_a_daemon_beats(crawled, tmp_path):
     run, db, _ = crawled
-    aged = tmp_path / "aged.db"
-    with sqlite3.connect(db) as source, sqlite3.connect(aged) as target:
-        source.backup(target)
-    _set(aged, "update crawl_runs set finished_at = ?", [_ago(hours=3)])
-    shown = run("--db", str(aged), "status")
+    copy = _copy(db, tmp_path)
+    _beat(copy, os.getpid(), _ago(seconds=5))  # this test's process stands in for the daemon
+    shown = run("--db", str(copy), "status")
     assert shown.code == 0, shown.err
-    assert "daemon: not running (last seen 3h" in shown.out
+    assert re.search(
+        rf"daemon: running \(pid {os.getpid()}, since 20\S+, last beat \d+s ago\)", (shown.out)
+    ), shown.out
+    assert "next discovery" in shown.out.splitlines()[3]  # the sources table's header
+    table = _table_rows(shown.out)
+    due = [r["source"] for r in table if r["next discovery"].startswith("in ")]
+    assert due == ["zdf", "tagesschau", "world"]  # not faults: disabled, never crawled
+    assert "next checks:" in shown.out
+
+    # A daemon of another host: its pid means nothing here, its beat is enough.
+    _set(copy, "delete from daemon_beats", [])
+    _beat(copy, _dead_pid(), _ago(seconds=20), host="elsewhere.invalid")
+    shown = run("--db", str(copy), "status").out
+    assert "daemon: running (pid " in shown and " on elsewhere.invalid, since" in shown
+
+
+def test_status_says_the_daemon_is_not_running_when_its_beat_stopped(crawled, tmp_path):
+    run, db, _ = crawled
+    copy = _copy(db, tmp_path)
+    _set(copy, "update crawl_runs set finished_at = ?", [_ago(hours=3)])
+    # A beat three minutes old, of a process that is alive: the daemon hangs or is gone.
+    _beat(copy, os.getpid(), _ago(minutes=3))
+    shown = run("--db", str(copy), "status")
+    assert shown.code == 0, shown.err
+    assert "daemon: not running (last seen 3m" in shown.out
     assert "next discovery" not in shown.out and "next checks" not in shown.out
     zdf = next(r for r in _table_rows(shown.out) if r["source"] == "zdf")
     assert zdf["last run"].startswith("3h") and "next discovery" not in zdf
 
-    # A lease whose holder on this host is gone is no sign of life either ...
-    until = (datetime.now(UTC) + timedelta(minutes=1)).isoformat(timespec="seconds")
-    _set(
-        aged,
-        "insert into dispatch_lease (name, owner, host, pid, since, until) values (?,?,?,?,?,?)",
-        ["outbox", "x", socket.gethostname(), _dead_pid(), _ago(minutes=1), until],
+    # A fresh beat of a process of this host that is gone (killed): not running either ...
+    _beat(copy, _dead_pid(), _ago(seconds=5))
+    assert "daemon: not running (last seen 5s" in run("--db", str(copy), "status").out
+    # ... nor one that stopped cleanly, which says when.
+    stopped = _ago(minutes=2)
+    _set(copy, "delete from daemon_beats", [])
+    _beat(copy, os.getpid(), stopped, stopped_at=stopped)
+    shown = run("--db", str(copy), "status").out
+    assert re.search(
+        rf"daemon: not running \(stopped at {re.escape(stopped)}, 2m(\ds)? ago\)", shown
     )
-    assert "daemon: not running" in run("--db", str(aged), "status").out
-    # ... but one held by a living process is.
-    _set(aged, "update dispatch_lease set pid = ?", [os.getpid()])
-    shown = run("--db", str(aged), "status").out
-    assert f"daemon: running (pid {os.getpid()}" in shown and "next discovery" in shown
+    assert "next discovery" not in shown
 
 
 def test_status_gives_each_sources_first_error_and_no_empty_heading(tmp_path):

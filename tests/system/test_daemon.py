@@ -196,16 +196,7 @@ def test_sighup_reloads_the_config_and_refuses_a_broken_one(site, tmp_path):
     assert "config reloaded: 3 source(s), 1 rule(s)" in err
 
 
-def test_status_shows_sources_tiers_and_alerts(site, tmp_path):
-    db = tmp_path / "monitor.db"
-    config = write_config(tmp_path, site, db)
-    subprocess.run(
-        newsmon_argv("--config", str(config), "crawl"),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+def _status(config: Path) -> str:
     result = subprocess.run(
         newsmon_argv("--config", str(config), "status"),
         cwd=ROOT,
@@ -214,9 +205,45 @@ def test_status_shows_sources_tiers_and_alerts(site, tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def _running(config: Path) -> str | None:
+    out = _status(config)
+    return out if "daemon: running" in out else None
+
+
+def test_status_shows_sources_tiers_alerts_and_whether_the_daemon_runs(site, tmp_path):
+    db = tmp_path / "monitor.db"
+    config = write_config(tmp_path, site, db, interval="1h")
+    subprocess.run(
+        newsmon_argv("--config", str(config), "crawl"),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    out = _status(config)
     assert f"database {db}" in out
     for source in ("zdf", "tagesschau", "world"):  # a row of the sources table, with its time
         assert re.search(rf"^{source} +\d+s ago +\d+ ", out, re.M), out
     assert "under 1h: every 2s" in out
     assert "alerts: " in out
+    # A crawl by hand is not the daemon: nothing says when the next discovery is due.
+    assert "daemon: not running (never seen)" in out and "next discovery" not in out
+
+    proc = start(config, stderr=subprocess.DEVNULL)
+    try:
+        # Its first beat is written before the scheduler starts.
+        out = wait_for(lambda: _running(config), 30, "status saying the daemon runs")
+        assert f"daemon: running (pid {proc.pid}, since 20" in out, out
+        assert re.search(r"^zdf .* in (59m|1h)", out, re.M), out  # the next discovery
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    out = _status(config)
+    assert re.search(r"daemon: not running \(stopped at 20\S+, \d+s ago\)", out), out
+    assert "next discovery" not in out

@@ -842,3 +842,21 @@ def test_a_list_inside_a_table_cell_is_read_as_the_cells_text():
     )
     lines = [text for text, _ in maintext._lines(row)]
     assert lines == ["Dolmetscher", "Wer übersetzt, wenn die Delegationen tagen.", "Zwei pro Seite"]
+
+
+PAYWALL = """<html><head><meta property="og:type" content="article"><title>Ein Hafen wird kleiner</title>
+</head><body><main><h1>Ein Hafen wird kleiner</h1><div class="column"><div class="snippet">
+<div class="teaser-body"><p>Der alte Fischereihafen soll in den kommenden Jahren um ein Drittel schrumpfen,
+weil die Flotte seit Langem kleiner wird und die Kais verfallen.</p>
+<p>Die Stadt plant an seiner Stelle Wohnungen, einen Park und eine neue Promenade entlang des Wassers,
+die Bauarbeiten sollen im Fr\u00fchjahr beginnen.</p></div>
+<div class="login"><span>Den ganzen Text lesen</span><a href="/abo">Subscribe</a></div>
+</div></div></main></body></html>"""
+
+
+def test_a_paywall_teaser_stays_when_its_subscribe_box_is_removed():
+    article = extract(PAYWALL, "https://example.org/hafen")
+    text = " ".join([article.lead, *article.body])
+    assert "um ein Drittel schrumpfen" in text
+    assert "eine neue Promenade" in text
+    assert "Subscribe" not in text

@@ -41,8 +41,33 @@ def test_extraction_stores_the_published_characters() -> None:
     assert "Montag \u2013 nach" in article.body[0] or "Montag \u2013 nach" in article.lead
     text = " ".join([article.lead, *article.body])
     assert "\u201eWir sind weiter als gedacht\u201c, sagte er\u2026" in text
-    # trafilatura hands the body over with no-break spaces made plain ones: the words stay.
-    assert "10 Punkte" in normalize(text)
+    # trafilatura hands the body over with plain spaces; the page's no-break space is put back.
+    assert "10\u00a0Punkte" in text
+
+
+FRENCH = """<html lang="fr"><head><meta property="og:type" content="article">
+<title>Un parcours de dix kilom\u00e8tres</title></head><body><article>
+<h1>Un parcours de dix kilom\u00e8tres</h1>
+<p>Le trac\u00e9 mesure 10{nb}km et longe{sp}le port, a indiqu\u00e9 l\u2019organisatrice devant
+les b\u00e9n\u00e9voles r\u00e9unis sur la place du march\u00e9 ce samedi matin.</p>
+<p>\u00ab{nn}Nous attendons mille coureurs{nn}\u00bb, a-t-elle ajout\u00e9 avant de d\u00e9tailler
+les horaires du d\u00e9part, fix\u00e9 \u00e0 neuf heures sur le quai principal.</p>
+<p>La mairie a publi\u00e9 la liste des rues ferm\u00e9es{sp}: elle vaut pour toute la matin\u00e9e
+et sera rappel\u00e9e par des panneaux install\u00e9s la veille au soir.</p>
+</article></body></html>"""
+
+
+def test_the_body_keeps_no_break_spaces_and_the_fingerprint_ignores_them() -> None:
+    printed = extract(FRENCH.format(nb="\u00a0", nn="\u202f", sp="\u00a0"), URL)
+    plain = extract(FRENCH.format(nb=" ", nn=" ", sp=" "), URL)
+    text = "\n".join([printed.lead, *printed.body])
+    assert "10\u00a0km et longe\u00a0le port" in text
+    assert "\u00ab\u202fNous attendons mille coureurs\u202f\u00bb" in text
+    assert "ferm\u00e9es\u00a0: elle" in text
+    assert "\u00a0" not in "".join(plain.body) and "\u202f" not in "".join(plain.body)
+    assert [normalize(p) for p in printed.body] == [normalize(p) for p in plain.body]
+    assert printed.fingerprint() == plain.fingerprint()
+    assert diff_articles(plain, printed).is_empty()
 
 
 def test_the_fingerprint_and_the_diff_ignore_typography() -> None:
