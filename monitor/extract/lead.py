@@ -10,13 +10,14 @@ import itertools
 from lxml import html
 
 from monitor.extract import noise as noiselib
-from monitor.extract.words import SENTENCE_END, similarity, squash
+from monitor.extract.words import SENTENCE_END, similarity, squash, weight
 from monitor.text import normalize, tidy
 
 _LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
 # Where an update line above a dropped lead is looked for: the lead's box and two boxes around
 # it, three elements before each; a line longer than this is not one line.
 _NOTE_LEVELS, _NOTE_SIBLINGS, _NOTE_LENGTH = 2, 3, 1000
+_HEADING_WORDS = 6  # a subheading this long says something; a kicker or a label is shorter
 
 
 def split_lead(
@@ -59,8 +60,10 @@ def _declared_lead(
         if matches(text):
             before = body[:i]
             if all(len(p.split()) < 15 for p in before):  # labels and captions above the lead
-                # An update line above the lead stays: it is the edit readers look for.
-                notes = [p for p in before if noiselib.is_editor_note(p)]
+                # An update line above the lead stays: it is the edit readers look for; so does
+                # a subheading that says something (a label or a kicker is a few words).
+                headings = _subheadings(root)
+                notes = [p for p in before if noiselib.is_editor_note(p) or squash(p) in headings]
                 noise.extend(p for p in before if p not in notes)
                 return text, notes + body[i + 1 :]
             return text, before + body[i + 1 :]
@@ -84,6 +87,16 @@ def _declared_lead(
         rest = [p for p in body if squash(p) != squash(text)]
         return text, _notes_before(el, rest) + rest
     return "", body
+
+
+def _subheadings(root: html.HtmlElement) -> set[str]:
+    """The page's subheadings long enough to say something, squashed."""
+    found = set()
+    for el in root.iter("h2", "h3", "h4"):
+        text = tidy(el.text_content())
+        if weight(text) >= _HEADING_WORDS and not noiselib.is_noise(text):
+            found.add(squash(text))
+    return found
 
 
 def _notes_before(el: html.HtmlElement, body: list[str]) -> list[str]:

@@ -22,10 +22,13 @@ import re
 from lxml import etree, html
 
 from monitor.extract.boxes import (
+    BIO_LIMIT,
     BOX_LIMIT,
     block_texts,
     consent_box,
+    fits,
     is_ad_naming,
+    is_bio_naming,
     is_label,
     is_labelled_ad,
     is_link_list,
@@ -33,12 +36,12 @@ from monitor.extract.boxes import (
     is_prose_box,
     is_title_box,
     links_away,
-    media_boxes,
     pull_quotes,
     small_box,
     stands_alone,
     widget_boxes,
 )
+from monitor.extract.media import GALLERY_PICTURES, gallery_captions, media_boxes
 from monitor.extract.noise import is_call_to_act, is_editor_note
 from monitor.text import normalize, tidy
 
@@ -129,10 +132,7 @@ def _drop_by_shape(boxes: _Removal) -> None:
         boxes.drop(el)  # a poll or a sign-up form, with its title
     for el in list(root.iter(*_CHROME_TAGS)):
         boxes.drop(el, record=False)
-    for el in list(root.iter("figure", "figcaption")):
-        boxes.drop(el)
-    for el in media_boxes(root, protected):
-        boxes.drop(el)
+    _drop_pictures(boxes)
     for el in list(root.iter("button", "a")):
         label = el.text_content()
         if len(label) < 200 and is_call_to_act(normalize(label)) and stands_alone(el):
@@ -145,11 +145,26 @@ def _drop_by_shape(boxes: _Removal) -> None:
             boxes.drop(box)
 
 
+def _drop_pictures(boxes: _Removal) -> None:
+    """Figures and pictures with their captions; a gallery's captions are its text and stay."""
+    root, protected = boxes.root, boxes.protected
+    figures = list(root.iter("figure", "figcaption"))
+    kept: set[html.HtmlElement] = set()
+    # Cheap count first: the gallery test looks for media boxes once more.
+    if len(figures) >= GALLERY_PICTURES or sum(1 for _ in root.iter("img")) >= GALLERY_PICTURES:
+        kept = gallery_captions([*figures, *media_boxes(root, protected)], boxes.text_total)
+    for el in figures:
+        if not kept or not any(a in kept for a in (el, *el.iterancestors())):
+            boxes.drop(el)
+    for el in media_boxes(root, protected | kept):
+        boxes.drop(el)
+
+
 def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
     """Remove `el` when its role, naming, tag or words say it is not the article; True if it
     was removed."""
     tag = el.tag
-    role, testid, hidden, ad = _role_and_naming(el)
+    role, testid, hidden, ad, bio = _role_and_naming(el)
     if hidden and _VALUE.fullmatch(el.text_content().strip()) and el not in boxes.protected:
         # A value kept for machines; hidden prose stays: scripts show it (a teaser's rest).
         _remove_keep_tail(el)
@@ -158,6 +173,8 @@ def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
         return boxes.drop(el, record=False)
     if ad or (tag in _AD_BOX_TAGS and is_labelled_ad(el)):
         return boxes.drop(el, record=False)  # an ad: its copy rotates from one fetch to the next
+    if bio and fits(el.text_content(), BIO_LIMIT):
+        return boxes.drop(el)  # the author's bio: about the writer, not part of the article
     if testid and _NOISE_TESTID.search(testid):
         return boxes.drop(el)
     if tag == "aside":
@@ -188,13 +205,13 @@ def _drop_link_list(boxes: _Removal, el: html.HtmlElement) -> bool:
     return dropped
 
 
-def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool, bool]:
+def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool, bool, bool]:
     """The element's role, lowercased, its naming attributes' values joined by spaces (in the
     page's order: `_NOISE_TESTID` matches within one value, so the order is moot), whether
     the page hides it (`hidden`, `aria-hidden`, a style of `display: none`), and whether its
-    attributes name an ad slot."""
+    attributes name an ad slot, and an author's bio box."""
     role = testid = ""
-    hidden = ad = False
+    hidden = ad = bio = False
     for name, value in el.items():  # one look at the few attributes, not six lookups
         if name in _NAMING_ATTRS:
             if value:
@@ -205,7 +222,8 @@ def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool, bool]:
             hidden = hidden or _is_hiding(name, value)
         elif name in ("class", "id") or name.startswith("data-ad"):
             ad = ad or is_ad_naming(name, value)
-    return role, testid, hidden, ad
+            bio = bio or is_bio_naming(name, value)
+    return role, testid, hidden, ad, bio
 
 
 def _is_hiding(name: str, value: str) -> bool:

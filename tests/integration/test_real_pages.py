@@ -93,12 +93,16 @@ def test_every_exception_is_still_needed(scores):
 MORE_SAMPLE = ("7a457a4f", "9a440270", "57b4dafd", "3c6d3381", "7837c9d6", "0a3108e5",
                "vice.com.amazon", "de.induux.com", "schlosswirtjuval", "eluniversal.com-senador",
                "soundofscience.fr", "Eurostat__Polska", "85439e26",
-               "042bb7b5")  # fmt: skip
+               "042bb7b5",
+               # issue 16, English: a slideshow's captions, a list beside a picture, a subheading
+               # above the lead, an author's bio after the text.
+               "economictimes.indiatimes.com.slideshow", "parallels.com.desktop",
+               "rutgers.edu.robot", "a078b365")  # fmt: skip
 MORE_FLOORS = {
     "bodies/*": {"f1": 0.95},
     "snippets/*": {"snippets": 0.93, "headline": 0.6},
     # WSJ's paywall teaser (042bb7b5, issue 16 class 5) is in the sample: 0.78 when it is lost.
-    "*/en": {"f1": 0.89, "snippets": 0.95, "headline": 1.0},
+    "*/en": {"f1": 0.89, "snippets": 1.0, "headline": 1.0},
     "*/de": {"f1": 0.99, "snippets": 1.0},
     "*/ja": {"f1": 0.99},  # text without spaces (issue 16, class 2)
 }
