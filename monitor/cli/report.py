@@ -140,6 +140,8 @@ def alert_line(counts: dict[str, int], db_path: str, since: str, console: bool =
     if waiting:
         parts.append(f"{len(waiting)} waiting" + _retry_at(waiting))
     parts += _held(held)
+    if counts.get("not sent"):  # a send cut at its deadline: no attempt counted, sent again
+        parts.append(f"{counts['not sent']} not sent (the target did not answer in time)")
     if counts.get("dead"):
         parts.append(f"{counts['dead']} dead (newsmon alerts --status dead)")
     return "alerts: " + ", ".join(parts)

@@ -36,6 +36,7 @@ __all__ = ["ExtractionError", "extract"]
 # Magic numbers of formats that servers send as text/html by mistake.
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 _LEADING_SPACE = re.compile(rb"\s*")  # what bytes.lstrip() strips
+_RUBY_TAG = re.compile(rb"<r[tp]", re.IGNORECASE)  # the start tag of a ruby reading's element
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Control characters and U+FFFD: many of them mean binary data was decoded as text.
 _BINARY_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
@@ -123,7 +124,8 @@ def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
     if root is None or root.find("body") is None:
         raise ExtractionError("no HTML body")
     # Ruby readings over Japanese characters are a reading aid, in the headline as in the text.
-    etree.strip_elements(root, "rt", "rp", with_tail=False)
+    if _RUBY_TAG.search(utf8):  # a scan of the bytes is cheaper than a walk over the tree
+        etree.strip_elements(root, "rt", "rp", with_tail=False)
     return root
 
 

@@ -206,8 +206,9 @@ def is_prose_box(el: html.HtmlElement) -> bool:
 
 def is_noise_line(el: html.HtmlElement) -> bool:
     """A small element holding one line whose words mark it as noise (monitor.extract.noise)."""
-    if any(isinstance(c.tag, str) and c.tag not in _LINE_PARTS for c in el):
-        return False  # a box of lines: its lines are judged one by one
+    for child in el:
+        if child.tag not in _LINE_PARTS and isinstance(child.tag, str):
+            return False  # a box of lines: its lines are judged one by one
     text = el.text_content()
     if len(text) > 400:
         return False

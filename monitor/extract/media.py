@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import html
+from lxml import etree, html
 
 from monitor.extract.boxes import BOX_LIMIT, TEXT_BLOCKS, block_texts, fits, text_len
 from monitor.extract.noise import MEDIA_LINE
@@ -31,18 +31,23 @@ _CAPTION_SENTENCE = 8  # words: a caption line this long, ending like a sentence
 def media_boxes(root: html.HtmlElement, protected: set) -> list[html.HtmlElement]:
     """Boxes around embedded media: video teasers and pictures with their captions."""
     boxes = []
-    for el in root.iter():
+    for el in root.iter(etree.Element):
         tag = el.tag
-        if not isinstance(tag, str) or el in protected:
-            continue
-        if tag in ("img", "picture"):
-            box = _caption_box(el, protected)
-        elif _could_be_media(el.text) and MEDIA_LINE.search(_own_line(el)):
-            box = _teaser_box(el, protected)
-        elif _is_bare_duration(el):
-            box = _video_card(el, protected)
+        if tag == "img" or tag == "picture":
+            box = None if el in protected else _caption_box(el, protected)
         else:
-            continue
+            text = el.text
+            # Every other test needs a colon or "verfügbar": most elements are passed over here.
+            if not text or ("ü" not in text and "Ü" not in text and ":" not in text):
+                continue
+            if el in protected:
+                continue
+            if _could_be_media(text) and MEDIA_LINE.search(_own_line(el)):
+                box = _teaser_box(el, protected)
+            elif _is_bare_duration(el):
+                box = _video_card(el, protected)
+            else:
+                continue
         if box is not None:
             boxes.append(box)
     return boxes

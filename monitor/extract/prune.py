@@ -150,13 +150,17 @@ def _drop_pictures(boxes: _Removal) -> None:
     root, protected = boxes.root, boxes.protected
     figures = list(root.iter("figure", "figcaption"))
     kept: set[html.HtmlElement] = set()
+    found = None
     # Cheap count first: the gallery test looks for media boxes once more.
     if len(figures) >= GALLERY_PICTURES or sum(1 for _ in root.iter("img")) >= GALLERY_PICTURES:
-        kept = gallery_captions([*figures, *media_boxes(root, protected)], boxes.text_total)
+        found = media_boxes(root, protected)
+        kept = gallery_captions([*figures, *found], boxes.text_total)
     for el in figures:
         if not kept or not any(a in kept for a in (el, *el.iterancestors())):
             boxes.drop(el)
-    for el in media_boxes(root, protected | kept):
+    if figures or kept or found is None:  # else the page is as it was: the same boxes again
+        found = media_boxes(root, protected | kept)
+    for el in found:
         boxes.drop(el)
 
 
@@ -164,7 +168,8 @@ def _judge(boxes: _Removal, el: html.HtmlElement) -> bool:
     """Remove `el` when its role, naming, tag or words say it is not the article; True if it
     was removed."""
     tag = el.tag
-    role, testid, hidden, ad, bio = _role_and_naming(el)
+    attrs = el.items()  # most elements have none: their naming is known without a look
+    role, testid, hidden, ad, bio = _role_and_naming(attrs) if attrs else _NO_NAMING
     if hidden and _VALUE.fullmatch(el.text_content().strip()) and el not in boxes.protected:
         # A value kept for machines; hidden prose stays: scripts show it (a teaser's rest).
         _remove_keep_tail(el)
@@ -205,14 +210,17 @@ def _drop_link_list(boxes: _Removal, el: html.HtmlElement) -> bool:
     return dropped
 
 
-def _role_and_naming(el: html.HtmlElement) -> tuple[str, str, bool, bool, bool]:
-    """The element's role, lowercased, its naming attributes' values joined by spaces (in the
-    page's order: `_NOISE_TESTID` matches within one value, so the order is moot), whether
-    the page hides it (`hidden`, `aria-hidden`, a style of `display: none`), and whether its
-    attributes name an ad slot, and an author's bio box."""
+_NO_NAMING = ("", "", False, False, False)
+
+
+def _role_and_naming(attrs: list[tuple[str, str]]) -> tuple[str, str, bool, bool, bool]:
+    """From an element's attributes: its role, lowercased, its naming attributes' values joined
+    by spaces (in the page's order: `_NOISE_TESTID` matches within one value, so the order is
+    moot), whether the page hides it (`hidden`, `aria-hidden`, a style of `display: none`), and
+    whether they name an ad slot, and an author's bio box."""
     role = testid = ""
     hidden = ad = bio = False
-    for name, value in el.items():  # one look at the few attributes, not six lookups
+    for name, value in attrs:  # one look at the few attributes, not six lookups
         if name in _NAMING_ATTRS:
             if value:
                 testid = f"{testid} {value}" if testid else value

@@ -108,8 +108,8 @@ def test_the_crawl_table_and_status_count_the_same_columns():
         "dropped",
     ]  # fmt: skip
     assert set(lines[1]) <= {"-", " "}  # the table helper's rule under the header
-    assert lines[2].split() == ["zdf", "5", "2", "1", "1", "1", "0", "0", "2.5", "-"]
-    assert lines[4].split() == ["total", "8", "2", "4", "1", "1", "0", "0", "4.0"]
+    assert lines[2].split() == ["zdf", "5", "2", "1", "1", "1", "0", "0", "2.5", "0"]
+    assert lines[4].split() == ["total", "8", "2", "4", "1", "1", "0", "0", "4.0", "0"]
     assert run_counts(run) == {
         "pages": 5, "304": 2, "new": 1, "changed": 1, "unchanged": 1, "removed": 0, "errors": 0
     }  # fmt: skip

@@ -79,7 +79,7 @@ def test_chromium_renders_the_story_page_with_its_events_and_links_to_timelines(
     for source in {r["source"] for r in rows(served.db_path, "select source from story_members")}:
         assert f'<strong class="nm-source">{source}</strong>' in dom
     # An edit links to that change on the Geneva article's timeline, which the browser opens.
-    edit = re.search(rf'href="(/-/newsmon/article/{served.genf})#(change-\d+)"', dom)
+    edit = re.search(rf'href="(/-/newsmon/article/{served.genf}\?before=\d+)#(change-\d+)"', dom)
     assert edit, "no edit of the Geneva article on the story page"
     timeline = dump_dom(browser, tmp_path, served.base + edit.group(1))
     assert f'id="{edit.group(2)}"' in timeline

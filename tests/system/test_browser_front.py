@@ -62,7 +62,8 @@ def test_versions_open_without_hashes_or_the_stored_page(browser, served, tmp_pa
     headers = set(re.findall(r'<th [^>]*data-column="([a-z_]+)"', dom))
     assert {"headline", "number", "fetched_at"} <= headers
     assert not headers & {"raw_html", "raw_hash", "fingerprint", "noise"}
-    everything = dump_dom(browser, tmp_path, served.base + "/monitor/versions?_nm_cols=all")
+    # The stored page is the table's under the view (version_rows), shown when asked for.
+    everything = dump_dom(browser, tmp_path, served.base + "/monitor/version_rows?_nm_cols=all")
     assert {"raw_html", "raw_hash"} <= set(
         re.findall(r'<th [^>]*data-column="([a-z_]+)"', everything)
     )
