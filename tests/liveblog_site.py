@@ -9,10 +9,13 @@ would alert.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from conftest import ROOT, newsmon_argv, newsmon_env, rows
 
 PATH = "/politik/genf-verhandlungen-liveblog.html"
 
@@ -118,3 +121,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def crawl_blog(tmp_path, db_path, blog: LiveBlogSite) -> list[str]:
+    """One `newsmon crawl` of the blog: the kinds of the change rows it wrote, then
+    `alerts:N`, the alerts it queued."""
+    before = rows(db_path, "select max(id) as n from changes")[0]["n"] if db_path.exists() else 0
+    alerts = rows(db_path, "select count(*) as n from alerts")[0]["n"] if db_path.exists() else 0
+    proc = subprocess.run(
+        newsmon_argv("--config", str(blog.config(tmp_path, db_path)), "crawl"),
+        cwd=ROOT,
+        env=newsmon_env(NEWSMON_DB=str(db_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    changes = rows(db_path, "select kind from changes where id > ? order by id", [before or 0])
+    added = rows(db_path, "select count(*) as n from alerts")[0]["n"] - alerts
+    return [c["kind"] for c in changes] + [f"alerts:{added}"]

@@ -4,11 +4,10 @@ one alert, and nothing from reordering, pinning or teaser churn."""
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.request
 
-from conftest import ROOT, SAMPLE_CONFIG, newsmon_argv, newsmon_env, rows
-from liveblog_site import LiveBlogSite, Post
+from conftest import SAMPLE_CONFIG, rows
+from liveblog_site import LiveBlogSite, Post, crawl_blog
 
 from monitor.config import load_config
 from monitor.crawl.record import Extracted, record_page
@@ -276,24 +275,6 @@ MORNING = [
     Post("2026-11-21T09:45:00+01:00", "Vor dem Hotel in Genf warten Dutzende Reporter im Regen."),
     Post("2026-11-21T11:30:00+01:00", "Die Gastgeber in Genf laden am Abend zu einer Erklärung."),
 ]
-
-
-def crawl_blog(tmp_path, db_path, blog: LiveBlogSite) -> list[dict]:
-    """One `newsmon crawl` of the blog; the change rows and alerts it wrote."""
-    before = rows(db_path, "select max(id) as n from changes")[0]["n"] if db_path.exists() else 0
-    alerts = rows(db_path, "select count(*) as n from alerts")[0]["n"] if db_path.exists() else 0
-    proc = subprocess.run(
-        newsmon_argv("--config", str(blog.config(tmp_path, db_path)), "crawl"),
-        cwd=ROOT,
-        env=newsmon_env(NEWSMON_DB=str(db_path)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    changes = rows(db_path, "select kind from changes where id > ? order by id", [before or 0])
-    added = rows(db_path, "select count(*) as n from alerts")[0]["n"] - alerts
-    return [c["kind"] for c in changes] + [f"alerts:{added}"]
 
 
 def test_deleting_an_entry_without_an_id_is_one_entry_removed_and_no_alert(tmp_path, db_path):

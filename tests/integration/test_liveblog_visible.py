@@ -4,10 +4,8 @@ JSON-LD only keys and dates it, and the blog's own headline is compared like an 
 
 from __future__ import annotations
 
-import subprocess
-
-from conftest import ROOT, newsmon_argv, newsmon_env, rows
-from liveblog_site import LiveBlogSite, Post
+from conftest import rows
+from liveblog_site import LiveBlogSite, Post, crawl_blog
 
 SHOWN = 10
 PLACES = ["Hotel", "Palais", "Bahnhof", "Seeufer", "Pressezentrum"]
@@ -26,31 +24,12 @@ def day(variant: str = "meldet") -> list[Post]:
     return posts
 
 
-def crawl(tmp_path, db_path, blog: LiveBlogSite) -> list[str]:
-    """One `newsmon crawl` of the blog: the kinds of the change rows it wrote, then
-    `alerts:N`, the alerts it queued."""
-    before = rows(db_path, "select max(id) as n from changes")[0]["n"] if db_path.exists() else 0
-    alerts = rows(db_path, "select count(*) as n from alerts")[0]["n"] if db_path.exists() else 0
-    proc = subprocess.run(
-        newsmon_argv("--config", str(blog.config(tmp_path, db_path)), "crawl"),
-        cwd=ROOT,
-        env=newsmon_env(NEWSMON_DB=str(db_path)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    changes = rows(db_path, "select kind from changes where id > ? order by id", [before or 0])
-    added = rows(db_path, "select count(*) as n from alerts")[0]["n"] - alerts
-    return [c["kind"] for c in changes] + [f"alerts:{added}"]
-
-
 def test_a_live_blog_is_what_the_page_shows_not_what_its_json_ld_lists(tmp_path, db_path):
     posts = day()
     with LiveBlogSite(posts, shown=SHOWN) as blog:
         page = blog.page().decode()
         assert all(p.text in page for p in posts[:30])  # the JSON-LD lists the whole day
-        assert crawl(tmp_path, db_path, blog)[0] == "new"
+        assert crawl_blog(tmp_path, db_path, blog)[0] == "new"
         shown = posts[-SHOWN:]
         stored = rows(db_path, "select published, text from entries order by published")
         assert [(e["published"], e["text"]) for e in stored] == [(p.at, p.text) for p in shown]
@@ -59,17 +38,17 @@ def test_a_live_blog_is_what_the_page_shows_not_what_its_json_ld_lists(tmp_path,
 
         # Rotating what only the JSON-LD lists: nothing the page shows changed.
         blog.entries[:30] = day("berichtet")[:30]
-        assert crawl(tmp_path, db_path, blog) == ["alerts:0"]
+        assert crawl_blog(tmp_path, db_path, blog) == ["alerts:0"]
 
         # One word of a shown entry edited: an edit of that entry.
         edited = blog.entries[35]
         blog.entries[35] = Post(edited.at, edited.text.replace("Neues", "Wichtiges"))
-        assert crawl(tmp_path, db_path, blog)[:-1] == ["entry_edited"]
+        assert crawl_blog(tmp_path, db_path, blog)[:-1] == ["entry_edited"]
         text = rows(db_path, "select text from entries where published = ?", [edited.at])
         assert [r["text"] for r in text] == [blog.entries[35].text]
 
         # The blog's own headline reworded: a headline change, as an article's is.
         blog.headline = "Verhandlungen in Genf: die Nacht im Überblick"
-        assert crawl(tmp_path, db_path, blog)[:-1] == ["headline"]
+        assert crawl_blog(tmp_path, db_path, blog)[:-1] == ["headline"]
         last = rows(db_path, "select headline from changes order by id desc limit 1")[0]
         assert last["headline"] == blog.headline
