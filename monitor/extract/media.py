@@ -162,7 +162,8 @@ def gallery_captions(boxes: list[html.HtmlElement], prose_total: int) -> set[htm
     pictures whose captions carry the text. Three or more of them are captioned in sentences,
     and those captions hold more `<p>` text than the rest of the page (`prose_total` in all);
     an article with a picture or two keeps its own text, not its captions."""
-    outer = [b for b in boxes if not any(a in boxes for a in b.iterancestors())]
+    among = set(boxes)  # a set: a gallery's many boxes each have many ancestors
+    outer = [b for b in boxes if not any(a in among for a in b.iterancestors())]
     told = [b for b in outer if not _is_link(b) and _tells(block_texts(b))]
     if len(told) < GALLERY_PICTURES:
         return set()
