@@ -17,6 +17,7 @@ from html import escape
 from monitor.diff.core import Diff
 from monitor.diff.ops import Op
 from monitor.diff.render import FIELD_LABELS, first_words, place, shrink
+from monitor.errors import StoreError
 
 # Words of unchanged text kept either side of a change. More than the alert messages keep
 # (monitor.diff.render.CONTEXT_WORDS): a page has room, and a sentence read whole is easier
@@ -52,6 +53,17 @@ def diff_html(diff: Diff, style: Style = PAGE) -> str:
         more = len(ops) - len(shown)
         parts.append(f'<p class="nm-more">… and {more} more change{"s" if more > 1 else ""}</p>')
     return '<div class="nm-diff">' + "".join(parts) + "</div>"
+
+
+def stored_diff_html(ops: str | None) -> str:
+    """A change's stored ops (JSON) as tracked changes for a page; "" when it has none, a line
+    saying so when they cannot be read, so one bad row does not take the page down."""
+    if not ops:
+        return ""
+    try:
+        return diff_html(Diff.from_json(ops), PAGE)
+    except StoreError:
+        return '<p class="nm-none">This change\'s stored diff cannot be read.</p>'
 
 
 def where(op: Op) -> str:

@@ -22,9 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup, escape
 
-from monitor.diff.core import Diff
-from monitor.diff.tracked import PAGE, diff_html
-from monitor.errors import StoreError
+from monitor.diff.tracked import stored_diff_html
 from monitor.notify.messages import label
 from monitor.rules.words import alert_line, shown
 from monitor.store import story_views
@@ -88,12 +86,7 @@ def load_front(conn: sqlite3.Connection) -> FrontView:
 
 
 def _edit(change: dict) -> Edit:
-    html = ""
-    if change["ops"]:
-        try:
-            html = diff_html(Diff.from_json(change["ops"]), PAGE)
-        except StoreError:
-            html = '<p class="nm-none">This change\'s stored diff cannot be read.</p>'
+    html = stored_diff_html(change["ops"])
     before, after = change["from_number"], change["to_number"]
     # A takedown has no version after it, a restore the same one before and after.
     numbers = " → ".join(str(n) for n in dict.fromkeys((before, after)) if n is not None)

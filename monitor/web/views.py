@@ -15,9 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from monitor.clock import parse_time
-from monitor.diff.core import Diff, diff_articles
-from monitor.diff.tracked import PAGE, diff_html
-from monitor.errors import StoreError
+from monitor.diff.core import diff_articles
+from monitor.diff.tracked import PAGE, diff_html, stored_diff_html
 from monitor.notify.messages import label
 from monitor.rules.words import json_list, matched_words, shown
 from monitor.store import story_views as story_reads
@@ -234,12 +233,7 @@ def _event(change: dict, versions: dict[int, VersionView], alerts: list[dict]) -
     except ValueError:
         categories = [change["kind"] or "change"]
     kind = change["kind"] if change["kind"] in ("new", "removed", "restored") else "change"
-    html = ""
-    if change["ops"]:
-        try:
-            html = diff_html(Diff.from_json(change["ops"]), PAGE)
-        except StoreError:
-            html = '<p class="nm-none">This change\'s stored diff cannot be read.</p>'
+    html = stored_diff_html(change["ops"])
     before = versions.get(change["from_version"])
     return EventView(
         change_id=change["id"],
