@@ -1,4 +1,6 @@
-"""Shared by the benchmark scripts: process-tree memory and CPU from /proc (Linux)."""
+"""Shared by the benchmark scripts: process-tree memory and CPU from /proc (Linux), and the
+parts of their newsmon configs that must be the same in every bench: the crawl settings for
+a local site, the rule and the story."""
 
 from __future__ import annotations
 
@@ -6,6 +8,41 @@ import os
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
+
+# `{db}` is filled in by the caller (str.format: braces of the sources' patterns doubled).
+CRAWL = """
+[newsmon]
+database = "{db}"
+
+[crawl]
+# As config/sample.toml for a local site: no delay and no AutoThrottle (the defaults, 1 s and
+# on, are politeness towards real outlets), 8 connections per host.
+user_agent = "newsmon-bench/0.1 (+http://127.0.0.1/)"
+download_delay = 0
+autothrottle = false
+concurrent_per_domain = 8
+timeout = 30
+retries = 1
+"""
+RULE = """
+[[rules]]
+name = "ukraine-talks"
+any = ["Waffenruhe", "Verhandlung*", "Sicherheitsgarantie*", "ceasefire", "negotiat*"]
+all = ["/Ukrain|Kyiv|Kiew|Genf|Geneva/"]
+substring = true
+events = ["new", "changed"]
+notify = ["newsroom"]
+"""
+# The shipped story's shape (the bench leaves it out with --no-stories).
+STORY = """
+[[stories]]
+name = "ukraine-talks"
+terms = ["Waffenruhe*", "Verhandlung*", "Sicherheitsgarantie*", "Gespräche", "ceasefire", "talks",
+         "negotiat*"]
+require = ["/Ukrain|Kyiv|Kiew|Genf|Geneva|Selenskyj|Zelensky|Kreml|Kremlin|Putin/"]
+substring = true
+notify = ["newsroom"]
+"""
 
 
 def tree(pid: int | None = None) -> list[int]:

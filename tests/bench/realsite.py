@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bigsite import Resource, _Handler, _Server, news_sitemap, rss  # noqa: E402
+from common import CRAWL, RULE  # noqa: E402
 
 SHARED = HERE.parents[2] / "shared"
 OUTLETS = ("pages", "more", "world")
@@ -47,19 +48,9 @@ TAG = re.compile(rb"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
 TAG_URL = re.compile(rb"""((?:href|content)\s*=\s*["'])([^"']*)(["'])""", re.IGNORECASE)
 WINDOW = 5  # words of the expected text that must stand in the HTML as they are
 SWAP = {"de": "unterdessen", "fr": "cependant", "es": "mientras", "it": "intanto"}
-CONFIG = """
-[newsmon]
-database = "{db}"
-
-[crawl]
-# As config/sample.toml for a local site: no delay and no AutoThrottle, 8 connections per host.
-user_agent = "newsmon-bench/0.1 (+http://127.0.0.1/)"
-download_delay = 0
-autothrottle = false
-concurrent_per_domain = 8
-timeout = 30
-retries = 1
-
+CONFIG = (
+    CRAWL
+    + """
 [[sources]]
 name = "pages"
 sitemaps = ["{base}/pages/news-sitemap.xml"]
@@ -77,15 +68,9 @@ name = "world"
 feeds = ["{base}/world/rss.xml"]
 link_pattern = '/world/[a-z-]+/[a-z0-9-]+$'
 interval = "2m"
-
-[[rules]]
-name = "ukraine-talks"
-any = ["Waffenruhe", "Verhandlung*", "Sicherheitsgarantie*", "ceasefire", "negotiat*"]
-all = ["/Ukrain|Kyiv|Kiew|Genf|Geneva/"]
-substring = true
-events = ["new", "changed"]
-notify = ["newsroom"]
 """
+)
+CONFIG += RULE
 
 
 @dataclass

@@ -13,25 +13,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import realsite
+from common import CRAWL, RULE, STORY
 from measure import Measure, Meter, control, detection, log
 from profiles import save_profile, start_profiler
 
 CASES = ("cold", "recheck", "edited")
 LISTINGS = ("/zdf/news-sitemap.xml", "/tagesschau/news-sitemap.xml", "/world/rss.xml")
-CONFIG = """
-[newsmon]
-database = "{db}"
-
-[crawl]
-# As config/sample.toml for a local site: no delay and no AutoThrottle (the defaults, 1 s and
-# on, are politeness towards real outlets), 8 connections per host.
-user_agent = "newsmon-bench/0.1 (+http://127.0.0.1/)"
-download_delay = 0
-autothrottle = false
-concurrent_per_domain = 8
-timeout = 30
-retries = 1
-
+CONFIG = (
+    CRAWL
+    + """
 [[sources]]
 name = "zdf"
 spider = "zdf"
@@ -50,26 +40,9 @@ name = "world"
 feeds = ["{base}/world/rss.xml"]
 link_pattern = '/world/[a-z-]+/[a-z0-9-]+$'
 interval = "2m"
-
-[[rules]]
-name = "ukraine-talks"
-any = ["Waffenruhe", "Verhandlung*", "Sicherheitsgarantie*", "ceasefire", "negotiat*"]
-all = ["/Ukrain|Kyiv|Kiew|Genf|Geneva/"]
-substring = true
-events = ["new", "changed"]
-notify = ["newsroom"]
 """
-# The shipped story's shape (left out with --no-stories, to measure what stories and event
-# grouping cost the cold crawl).
-STORY = """
-[[stories]]
-name = "ukraine-talks"
-terms = ["Waffenruhe*", "Verhandlung*", "Sicherheitsgarantie*", "Gespräche", "ceasefire", "talks",
-         "negotiat*"]
-require = ["/Ukrain|Kyiv|Kiew|Genf|Geneva|Selenskyj|Zelensky|Kreml|Kremlin|Putin/"]
-substring = true
-notify = ["newsroom"]
-"""
+)
+CONFIG += RULE
 
 
 # --- the baseline --------------------------------------------------------------------------

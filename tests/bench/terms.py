@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import realpages  # noqa: E402
+from common import RULE, STORY  # noqa: E402
 
 from monitor.config import load_config  # noqa: E402
 from monitor.errors import ExtractionError  # noqa: E402
@@ -41,21 +42,7 @@ from monitor.stories.story import Story, parse_stories  # noqa: E402
 
 SHIPPED = REPO / "config" / "monitor.toml"
 # `make bench`'s rule and story (tests/bench/bench.py): the same topic, with /regex/ terms.
-BENCH_TERMS = """
-[[rules]]
-name = "ukraine-talks"
-any = ["Waffenruhe", "Verhandlung*", "Sicherheitsgarantie*", "ceasefire", "negotiat*"]
-all = ["/Ukrain|Kyiv|Kiew|Genf|Geneva/"]
-substring = true
-events = ["new", "changed"]
-
-[[stories]]
-name = "ukraine-talks"
-terms = ["Waffenruhe*", "Verhandlung*", "Sicherheitsgarantie*", "Gespräche", "ceasefire", "talks",
-         "negotiat*"]
-require = ["/Ukrain|Kyiv|Kiew|Genf|Geneva|Selenskyj|Zelensky|Kreml|Kremlin|Putin/"]
-substring = true
-"""
+BENCH_TERMS = RULE + STORY
 
 
 def real_articles(limit: int = 0) -> list[Article]:
