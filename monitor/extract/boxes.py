@@ -206,6 +206,9 @@ def is_prose_box(el: html.HtmlElement) -> bool:
 
 def is_noise_line(el: html.HtmlElement) -> bool:
     """A small element holding one line whose words mark it as noise (monitor.extract.noise)."""
+    parent = el.getparent()
+    if parent.tag in TEXT_BLOCKS:
+        return False  # part of a paragraph's line (a link in a sentence), not a line of its own
     for child in el:
         if child.tag not in _LINE_PARTS and isinstance(child.tag, str):
             return False  # a box of lines: its lines are judged one by one
@@ -216,9 +219,8 @@ def is_noise_line(el: html.HtmlElement) -> bool:
     if not (text and any(ch.isalnum() for ch in text) and is_noise(text)):
         return False
     # Last, as few lines are noise: the loose text around `el` costs a walk over its siblings.
-    parent = el.getparent()
     loose = (parent.text or "") + "".join(sib.tail or "" for sib in parent)
-    return parent.tag not in TEXT_BLOCKS and not any(ch.isalnum() for ch in loose)
+    return not any(ch.isalnum() for ch in loose)
 
 
 # A class or id token that names an ad slot: "ad", "ads", "ad-slot", "adunit", "inline-ad",
@@ -256,8 +258,8 @@ def is_labelled_ad(el: html.HtmlElement) -> bool:
     """A small box that opens with an ad label: "Anzeige", "Advertisement", "Sponsored"."""
     first = (el.text or "").strip()
     if not first:
-        child = next((c for c in el if isinstance(c.tag, str)), None)
-        if child is None or any(isinstance(c.tag, str) for c in child):
+        child = next(el.iterchildren("*"), None)  # "*": elements, not comments
+        if child is None or next(child.iterchildren("*"), None) is not None:
             return False
         first = child.text_content().strip()
     return (

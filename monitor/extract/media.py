@@ -96,8 +96,7 @@ def _own_line(el: html.HtmlElement) -> str:
         line = parent.text_content()
         if fits(line, 120):
             return normalize(line)
-    own = normalize(el.text_content())
-    return own if len(own) <= 120 else ""
+    return _normalized(el.text_content(), 120) or ""
 
 
 def _teaser_box(el: html.HtmlElement, protected: set) -> html.HtmlElement:
@@ -106,8 +105,8 @@ def _teaser_box(el: html.HtmlElement, protected: set) -> html.HtmlElement:
     for parent in el.iterancestors():
         if parent in protected or parent.tag in ("body", "main", "article"):
             break
-        text = normalize(parent.text_content())
-        if len(text) > BOX_LIMIT or len(MEDIA_LINE.findall(text)) > 1:
+        text = _normalized(parent.text_content(), BOX_LIMIT)
+        if text is None or len(MEDIA_LINE.findall(text)) > 1:
             break
         box = parent
     return box
@@ -123,13 +122,26 @@ def _caption_box(img: html.HtmlElement, protected: set) -> html.HtmlElement | No
     for parent in img.iterancestors():
         if parent in protected or parent.tag in ("body", "main", "article"):
             return None
-        text = normalize(parent.text_content())
-        if not text:
+        text = _normalized(parent.text_content(), _CAPTION_LIMIT)  # None: longer than that
+        if text == "":
             continue
         if parent.tag in TEXT_BLOCKS:
             return parent if parent.tag == "p" and _is_picture_paragraph(parent) else None
-        return None if len(text) > _CAPTION_LIMIT or _holds_text_parts(parent) else parent
+        return None if text is None or _holds_text_parts(parent) else parent
     return None
+
+
+def _normalized(text: str, limit: int) -> str | None:
+    """`normalize(text)`, or None when that is longer than `limit`: a long text (a picture's
+    box may be a whole page) is settled by its start. Cut before a space or a line break, the
+    start normalizes as it does in the whole (nothing composes with either character), and no
+    text normalizes shorter than its start does."""
+    if len(text) > 4 * limit:
+        cuts = [i for i in (text.find(" ", 2 * limit), text.find("\n", 2 * limit)) if i > 0]
+        if cuts and len(normalize(text[: min(cuts)])) > limit:
+            return None
+    text = normalize(text)
+    return text if len(text) <= limit else None
 
 
 def _holds_text_parts(box: html.HtmlElement) -> bool:

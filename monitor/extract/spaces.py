@@ -10,7 +10,6 @@ paragraphs are looked at: most pages hold none, and cost one walk over the tree.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from lxml import etree, html
 
@@ -19,20 +18,19 @@ from monitor.text import tidy
 _SPACES = "\u00a0\u202f\u2009\u2007"  # no-break, narrow no-break, thin, figure space
 _BLOCKS = {"p", "li", "dd", "dt", "td", "th", "blockquote", "figcaption", "caption"}
 _BLOCKS |= {"h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "article", "body"}
+_INNER = _BLOCKS - {"body"}  # a holder only counts inside one of these
 _RUN = re.compile(r"\s{2,}")
 
 
 def spaced_blocks(root: html.HtmlElement) -> dict[str, str]:
     """The page's paragraphs holding a no-break (or narrow) space: plain-spaced key → as printed."""
     found: dict[str, str] = {}
-    if not _has_space(etree.tostring(root, method="text", encoding="unicode")):
-        return found  # all of the page's text at once, in C: a page without one ends here
     seen: set[html.HtmlElement] = set()  # a paragraph with many such spaces is read once
     for start in _holders(root):
         block = start
-        while block is not None and block.tag not in _BLOCKS:
+        while block.tag not in _BLOCKS:  # a holder lies in a block other than body
             block = block.getparent()
-        if block is None or block.tag == "body" or block in seen:
+        if block in seen:
             continue
         seen.add(block)
         text = _RUN.sub(_keep_special, tidy(block.text_content()))
@@ -40,13 +38,40 @@ def spaced_blocks(root: html.HtmlElement) -> dict[str, str]:
     return found
 
 
-def _holders(root: html.HtmlElement) -> Iterator[html.HtmlElement]:
+def _holders(root: html.HtmlElement) -> list[html.HtmlElement]:
     """In document order, the element holding each text with such a space: the element itself
-    for its text, and (as lxml keeps it there) for the text after its end tag too."""
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        text = el.tail if event == "end" else el.text if isinstance(el.tag, str) else None
-        if text and _has_space(text):
-            yield el
+    for its text, and (as lxml keeps it there) for the text after its end tag too. Only holders
+    inside a block other than body count, and a subtree is entered only if its text, serialised
+    at once in C, holds such a space: a walk over every element costs several times more."""
+    found: list[html.HtmlElement] = []
+    inside = root.tag in _INNER
+    if not inside or _has_space(_text(root)):
+        stack = [(root, iter(root), inside)]
+        if inside and root.text and _has_space(root.text):
+            found.append(root)
+        while stack:
+            parent, children, inside = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if inside and parent.tail and _has_space(parent.tail):
+                    found.append(parent)
+                continue
+            inner = inside or child.tag in _INNER
+            if len(child) and (not inner or _has_space(_text(child))):
+                stack.append((child, iter(child), inner))
+                if inner and child.text and _has_space(child.text):
+                    found.append(child)
+                continue
+            if inner and isinstance(child.tag, str) and child.text and _has_space(child.text):
+                found.append(child)
+            if inner and child.tail and _has_space(child.tail):
+                found.append(child)
+    return found
+
+
+def _text(el: html.HtmlElement) -> str:
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def _has_space(text: str) -> bool:

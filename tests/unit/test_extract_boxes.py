@@ -120,6 +120,19 @@ def test_a_picture_with_its_caption_is_a_caption_box():
     assert [b.get("class") for b in media_boxes(root, set())] == ["pic"]
 
 
+def test_a_caption_box_is_judged_by_its_text_as_read_not_its_length_in_the_markup():
+    # Whitespace collapses: a short caption laid out over many lines is still a caption; a
+    # picture set in a long text (settled from the text's start) is not.
+    caption = "The new lamp,\n" + " " * 4000 + "\n seen from the pier."
+    long_text = " ".join(PARAS * 20)
+    boxes = (
+        f'<div class="pic"><img src="/lamp.jpg"><div>{caption}</div></div>'
+        f'<div class="story"><img src="/quay.jpg"><div>{long_text}</div></div>'
+    )
+    root = lxml_html.fromstring(f"<html><body><main>{boxes}</main></body></html>")
+    assert [b.get("class") for b in media_boxes(root, set())] == ["pic"]
+
+
 def test_a_sign_up_form_does_not_take_a_short_post_along():
     post = (
         "<p>A reader sent us a picture of the harbour at night, with the first of the softer "
