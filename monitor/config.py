@@ -115,6 +115,7 @@ class Config:
     health: HealthSettings = field(default_factory=HealthSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     revisit: Any = None  # monitor.revisit.RevisitSettings
+    cluster: Any = None  # monitor.cluster.settings.ClusterSettings; None: one machine
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -141,13 +142,14 @@ def load_config(path: str | Path = DEFAULT_CONFIG) -> Config:
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
-    # The revisit policy is pure and knows nothing of this module.
+    # The revisit policy and the cluster table are pure and know nothing of this module.
+    from monitor.cluster.settings import parse_cluster
     from monitor.revisit import parse_revisit
 
     errors: list[str] = []
     raw = expand_env(raw)
     tables = {"newsmon", "crawl", "sources", "rules", "stories", "notify", "health", "retention"}
-    tables.add("revisit")
+    tables.update(("revisit", "cluster"))
     reject_unknown(raw, tables, "", errors)
     config = Config(path=path)
 
@@ -185,6 +187,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
     _parse_health(table_at(raw, "health", errors), config, errors)
     _parse_retention(table_at(raw, "retention", errors), config, errors)
     config.revisit = parse_revisit(raw.get("revisit", {}), errors, "revisit")
+    config.cluster = parse_cluster(table_at(raw, "cluster", errors), errors)
 
     if errors:
         listing = "\n".join(f"  {secret_free(suggest(e))}" for e in errors)

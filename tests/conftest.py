@@ -199,3 +199,16 @@ def slack_posts(monkeypatch):
 
     monkeypatch.setattr(apprise.plugins.slack, "requests", SlackRequests())
     return posts
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A real redis-server of its own on a free port (tests/redis_server.py)."""
+    from redis_server import RedisServer
+
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(free_port(), directory)
+    server.start()
+    yield server
+    server.stop(kill=True)
