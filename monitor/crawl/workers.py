@@ -2,8 +2,10 @@
 blocks the event loop (timers, the systemd watchdog and other crawls keep running).
 
 The pool starts workers with "forkserver": a fork of a process that runs the
-Twisted reactor and open SQLite handles would copy both. Workers are started
-on first use and shared by every crawl of the process.
+Twisted reactor and open SQLite handles would copy both. The fork server imports
+the extractor and builds its stop lists first (monitor.crawl.preload), so the
+workers share those pages. Workers are started on first use and shared by every
+crawl of the process.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def pool() -> ProcessPoolExecutor | None:
     global _pool
     if _pool is None and pool_size() > 0:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["monitor.extract.page"])
+        context.set_forkserver_preload(["monitor.crawl.preload"])
         _pool = ProcessPoolExecutor(
             max_workers=pool_size(),
             mp_context=context,
