@@ -99,6 +99,8 @@ class ChangeView:
     problems: list[str] = dataclasses.field(default_factory=list)
     # Folded text and term hits, built once per view and shared by every rule.
     _texts: dict[bool, FoldedText] = dataclasses.field(default_factory=dict, init=False, repr=False)
+    # True: `segments` is the whole article (whole_article's), so reading it whole reuses them.
+    _whole: bool = dataclasses.field(default=False, init=False, repr=False)
 
 
 @dataclass
@@ -225,7 +227,9 @@ def build_view(
     # Without a diff there is nothing to narrow to, and a missing diff must not silence a rule.
     if diff is None or "new" in categories:
         everything = whole_article(article)
-        return ChangeView(source, events, words_changed, everything, article, set(FIELDS))
+        view = ChangeView(source, events, words_changed, everything, article, set(FIELDS))
+        view._whole = True
+        return view
     segments: list[Segment] = []
     changed: set[str] = set()
     for op in diff.ops:
@@ -255,7 +259,8 @@ def _inserted(label: str, runs: list[WordOp]) -> Segment:
 
 def _text(view: ChangeView, whole: bool) -> FoldedText:
     if whole not in view._texts:
-        segments = whole_article(view.article) if whole else view.segments
+        # Each paragraph normalized once: a new article's segments are already the whole.
+        segments = whole_article(view.article) if whole and not view._whole else view.segments
         view._texts[whole] = FoldedText(segments, [field_of(s.field) for s in segments])
     return view._texts[whole]
 

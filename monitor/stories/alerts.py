@@ -37,7 +37,7 @@ from monitor.rules.terms import FoldedText
 from monitor.rules.words import stored_words
 from monitor.store import events as event_rows
 from monitor.store import stories as stored
-from monitor.stories.membership import article_text, entry_matches, score
+from monitor.stories.membership import article_text, entry_matches, names_vocabulary, score
 from monitor.stories.story import Story
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def _evaluate(
 def _join(db: Database, story: Story, change: StoredChange, now: datetime) -> dict | None:
     """Score the change's version; a member is written, placed in an event and returned."""
     text = change.text()
-    if text is None:
+    if text is None or not names_vocabulary(story, text):
         return None
     result = score(story, text)
     if not result.member:

@@ -79,6 +79,13 @@ def _distinct(story: Story, text: FoldedText, terms: list[str]) -> dict[str, set
     return {t: found[t] for t in dict.fromkeys(terms) if t in found}  # in the config's order
 
 
+def names_vocabulary(story: Story, text: FoldedText) -> bool:
+    """Whether a term of the story's vocabulary appears at all: without one no article is a
+    member (`_missing`), so most articles are turned away before the `require` terms, often
+    regular expressions and the dearest scans, are read. Same verdict as `score`, not its why."""
+    return any(text.hits(compile_term(t, story.substring), _ALL) for t in story.terms)
+
+
 def score(story: Story, article: Article | FoldedText) -> Membership:
     """Whether `article` (or its folded text) is a member of `story`, and why."""
     text = article if isinstance(article, FoldedText) else article_text(article)

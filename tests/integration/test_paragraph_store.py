@@ -83,3 +83,19 @@ def test_an_edit_stores_only_the_paragraphs_it_changed(db_path):
     assert bodies == ["\n\n".join(body), "\n\n".join(edited.body)]
     row = store.version_row(db, db.execute("select max(id) from versions").fetchone()[0])
     assert store.version_article(row).body == edited.body
+
+
+def test_a_version_of_many_new_paragraphs_is_stored_whole_and_searchable(db_path):
+    # New paragraphs go in by statements of 500 rows: this body takes three, and repeats one.
+    db = store.open_db(db_path)
+    body = [f"Absatz {n} erzählt von Ort {n * 7}." for n in range(1100)] + [
+        "Absatz 3 erzählt von Ort 21."
+    ]
+    article = Article(url=URL, canonical_url=URL, headline="Lang", body=body)
+    with db.atomic():
+        record_page(db, Extracted(Page(URL, "zdf", 200, b"<html>lang</html>"), article=article))
+    assert db["paragraphs"].count == 1100
+    assert db["version_paragraphs"].count == 1101
+    row = store.version_row(db, db.execute("select max(id) from versions").fetchone()[0])
+    assert store.version_article(row).body == body
+    assert [r["headline"] for r in store.search_versions(db, '"Ort 7693"')] == ["Lang"]

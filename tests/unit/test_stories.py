@@ -13,7 +13,13 @@ from monitor.errors import ConfigError
 from monitor.items import Article
 from monitor.rules.rules import parse_rules
 from monitor.stories.alerts import qualify
-from monitor.stories.membership import article_text, entry_matches, is_candidate, score
+from monitor.stories.membership import (
+    article_text,
+    entry_matches,
+    is_candidate,
+    names_vocabulary,
+    score,
+)
 from monitor.stories.story import EVENTS, Story, parse_stories, story_hints
 
 TALKS = {
@@ -210,6 +216,15 @@ def test_without_a_required_term_or_a_term_of_the_vocabulary_it_is_no_member() -
     assert score(story(), strike).why.startswith("not a member: no required term")
     song = Article(url="u", headline="Ukraine wins the song contest in Kyiv")
     assert score(story(), song).why.startswith("not a member: none of the story's terms")
+
+
+def test_the_vocabulary_check_turns_away_only_articles_that_are_no_member() -> None:
+    # It spares the `require` scans: an article without a word of the vocabulary is no member.
+    song = Article(url="u", headline="Ukraine wins the song contest in Kyiv")
+    assert not names_vocabulary(story(), article_text(song)) and not score(story(), song).member
+    for article in (GENEVA, KYIV, COUNCIL, ENERGY):
+        assert names_vocabulary(story(), article_text(article))
+    assert score(story(), GENEVA).member and score(story(), KYIV).member
 
 
 def test_a_none_term_keeps_an_article_out() -> None:
