@@ -145,8 +145,9 @@ def articles_to_revisit(
         db.query(
             # The URL that answered last: a canonical that fails would make a false takedown.
             "select id, coalesce(answered_url, url) as url, etag, last_modified, status, kind "
-            "from articles where source = ? "
-            "and (next_check_at is null or next_check_at <= ?) "
+            # Along index articles(source, coalesce(next_check_at, '')): no check yet sorts
+            # first ("" before any time), "never" after every one.
+            "from articles where source = ? and coalesce(next_check_at, '') <= ? "
             "order by coalesce(next_check_at, ''), id limit ?",
             [source, at, limit or -1],
         )

@@ -366,3 +366,23 @@ def m011_daemon_beats(db: Database) -> None:
         pk=("host", "pid"),
     )
     db["daemon_beats"].create_index(["beat_at"])
+
+
+@migrations()
+def m012_growth_indexes(db: Database) -> None:
+    # More reads that must not grow with a year of data (tests/bench/year.py, issue 18).
+    # "Takedowns": the removals newest first, (kind, rowid), not every change.
+    db["changes"].create_index(["kind"])
+    # "Headline edits" and "Corrections": a few changes among a year of body edits, newest
+    # first; the canned queries repeat each condition so the planner takes these.
+    for name in ("headline", "correction"):
+        db.execute(
+            f"create index if not exists idx_changes_{name} on changes(id) "
+            f"where instr(categories, '\"{name}\"') > 0"
+        )
+    # articles_to_revisit: a source's due articles, most overdue first, stopping at the limit
+    # (by source alone it sorted all of a source's articles).
+    db.execute(
+        "create index if not exists idx_articles_source_due "
+        "on articles(source, coalesce(next_check_at, ''))"
+    )

@@ -19,8 +19,12 @@ def runs_of(db: Database, run_id: str) -> list[dict]:
 
 def latest_runs(db: Database, source: str, limit: int) -> list[dict]:
     """A source's latest crawls, newest first."""
+    # Along crawl_runs(source, started_at, rowid), stopping after `limit`: "order by id" alone
+    # sorted every crawl of the source (a year: 260,000 rows, 30 ms each in `newsmon status`).
     return list(
-        db["crawl_runs"].rows_where("source = ?", [source], order_by="id desc", limit=limit)
+        db["crawl_runs"].rows_where(
+            "source = ?", [source], order_by="started_at desc, id desc", limit=limit
+        )
     )
 
 

@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 from monitor import clock, store
 from monitor.config import load_config
 from monitor.crawl.record import Extracted, record_page, schedule_next
@@ -103,5 +105,100 @@ def test_the_status_counts_leave_the_stopped_articles_to_the_index(db_path):
             "explain query plan select count(*) from articles "
             "where next_check_at = 'never' and status = 'live'")]  # fmt: skip
         assert any("idx_articles_next_check_at_status_source" in line for line in plan)
+    finally:
+        db.close()
+
+
+def test_a_sources_latest_crawl_is_read_along_the_index_without_sorting(db_path):
+    db = store.open_db(db_path)
+    try:
+        for n, started in enumerate(["2026-03-01T10:00:00", "2026-03-01T12:00:00",
+                                     "2026-03-01T11:00:00"]):  # fmt: skip
+            db["crawl_runs"].insert({"run_id": f"r{n}", "source": "zdf", "started_at": started})
+        db["crawl_runs"].insert({"run_id": "other", "source": "bbc",
+                                 "started_at": "2026-03-01T13:00:00"})  # fmt: skip
+        assert [r["run_id"] for r in reads.latest_runs(db, "zdf", 2)] == ["r1", "r2"]
+        traced: list[str] = []
+        db.conn.set_trace_callback(traced.append)
+        reads.latest_runs(db, "zdf", 1)
+        db.conn.set_trace_callback(None)
+        plan = [r[-1] for r in db.conn.execute(f"explain query plan {traced[-1]}")]
+        assert any("idx_crawl_runs_source_started_at" in line for line in plan)
+        assert not any("TEMP B-TREE" in line for line in plan)  # no sort of every crawl
+    finally:
+        db.close()
+
+
+def _canned(name: str) -> str:
+    spec = yaml.safe_load((ROOT / "deploy" / "datasette.yml").read_text())
+    return spec["databases"]["monitor"]["queries"][name]["sql"]
+
+
+def _canned_plan(db_path: Path, name: str, params: dict) -> list[str]:
+    sql = _canned(name)
+    db = store.open_db(db_path)
+    try:
+        return [r[-1] for r in db.conn.execute(f"explain query plan {sql}", params)]
+    finally:
+        db.close()
+
+
+def test_the_change_lists_walk_their_index_newest_first(db_path):
+    store.open_db(db_path).close()
+    for name, index in (("headline_edits", "idx_changes_headline"),
+                        ("corrections", "idx_changes_correction"),
+                        ("takedowns", "idx_changes_kind")):  # fmt: skip
+        plan = _canned_plan(db_path, name, {})
+        assert any(index in line for line in plan), (name, plan)
+        assert not any(line in ("SCAN c", "SCAN changes") for line in plan), (name, plan)
+        assert not any("TEMP B-TREE FOR ORDER BY" in line for line in plan), (name, plan)
+
+
+def test_search_text_reads_no_big_table_whole(db_path):
+    store.open_db(db_path).close()
+    plan = _canned_plan(db_path, "search_text", {"q": "Genf"})
+    scans = [line for line in plan if re.match(r"SCAN (\w+)$", line)]
+    assert not [s for s in scans if s.split()[1] in BIG], plan
+    assert any("version_paragraphs USING PRIMARY KEY (version_id>?)" in line for line in plan)
+
+
+def test_search_text_finds_an_old_paragraph_in_the_newest_version(db_path):
+    db = store.open_db(db_path)
+    try:
+        for n in range(3):
+            record_page(db, _page(n, "Waffenruhe"))
+        record_page(db, _page(0, "Feuerpause"))  # an edit: paragraphs it keeps are old
+        newest = db.execute("select max(id) from version_rows").fetchone()[0]
+    finally:
+        db.close()
+    db = store.open_db(db_path)
+    try:
+        rows = db.conn.execute(_canned("search_text"), {"q": "Verhandlung"}).fetchall()
+        numbers = [(r[5], r[1]) for r in rows]
+    finally:
+        db.close()
+    assert len(rows) == 4 and rows[0][3]  # every version, the newest first, with its paragraph
+    assert numbers[0][1] == 2 and newest
+
+
+def test_due_revisits_stop_at_the_limit_along_the_index(db_path):
+    db = store.open_db(db_path)
+    try:
+        for n in range(4):
+            record_page(db, _page(n, "Waffenruhe"))
+        db.execute("update articles set next_check_at = 'never' where id = 1")
+        db.execute("update articles set next_check_at = null where id = 2")
+        db.execute("update articles set next_check_at = '2026-03-02T10:00:00+00:00' where id = 3")
+        db.execute("update articles set next_check_at = '2026-03-02T13:00:00+00:00' where id = 4")
+        due = store.articles_to_revisit(db, "zdf", at="2026-03-02T12:00:00+00:00", limit=30)
+        assert [r["id"] for r in due] == [2, 3]
+        traced: list[str] = []
+        db.conn.set_trace_callback(traced.append)
+        store.articles_to_revisit(db, "zdf", at="2026-03-02T12:00:00+00:00", limit=1)
+        db.conn.set_trace_callback(None)
+        sql = next(s for s in traced if "from articles" in s)
+        plan = [r[-1] for r in db.conn.execute(f"explain query plan {sql}")]
+        assert any("idx_articles_source_due" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
     finally:
         db.close()
