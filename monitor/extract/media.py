@@ -176,12 +176,24 @@ def gallery_captions(boxes: list[html.HtmlElement], prose_total: int) -> set[htm
     an article with a picture or two keeps its own text, not its captions."""
     among = set(boxes)  # a set: a gallery's many boxes each have many ancestors
     outer = [b for b in boxes if not any(a in among for a in b.iterancestors())]
+    if len(outer) < GALLERY_PICTURES or _most_said(outer) <= prose_total:
+        return set()  # too few, or all their text could not outweigh the page's: no gallery
     told = [b for b in outer if not _is_link(b) and _tells(block_texts(b))]
     if len(told) < GALLERY_PICTURES:
         return set()
-    inside = sum(len(p.text_content()) for b in told for p in b.iter("p"))
+    inside = sum(_paragraphs_len(b) for b in told)
     captions = sum(text_len(b) for b in told)
     return set(told) if captions > prose_total - inside else set()
+
+
+def _most_said(boxes: list[html.HtmlElement]) -> int:
+    """At least the captions plus the paragraph text that `gallery_captions` weighs for any
+    of `boxes` (raw lengths: collapsing spaces only shortens a text)."""
+    return sum(len(b.text_content()) + _paragraphs_len(b) for b in boxes)
+
+
+def _paragraphs_len(box: html.HtmlElement) -> int:
+    return sum(len(p.text_content()) for p in box.iter("p"))
 
 
 def _is_link(box: html.HtmlElement) -> bool:

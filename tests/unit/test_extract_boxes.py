@@ -6,8 +6,8 @@ from __future__ import annotations
 from lxml import html as lxml_html
 
 from monitor.extract.article import extract
-from monitor.extract.boxes import widget_boxes
-from monitor.extract.media import media_boxes
+from monitor.extract.boxes import text_len, widget_boxes
+from monitor.extract.media import gallery_captions, media_boxes
 
 URL = "https://news.example/2026/harbour-lights"
 LEAD = "The old harbour will switch its street lamps to a softer light this spring, the town said."
@@ -147,3 +147,13 @@ def test_a_sign_up_form_does_not_take_a_short_post_along():
     art = extract(_page(f'<h1>Harbour lights</h1><div id="story">{post}{form}</div>', ""), URL)
     assert "first of the softer lamps" in _text(art)
     assert "weekly letter" not in _text(art)
+
+
+def test_gallery_captions_weigh_their_text_against_the_page_text():
+    slides = "".join(_figure(i, c) for i, c in enumerate(CAPTIONS[:3]))
+    figures = lxml_html.fromstring(f"<div>{slides}</div>").findall("figure")
+    said = sum(text_len(f) for f in figures)
+    # The captions outweigh a page text one character shorter than theirs, not one as long.
+    assert gallery_captions(figures, said - 1) == set(figures)
+    assert gallery_captions(figures, said) == set()
+    assert gallery_captions(figures[:2], 0) == set()  # two pictures are no gallery
