@@ -55,8 +55,8 @@ def test_the_shipped_configs_load():
             "At 'sources[1].name': duplicate source name 'x'",
         ),
         (
-            "colour = 1\n",
-            "At 'colour': unknown key (known: crawl, health, newsmon, notify, retention, revisit, rules, sources, stories)",
+            "paint = 1\n",
+            "At 'paint': unknown key (known: cluster, crawl, health, newsmon, notify, retention, revisit, rules, sources, stories)",
         ),
     ],
     ids=[
