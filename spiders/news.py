@@ -30,6 +30,7 @@ from monitor.crawl.settings import crawler_settings
 from monitor.items import FetchError, Listing, Page
 from monitor.store import articles
 from monitor.urls import normalize_url
+from spiders.failures import describe_failure, header, robots_forbidden
 from spiders.listings import feed_links, within_bounds, xml_problem
 from spiders.sources import config_at, source_named
 
@@ -180,7 +181,7 @@ class NewsSpider(scrapy.Spider):
         if response.status == 304:
             self.crawler.stats.inc_value("newsmon/listing_not_modified")
             return True
-        etag, last_modified = _header(response, b"ETag"), _header(response, b"Last-Modified")
+        etag, last_modified = header(response, b"ETag"), header(response, b"Last-Modified")
         listing = Listing(response.url, self.source.name, etag, last_modified)
         store.record_discovery(self.db, listing)
         return False
@@ -226,34 +227,51 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles -------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Page]:
-        content_type = (_header(response, b"Content-Type") or "").lower()
+        content_type = (header(response, b"Content-Type") or "").lower()
         if response.status == 200 and content_type and "html" not in content_type:
             self._count_drop("not_html", response.url)
             return
         chain = response.meta.get("redirect_urls") or []
         if chain:  # stored before the page: every URL of the chain is an alias of its article
-            articles.record_redirect(self.db, [*chain, response.url])
+            self.record_redirect([*chain, response.url])
         requested = chain[0] if chain else response.url
         if response.status in (404, 410) and self._alias_failed(requested, response.status):
             return
-        yield Page(
+        yield self.page_class(
             url=response.url,
             source=self.source.name,
             status=response.status,
             body=response.body,
             encoding=getattr(response, "encoding", None),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=header(response, b"ETag"),
+            last_modified=header(response, b"Last-Modified"),
             request_url=requested,
             article_id=response.meta.get("article_id"),
             live=bool(response.meta.get("live")),
+            **self.page_extras(response),
         )
+
+    # What the store knows and is told; the cluster's spider asks and tells the writer instead.
+    page_class = Page
+
+    def page_extras(self, response: Response) -> dict[str, Any]:
+        return {}
+
+    def record_redirect(self, urls: list[str]) -> None:
+        articles.record_redirect(self.db, urls)
+
+    def answered_url(self, url: str) -> str | None:
+        """The URL the article known at `url` last answered at."""
+        row = store.lookup(self.db, url)
+        return row["answered_url"] if row else None
+
+    def record_error(self, error: FetchError) -> None:
+        store.record_discovery(self.db, error)
 
     def _alias_failed(self, url: str, status: int) -> bool:
         """A URL of a known article that is not the one it last answered at failed: the article
         still answers there (a dead canonical, an old slug), so this is no takedown."""
-        row = store.lookup(self.db, url)
-        answered = row["answered_url"] if row else None
+        answered = self.answered_url(url)
         if not answered or answered == normalize_url(url):
             return False
         self._count_drop("alias_failed", url)
@@ -273,7 +291,7 @@ class NewsSpider(scrapy.Spider):
                 "%s: %s: not requested: %s", self.source.name, request.url, failure.value
             )
             return
-        if _robots_forbidden(failure.value) and request.meta.get("newsmon") != "listing":
+        if robots_forbidden(failure.value) and request.meta.get("newsmon") != "listing":
             # The site asked not to be crawled there: obeyed and counted (dropped robots_txt),
             # not a failure. A forbidden feed or section is one: the source cannot work.
             fetch_log.info(
@@ -291,7 +309,7 @@ class NewsSpider(scrapy.Spider):
         elif chain:
             # The page comes with the request already made for it; the chain still names the
             # article's old URLs (a moved article's revisit meeting its new slug in a feed).
-            articles.record_redirect(self.db, [*chain, request.url])
+            self.record_redirect([*chain, request.url])
             self._count_drop("redirect_to_known_url", chain[0])
 
     def on_offsite(self, request: scrapy.Request) -> None:
@@ -309,7 +327,7 @@ class NewsSpider(scrapy.Spider):
         # One line per failed URL at INFO (and in crawl_errors); the per-source summary warns.
         fetch_log.info("%s: %s: %s", self.source.name, url, reason)
         self.crawler.stats.inc_value("newsmon/errors")
-        store.record_discovery(self.db, FetchError(self.run_id, self.source.name, url, reason))
+        self.record_error(FetchError(self.run_id, self.source.name, url, reason))
 
     def _count_drop(self, reason: str, url: str) -> None:
         self.logger.info("dropped %s: %s", url, reason)
@@ -317,78 +335,3 @@ class NewsSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         self.db.close()
-
-
-def describe_failure(failure: Failure, max_bytes: int = 0) -> str:
-    """One line a person can act on, for the log and the crawl_errors table."""
-    from scrapy.exceptions import (
-        DownloadCancelledError,
-        DownloadTimeoutError,
-        IgnoreRequest,
-        ResponseDataLossError,
-    )
-    from scrapy.spidermiddlewares.httperror import HttpError
-
-    from monitor.crawl.middlewares import REFUSED_WAIT
-
-    exc = failure.value
-    meta = failure.request.meta if failure.request is not None else {}
-    tries = 1 + meta.get("retry_times", 0)
-    attempts = f" ({tries} attempts)" if tries > 1 else ""
-    if isinstance(exc, HttpError):
-        response = exc.response
-        retry_after = _header(response, b"Retry-After")
-        hint = f" (Retry-After: {retry_after})" if retry_after else ""
-        if REFUSED_WAIT in meta:
-            return (
-                f"HTTP {response.status}{hint}: the site asks for a longer pause than a crawl "
-                "waits; not retried, the next crawl tries again"
-            )
-        return f"HTTP {response.status}{hint}{attempts}"
-    if isinstance(exc, IgnoreRequest):
-        text = str(exc)
-        if _robots_forbidden(exc):
-            return "forbidden by robots.txt; not requested (remove it from the source)"
-        if text == "max redirections reached":
-            return "too many redirects (REDIRECT_MAX_TIMES); not followed"
-        return text or "request dropped: filtered (offsite, robots.txt or redirect limit)"
-    if isinstance(exc, DownloadTimeoutError):
-        seconds = meta.get("download_timeout")
-        limit = f"{seconds:g} s" if seconds else "the time limit"
-        return f"timed out: no complete answer within {limit} ([crawl] timeout){attempts}"
-    if isinstance(exc, ResponseDataLossError):
-        return f"truncated: the connection closed before the whole body arrived{attempts}"
-    if isinstance(exc, DownloadCancelledError):
-        size = f" of {max_bytes / 2**20:g} MB" if max_bytes else ""
-        return f"page larger than the download limit{size} ([crawl] max_page_bytes); not downloaded"
-    cause = _root_cause(exc)
-    name = type(cause).__name__
-    text = str(cause).strip() or name
-    if name in ("ConnectionLost", "ConnectionDone", "ConnectionAborted"):
-        return f"connection closed by the site before a complete answer ({name}){attempts}"
-    return f"{name}: {text}{attempts}"[:300]
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The twisted error inside Scrapy's download exceptions (ConnectionLost, ...)."""
-    for _ in range(5):
-        reasons = getattr(exc, "reasons", None)  # ResponseNeverReceived / ResponseFailed
-        if reasons:
-            exc = getattr(reasons[0], "value", exc)
-        elif exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            break
-    return exc
-
-
-def _robots_forbidden(exc: BaseException) -> bool:
-    from scrapy.exceptions import IgnoreRequest
-
-    # The message Scrapy's RobotsTxtMiddleware raises with; it has no exception type of its own.
-    return isinstance(exc, IgnoreRequest) and str(exc) == "Forbidden by robots.txt"
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

@@ -285,15 +285,48 @@ def status(ctx: click.Context) -> None:
 
 
 @cli.command(short_help="The monitor: crawl on schedule until stopped.")
+@click.option(
+    "--role",
+    type=click.Choice(["single", "scheduler", "crawler", "writer"]),
+    default="single",
+    show_default=True,
+    help="single: everything in one process; the others: one part of a cluster ([cluster]).",
+)
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, role: str) -> None:
     """Run the monitor: crawl every source on its interval until stopped (Ctrl-C).
 
-    Example: newsmon run
-    """
-    from monitor.daemon.service import run_daemon
+    With [cluster] in the config, --role runs one part of a cluster on Redis: one scheduler
+    and one writer (on the database's machine), crawlers on any machine.
 
-    sys.exit(run_daemon(config_of(ctx), ctx.obj["db_path"]))
+    Example: newsmon run --role crawler
+    """
+    config = config_of(ctx)
+    if role == "single":
+        from monitor.daemon.service import run_daemon
+
+        sys.exit(run_daemon(config, ctx.obj["db_path"]))
+    if config.cluster is None:
+        raise NewsmonError(
+            f"{config.path}: --role {role} needs a [cluster] table with "
+            'redis = "redis://HOST:6379/0"; it has none'
+        )
+    sys.exit(_cluster_role(role)(config))
+
+
+def _cluster_role(role: str) -> Any:
+    """The role's entry point, imported only now: the single machine never loads redis."""
+    if role == "scheduler":
+        from monitor.cluster.scheduler import run_scheduler
+
+        return run_scheduler
+    if role == "crawler":
+        from monitor.cluster.crawler import run_crawler
+
+        return run_crawler
+    from monitor.cluster.writer import run_writer
+
+    return run_writer
 
 
 for group in (rules, stories, notify, alerts, serve):

@@ -31,6 +31,10 @@ def status_report(config: Config, now: datetime | None = None) -> str:
     try:
         alive = daemon_liveness(db, now)
         lines = [f"database {config.database}: {_size(config.database)}", alive.line]
+        if config.cluster is not None:  # only then: the single machine never loads redis
+            from monitor.cluster.status import cluster_lines
+
+            lines += ["", *cluster_lines(config)]
         if config.sources:
             lines += ["", *_sources(db, config, now, alive.running)]
         lines += _revisit_lines(db, config, now, alive.running)

@@ -42,6 +42,14 @@ class Keys:
     def crawlers(self) -> str:  # hash: crawler name -> its last heartbeat (JSON)
         return f"{self.prefix}:crawlers"
 
+    @property
+    def discovered(self) -> str:  # hash: source name -> when its listings were last pushed (ms)
+        return f"{self.prefix}:discovered"
+
+    @property
+    def scheduler(self) -> str:  # the scheduler's heartbeat (JSON), for `newsmon status`
+        return f"{self.prefix}:scheduler"
+
     def polite(self, host: str) -> str:  # the host's next free send time (ms)
         return f"{self.prefix}:polite:{host}"
 

@@ -21,9 +21,9 @@ from scrapy.exceptions import DropItem
 from monitor import store
 from monitor.clock import iso
 from monitor.crawl.memory import trim
-from monitor.crawl.record import Extracted, Outcome, record_page, schedule_next
+from monitor.crawl.record import Extracted, Outcome, store_page, suspect_short
 from monitor.crawl.workers import Prepared, prepare, run_async
-from monitor.diff.interstitial import recognize, recognize_page
+from monitor.diff.interstitial import recognize_page
 from monitor.errors import ExtractionError, StoreError
 from monitor.extract.signature import signature
 from monitor.items import Article, Page, Version
@@ -64,7 +64,7 @@ class ExtractPipeline(_Stage):
         if page.status != 200:
             return Extracted(page, page.article_id)
         # The same bytes as last time cannot hold a different article: skip the work.
-        known = store.lookup(self.spider.db, page.request_url or page.url)
+        known = self._known(page)
         if (
             known
             and known["raw_hash"]
@@ -118,6 +118,10 @@ class ExtractPipeline(_Stage):
         except Exception as exc:  # a crashed worker must not turn into a silent loss
             self.crawler.stats.inc_value("newsmon/errors")
             raise self.drop("extract_crashed", page, f"{type(exc).__name__}: {exc}") from None
+
+    def _known(self, page: Page) -> dict | None:
+        """What the store holds of the page's article (monitor.store.lookup's row)."""
+        return store.lookup(self.spider.db, page.request_url or page.url)
 
     def _stored_version(self, page: Page, known: dict | None) -> Version | None:
         """The article's stored version, for the worker to diff against (live blogs are
@@ -230,11 +234,7 @@ class StorePipeline(_Stage):
             self.crawler.signals.send_catch_log(signal=changes_stored, db=db)
 
     def _record(self, db: store.Database, item: Extracted) -> Outcome:
-        outcome = record_page(db, item)
-        revisit = self.crawler.settings.get("NEWSMON_REVISIT")
-        if outcome.article_id is not None and revisit is not None:
-            schedule_next(db, outcome.article_id, revisit)
-        return outcome
+        return store_page(db, item, self.crawler.settings.get("NEWSMON_REVISIT"))
 
     def _record_alone(self, db: store.Database, item: Extracted) -> Outcome | None:
         try:
@@ -259,16 +259,10 @@ class StorePipeline(_Stage):
             self.crawler.signals.send_catch_log(signal=change_found, outcome=outcome)
 
     def _refuse_suspect_short(self, item: Extracted) -> None:
-        """A page far shorter than the stored article: a bot wall or broken markup, not an edit."""
-        stored = store.current_words(self.spider.db, item)
         ratio = self.crawler.settings.getfloat("NEWSMON_SHORT_RATIO", 0.25)
-        assert item.article is not None
-        words = len(" ".join(item.article.paragraphs()).split())
-        # An interstitial is left to the store, which names it (and counts soft 404s).
-        if stored >= 100 and words < stored * ratio and recognize(item.article) is None:
-            raise self.drop(
-                "suspect_short", item.page, f"{words} words; the stored version has {stored}"
-            )
+        why = suspect_short(self.spider.db, item, ratio)
+        if why is not None:
+            raise self.drop("suspect_short", item.page, why)
 
     def close_spider(self) -> None:
         self.flush()

@@ -136,6 +136,26 @@ def _outcome(
     )
 
 
+def store_page(db: store.Database, item: Extracted, revisit: RevisitSettings | None) -> Outcome:
+    """The store's step for one page: record it, then set its article's next check."""
+    outcome = record_page(db, item)
+    if outcome.article_id is not None and revisit is not None:
+        schedule_next(db, outcome.article_id, revisit)
+    return outcome
+
+
+def suspect_short(db: store.Database, item: Extracted, ratio: float) -> str | None:
+    """Why a page far shorter than the stored article is refused (a bot wall or broken markup,
+    not an edit); None when it is not."""
+    stored = store.current_words(db, item)
+    assert item.article is not None
+    words = len(" ".join(item.article.paragraphs()).split())
+    # An interstitial is left to the store, which names it (and counts soft 404s).
+    if stored >= 100 and words < stored * ratio and interstitial.recognize(item.article) is None:
+        return f"{words} words; the stored version has {stored}"
+    return None
+
+
 def schedule_next(
     db: store.Database, article_id: int, settings: RevisitSettings, at: datetime | None = None
 ) -> None:

@@ -29,6 +29,9 @@ from conftest import answer, free_port
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 UNITS = ("newsmon.service", "newsmon-datasette.service")
+# The roles of a cluster on Redis (README.md, "Running on several machines"); the crawler's is
+# a template whose instance is the crawler's name.
+CLUSTER_UNITS = ("newsmon-scheduler.service", "newsmon-writer.service", "newsmon-crawler@.service")
 VENV_BIN = Path(sys.executable).parent  # where this checkout's newsmon and datasette live
 INSTALLED_BIN = "/opt/newsmon/venv/bin/"
 
@@ -39,13 +42,14 @@ def analyze(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([tool, *args], capture_output=True, text=True, timeout=120)
 
 
-def local_units(tmp_path: Path) -> list[Path]:
+def local_units(tmp_path: Path, names: tuple[str, ...] = UNITS) -> list[Path]:
     """The units with /opt/newsmon/venv pointed at this checkout's venv, so that verify can
-    check that ExecStart names a real executable instead of stopping at a missing /opt."""
+    check that ExecStart names a real executable instead of stopping at a missing /opt.
+    A template is written as an instance of itself (`@1`), as systemd would run it."""
     paths = []
-    for name in UNITS:
+    for name in names:
         text = (DEPLOY / name).read_text(encoding="utf-8")
-        path = tmp_path / name
+        path = tmp_path / name.replace("@.", "@1.")
         path.write_text(text.replace(INSTALLED_BIN, f"{VENV_BIN}/"), encoding="utf-8")
         paths.append(path)
     return paths
@@ -88,9 +92,40 @@ def test_verify_as_run_here_does_catch_a_broken_unit(tmp_path):
     assert any("/nonexistent/newsmon" in p for p in verify_problems([daemon]))
 
 
-@pytest.mark.parametrize("name", UNITS)
-def test_each_unit_is_rated_an_exposure_of_2_or_lower(name):
-    assert exposure(DEPLOY / name) <= 2.0
+def test_the_cluster_units_pass_systemd_analyze_verify(tmp_path):
+    assert verify_problems(local_units(tmp_path, CLUSTER_UNITS)) == []
+
+
+def test_verify_catches_a_broken_crawler_template(tmp_path):
+    (crawler,) = local_units(tmp_path, ("newsmon-crawler@.service",))
+    text = crawler.read_text(encoding="utf-8")
+    crawler.write_text(text.replace("PrivateTmp=", "PrivatTmp="), encoding="utf-8")
+    assert any("PrivatTmp" in p for p in verify_problems([crawler]))
+
+
+@pytest.mark.parametrize("name", UNITS + CLUSTER_UNITS)
+def test_each_unit_is_rated_an_exposure_of_2_or_lower(name, tmp_path):
+    (path,) = local_units(tmp_path, (name,))
+    assert exposure(path) <= 2.0
+
+
+@pytest.mark.parametrize("role", ["scheduler", "writer", "crawler"])
+def test_each_cluster_unit_runs_its_role_with_the_daemons_config_and_hardening(role):
+    name = next(n for n in CLUSTER_UNITS if role in n)
+    (command,) = unit_setting(name, "ExecStart")
+    assert command == (
+        f"{INSTALLED_BIN}newsmon --config /etc/newsmon/monitor.toml run --role {role}"
+    )
+    assert unit_setting(name, "DynamicUser") == ["yes"]
+    assert unit_setting(name, "RestartPreventExitStatus") == [str(CONFIG_ERROR_EXIT)]
+    # The same sandbox as the daemon's, line for line.
+    hardening = (DEPLOY / "newsmon.service").read_text(encoding="utf-8").split("# --- Hardening")[1]
+    ours = (DEPLOY / name).read_text(encoding="utf-8").split("# --- Hardening")[1]
+    settings = [line for line in hardening.splitlines() if line and not line.startswith("#")]
+    assert settings == [line for line in ours.splitlines() if line and not line.startswith("#")]
+    # The writer and the scheduler share the daemon's database; a crawler needs none.
+    shares = unit_setting(name, "Environment")[:1] == ["NEWSMON_DB=%S/newsmon/monitor.db"]
+    assert shares == (role != "crawler")
 
 
 def test_the_daemon_unit_has_what_the_daemon_relies_on():
