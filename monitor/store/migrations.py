@@ -386,3 +386,11 @@ def m012_growth_indexes(db: Database) -> None:
         "create index if not exists idx_articles_source_due "
         "on articles(source, coalesce(next_check_at, ''))"
     )
+
+
+@migrations()
+def m013_story_page_index(db: Database) -> None:
+    # The story page (monitor.web.stories) counts its members' changes since each joined and
+    # charts those of its last days: one walk of each member's changes by time, from this index
+    # alone, instead of reading every change of a story that grows all year.
+    db["changes"].create_index(["article_id", "detected_at"])

@@ -2,8 +2,9 @@
 first, who ran agency copy, who rewrote it, who edited afterwards) with the members in no event
 yet, and a chart of the story's changes per outlet per day.
 
-Plain functions from a `sqlite3.Connection` to view objects, two statements for a story page
-(monitor.store.story_views), so they run inside Datasette's read-only connections.
+Plain functions from a `sqlite3.Connection` to view objects; a story page reads only what it
+shows and counts the rest (monitor.store.story_views), inside Datasette's read-only
+connections.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ MAX_EVENTS = 100
 MAX_OTHERS = 100
 EDITS_SHOWN = 10
 CHART_DAYS = 30
+# Times carry the outlet's offset: the newest by their text are read with a few more, then
+# ordered by time.
+OVERFETCH = 20
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 ROLE_LABELS = {
@@ -117,17 +121,43 @@ def load_stories(conn: sqlite3.Connection) -> list[dict]:
 
 
 def load_story_page(conn: sqlite3.Connection, name: str) -> StoryPage | None:
-    """One story's page, or None when the store knows no such story."""
-    rows = reads.story_articles(conn, name)
-    if not rows and not reads.is_story(conn, name):
+    """One story's page, or None when the store knows no such story. Reads the shown events and
+    members, their edits and the chart's days only, and counts the rest."""
+    counts = reads.story_counts(conn, name)
+    if not counts["members"] and not counts["events"]:
         return None
+    rows = reads.newest_event_articles(conn, name, MAX_EVENTS + OVERFETCH)
+    events = sorted(_events(rows), key=lambda e: (_moment(e.first_seen), e.id), reverse=True)
+    shown_events = events[:MAX_EVENTS]
+    for event in shown_events:
+        event.articles.sort(key=lambda a: (_moment(a.seen), a.id))
+    # Every article placed in an event is a member: the rest are in none yet.
+    unplaced = max(0, counts["members"] - counts["placed"])
+    limit = min(MAX_OTHERS + OVERFETCH, unplaced)
+    others = [_article(row) for row in reads.newest_others(conn, name, limit)] if limit else []
+    others.sort(key=lambda a: (_moment(a.joined_at), a.id), reverse=True)
+    shown_others = others[:MAX_OTHERS]
+    shown = [a for e in shown_events for a in e.articles] + shown_others
+    _attach_edits(shown, reads.member_edits(conn, name, [a.id for a in shown], EDITS_SHOWN))
+    totals = reads.change_totals(conn, name)
+    chart, days = _chart(conn, name, totals)
+    return StoryPage(
+        name=name,
+        events=shown_events,
+        others=shown_others,
+        hidden_events=max(0, counts["events"] - len(shown_events)),
+        hidden_others=unplaced - len(shown_others),
+        members=counts["placed"] + unplaced,
+        changes=totals["changes"],
+        chart=chart,
+        days=days,
+    )
+
+
+def _events(rows: list[dict]) -> list[StoryEvent]:
     events: dict[int, StoryEvent] = {}
-    others = []
     for row in rows:
         article = _article(row)
-        if row["event_id"] is None:
-            others.append(article)
-            continue
         event = events.get(row["event_id"])
         if event is None:
             event = events[row["event_id"]] = StoryEvent(
@@ -138,26 +168,7 @@ def load_story_page(conn: sqlite3.Connection, name: str) -> StoryPage | None:
                 articles=[],
             )
         event.articles.append(article)
-    ordered = sorted(events.values(), key=lambda e: (_moment(e.first_seen), e.id), reverse=True)
-    others.sort(key=lambda a: (_moment(a.joined_at), a.id), reverse=True)
-    shown_events, shown_others = ordered[:MAX_EVENTS], others[:MAX_OTHERS]
-    for event in shown_events:
-        event.articles.sort(key=lambda a: (_moment(a.seen), a.id))
-    changes = reads.member_changes(conn, name)
-    shown = [a for e in shown_events for a in e.articles] + shown_others
-    _attach_edits(shown, changes)
-    chart, days = _chart(changes)
-    return StoryPage(
-        name=name,
-        events=shown_events,
-        others=shown_others,
-        hidden_events=len(ordered) - len(shown_events),
-        hidden_others=len(others) - len(shown_others),
-        members=len(rows),
-        changes=len(changes),
-        chart=chart,
-        days=days,
-    )
+    return list(events.values())
 
 
 def _moment(value: str) -> datetime:
@@ -188,13 +199,13 @@ def _label(categories: str | None, kind: str) -> str:
 
 
 def _attach_edits(articles: list[StoryArticle], changes: list[dict]) -> None:
-    """Each shown article's changes after it joined, its latest EDITS_SHOWN, oldest first;
-    its arrival is not an edit."""
+    """Each shown article's latest edits since it joined (`member_edits`: its arrival is not an
+    edit), oldest first, and how many older ones are left off."""
     by_id = {a.id: a for a in articles}
     labels: dict[tuple[str | None, str], str] = {}  # a story's edits share few categories
     for row in changes:
         article = by_id.get(row["article_id"])
-        if article is None or row["kind"] == "new":
+        if article is None:
             continue
         kind = row["kind"] or "change"
         key = (row["categories"], kind)
@@ -211,26 +222,43 @@ def _attach_edits(articles: list[StoryArticle], changes: list[dict]) -> None:
                 joined_with=bool(row["joined_with"]),
             )
         )
-    for article in articles:
-        article.more_edits = max(0, len(article.edits) - EDITS_SHOWN)
-        article.edits = article.edits[-EDITS_SHOWN:]
+        article.more_edits = max(0, row["edits"] - EDITS_SHOWN)
 
 
-def _chart(changes: list[dict]) -> tuple[str, int]:
+def _chart(conn: sqlite3.Connection, name: str, totals: dict) -> tuple[str, int]:
     """The story's changes (arrivals included) per outlet per day, over the last CHART_DAYS
-    days up to its latest change."""
+    days up to its latest change: only those days are read."""
+    latest = parse_time(totals["latest"])
+    if latest is None:
+        return "", 0
+    # A day more than shown: a time written with an offset sorts up to a day off its moment.
+    since = (latest.astimezone(UTC) - timedelta(days=CHART_DAYS + 1)).date().isoformat()
     counts: dict[tuple[date, str], int] = {}
-    for row in changes:
-        moment = parse_time(row["detected_at"])
-        if moment is not None:
-            key = (moment.astimezone(UTC).date(), row["source"] or "")
-            counts[key] = counts.get(key, 0) + 1
+    read = 0
+    for row in reads.changes_per_day(conn, name, since):
+        read += row["n"]
+        day = _day(row["day"])
+        if day is not None:
+            key = (day, row["source"] or "")
+            counts[key] = counts.get(key, 0) + row["n"]
     if not counts:
         return "", 0
-    first = min(day for day, _ in counts)
     last = max(day for day, _ in counts)
-    days = min((last - first).days + 1, CHART_DAYS)
+    span = (last - min(day for day, _ in counts)).days + 1
+    # Changes left unread are older than the days shown: the chart spans them all.
+    days = CHART_DAYS if read < totals["changes"] else min(span, CHART_DAYS)
     shown = [last - timedelta(days=days - 1 - i) for i in range(days)]
     counts = {k: n for k, n in counts.items() if k[0] >= shown[0]}
     sources = sorted({s for _, s in counts})
     return story_chart(shown, sources, counts), days
+
+
+def _day(value: str | None) -> date | None:
+    """A `changes_per_day` day: a UTC date as text, or a time with its offset."""
+    if value and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    moment = parse_time(value)
+    return moment.astimezone(UTC).date() if moment is not None else None

@@ -19,6 +19,7 @@ from monitor.crawl.record import Extracted, record_page, schedule_next
 from monitor.items import Article, Page
 from monitor.rules.evaluate import evaluate
 from monitor.store import reads
+from monitor.web.stories import load_story_page
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG = ("articles", "version_rows", "paragraphs", "version_paragraphs", "changes", "alerts")
@@ -202,3 +203,50 @@ def test_due_revisits_stop_at_the_limit_along_the_index(db_path):
         assert not any("TEMP B-TREE" in line for line in plan), plan
     finally:
         db.close()
+
+
+def _story(db) -> None:
+    """Five articles of story "s": 1 and 2 in an event first seen 10:00+01:00 (09:00 UTC), 3 in
+    one first seen 09:30 UTC (later, though its text sorts first), 4 and 5 in none; 2 edited."""
+    for n in range(1, 6):
+        record_page(db, _page(n, "Waffenruhe"))
+    for n in range(1, 6):
+        change = db.execute("select id from changes where article_id = ?", [n]).fetchone()[0]
+        joined = f"2026-03-01T1{n}:00:00+00:00"
+        db["story_members"].insert({"story": "s", "article_id": n, "source": "zdf",
+                                    "joined_at": joined, "change_id": change})  # fmt: skip
+    for event, seen in ((1, "2026-03-01T10:00:00+01:00"), (2, "2026-03-01T09:30:00+00:00")):
+        db["events"].insert({"id": event, "story": "s", "headline": f"E{event}",
+                             "first_seen": seen, "first_article_id": event * 2 - 1})  # fmt: skip
+    for article, event in ((1, 1), (2, 1), (3, 2)):
+        db["event_articles"].insert({"event_id": event, "story": "s", "article_id": article,
+                                     "source": "zdf", "seen": "2026-03-01T09:00:00+00:00",
+                                     "role": "report"})  # fmt: skip
+    record_page(db, _page(2, "Feuerpause"))
+
+
+def test_the_story_page_reads_what_it_shows_along_its_indexes(db_path):
+    db = store.open_db(db_path)
+    try:
+        _story(db)
+        traced: list[str] = []
+        db.conn.set_trace_callback(traced.append)
+        page = load_story_page(db.conn, "s")
+        db.conn.set_trace_callback(None)
+        plans = {sql: [r[-1] for r in db.conn.execute(f"explain query plan {sql}")]
+                 for sql in traced}  # fmt: skip
+    finally:
+        db.close()
+    assert page is not None
+    assert [e.id for e in page.events] == [2, 1]  # by time, not by text
+    assert [a.id for a in page.others] == [5, 4] and page.hidden_others == 0
+    assert (page.members, page.changes, page.hidden_events) == (5, 6, 0)
+    edited = next(a for a in page.events[1].articles if a.id == 2)
+    assert [e.kind != "new" for e in edited.edits] == [True] and page.days == 1 and page.chart
+    lines = [line for plan in plans.values() for line in plan]
+    scans = [line for line in lines if re.match(r"SCAN (\w+)", line)]
+    assert not [s for s in scans if s.split()[1] in (*BIG, "story_members", "event_articles",
+                                                     "events", "m", "c", "ea", "a")], plans  # fmt: skip
+    for index in ("idx_events_story_first_seen", "idx_story_members_story_joined_at",
+                  "idx_changes_article_id_detected_at"):  # fmt: skip
+        assert any(index in line for line in lines), (index, plans)
