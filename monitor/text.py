@@ -73,7 +73,10 @@ def normalize(text: str | None) -> str:
 
 def _normalize(text: str) -> str:
     text = fold_typography(unicodedata.normalize("NFC", text))
-    if not text.isprintable():  # printable text holds no _CONTROL character
+    if text.isprintable():  # no _CONTROL character, and no whitespace but the ASCII space
+        if "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+            return text  # most lines: already spaced as `normalize` spaces them
+    else:
         text = _CONTROL.sub("", text)
     return " ".join(text.split())  # each run of whitespace one space, none at the ends
 
@@ -114,11 +117,16 @@ def tidy(text: str | None) -> str:
 
 
 def _tidy(text: str) -> str:
-    if text.isascii():
-        if not text.isprintable():
-            text = _INVISIBLE.sub("", text)
+    ascii_only = text.isascii()
+    if not ascii_only:
+        text = unicodedata.normalize("NFC", text)
+    if text.isprintable():  # nothing invisible, and no whitespace but the ASCII space
+        if "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+            return text  # most lines: already as published
+        return " ".join(text.split())
+    text = _INVISIBLE.sub("", text)
+    if ascii_only:
         return " ".join(text.split())  # ASCII whitespace is exactly what HTML collapses
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     return _HTML_SPACE.sub(" ", text).strip()  # strip(): also no-break spaces at the ends
 
 

@@ -10,7 +10,7 @@ import itertools
 from lxml import html
 
 from monitor.extract import noise as noiselib
-from monitor.extract.words import SENTENCE_END, similarity, squash, weight
+from monitor.extract.words import SENTENCE_END, overlap, squash, weight, word_set
 from monitor.text import normalize, tidy
 
 _LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
@@ -46,15 +46,17 @@ def _declared_lead(
     limit = 2 * max(len(d) for d in descriptions) + 100
 
     stems = [squash(d.rstrip(".… ")) for d in descriptions]
+    described = [word_set(d) for d in descriptions]  # once: `matches` runs on many candidates
 
     def matches(text: str) -> bool:
         if not 20 <= len(text) <= limit:
             return False
         key = squash(text)
-        similar = any(len(s) > 30 and key.startswith(s) for s in stems) or any(
-            similarity(text, d) >= 0.7 for d in descriptions
-        )
-        return similar and not noiselib.is_noise(text)
+        if not any(len(s) > 30 and key.startswith(s) for s in stems):
+            words = word_set(text)
+            if not any(overlap(words, d) >= 0.7 for d in described):
+                return False
+        return not noiselib.is_noise(text)
 
     for i, text in enumerate(body[:3]):
         if matches(text):

@@ -148,6 +148,9 @@ _APPEAL_WORDS = ("jetzt", "support", "donate", "subscribe")  # one is in every m
 # The characters that match an ASCII letter case-blind but do not lowercase to it (İ, ı, ſ):
 # without them, a case-blind match of an ASCII word is in `text.lower()`.
 _CASE_ODDITIES = ("\u0130", "\u0131", "\u017f")
+# Every word a slow pattern needs: a line without any of them skips all of those patterns.
+_SLOW_WORDS = tuple(dict.fromkeys(_APPEAL_WORDS + tuple(w for words, _ in _SCANS for w in words)))
+_ALNUM = re.compile(r"[^\W_]")  # str.isalnum() of one character, as a search
 
 
 # An editor's update or correction line: a label, a colon, then a sentence ("Update, 2:32 p.m.:
@@ -187,21 +190,31 @@ def _is_noise(text: str) -> bool:
     text = normalize(text)  # the patterns are written for plain quotes and dashes
     if ":" in text and is_editor_note(text):
         return False
-    if not any(ch.isalnum() for ch in text):
+    if _ALNUM.search(text) is None:
         return True  # separators: "|", "___", "→"
     # Most lines hold none of the words the slow patterns need: looking for those is cheaper.
     lowered = None if any(ch in text for ch in _CASE_ODDITIES) else text.lower()
+    slow = lowered is None or _holds_any(lowered, _SLOW_WORDS)  # 3 % of the lines
 
     def may_hold(words: tuple[str, ...]) -> bool:
-        return lowered is None or any(word in lowered for word in words)
+        return lowered is None or _holds_any(lowered, words)
 
-    if len(text) < 2000 and may_hold(_APPEAL_WORDS) and _APPEAL.search(text):
+    if slow and len(text) < 2000 and may_hold(_APPEAL_WORDS) and _APPEAL.search(text):
         return True
     if len(text) > 600:
         return False  # every other pattern describes a short line
-    if _LINE.match(text) is not None or any(may_hold(w) and p.match(text) for w, p in _SCANS):
+    if _LINE.match(text) is not None:
+        return True
+    if slow and any(may_hold(w) and p.match(text) for w, p in _SCANS):
         return True
     return "|" in text and TEASER_LINE.search(text) is not None
+
+
+def _holds_any(lowered: str, words: tuple[str, ...]) -> bool:
+    for word in words:  # noqa: SIM110 (a plain loop: cheaper than any() over a generator)
+        if word in lowered:
+            return True
+    return False
 
 
 _is_noise_short = functools.lru_cache(maxsize=4096)(_is_noise)

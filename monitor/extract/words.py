@@ -17,6 +17,7 @@ _CJK_STOPS = "。．！？）」』】〉》"
 SENTENCE_END = re.compile(rf"[.!?:){_CLOSERS}{_CJK_STOPS}：]$")
 FULL_STOP = re.compile(rf"[.!?){_CLOSERS}{_CJK_STOPS}]$")
 _NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"\w+")
 # Scripts written without spaces between words: Han, kana, Thai, Lao, Myanmar, Khmer.
 _SPACELESS = re.compile(
     "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
@@ -62,15 +63,20 @@ def letters_and_digits(text: str) -> str:
 
 def similarity(a: str, b: str) -> float:
     """Dice overlap of the word sets: 1.0 for the same words in any order."""
-    ta, tb = _words(a), _words(b)
+    return overlap(word_set(a), word_set(b))
+
+
+def word_set(text: str) -> set[str]:
+    """The words `similarity` compares: built once for a text compared with many others."""
+    return set(_WORD.findall(normalize(text).casefold()))
+
+
+def overlap(ta: set[str], tb: set[str]) -> float:
+    """`similarity` of two texts given their `word_set`s."""
     return 2 * len(ta & tb) / (len(ta) + len(tb)) if ta and tb else 0.0
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", normalize(text).casefold()))
 
 
 def trigrams(text: str) -> set[tuple[str, ...]]:
     """The word triples of a text: a cheap fingerprint of a sentence for finding it elsewhere."""
-    words = re.findall(r"\w+", normalize(text).casefold())
+    words = _WORD.findall(normalize(text).casefold())
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}

@@ -10,6 +10,7 @@ from monitor.extract.boxes import is_ad_naming
 from monitor.extract.liveblog import _long
 from monitor.extract.noise import is_noise
 from monitor.extract.prune import prune
+from monitor.extract.words import overlap, similarity, word_set
 
 URL = "https://news.example.org/2025/06/library-hours.html"
 P = [
@@ -105,3 +106,25 @@ def test_a_live_blog_entry_in_a_script_without_spaces_is_long_enough() -> None:
     entry = html.fromstring("<div><p>市の図書館は来月から夜九時まで開館します。</p></div>")
     assert _long(entry)
     assert not _long(html.fromstring("<div><p>速報</p></div>"))
+
+
+def test_lines_with_and_without_the_words_of_the_slow_patterns() -> None:
+    # The slow patterns run only on lines that hold one of their words.
+    assert is_noise("Unabhängiger Journalismus kostet Geld. Jetzt unterstützen")
+    assert is_noise("Aktuelle Meldungen finden Sie in unserem Liveblog.")
+    assert is_noise("Foto: Archiv")  # a plain pattern, no slow word
+    assert not is_noise(P[0])
+    # "ſ" matches "s" case-blind, so such a line is tried against every pattern
+    assert is_noise("Jetzt unterſtützen")
+    assert is_noise("---")
+    assert not is_noise("Sie sagte: Wir bleiben, die Wahl ist erst im Herbst entschieden.")
+
+
+def test_a_description_is_compared_by_its_prepared_word_set() -> None:
+    described = word_set("Der Rat verlängert die Öffnungszeiten der Bibliothek.")
+    same = "Die Öffnungszeiten der Bibliothek verlängert der Rat"
+    assert overlap(word_set(same), described) == similarity(
+        same, "Der Rat verlängert die Öffnungszeiten der Bibliothek."
+    )
+    assert overlap(word_set(same), described) == 1.0
+    assert overlap(set(), described) == 0.0

@@ -135,3 +135,16 @@ def test_rules_match_published_text_with_plain_terms() -> None:
 class _Seg:
     def __init__(self, field: str, text: str) -> None:
         self.field, self.text, self.spans = field, text, None
+
+
+def test_text_already_spaced_comes_back_as_it_is_and_odd_spacing_is_still_folded() -> None:
+    # Most lines need no change: the quick path returns them; any odd space takes the long one.
+    assert tidy("Der Rat tagte am Montag.") == "Der Rat tagte am Montag."
+    assert tidy("Der Rat  tagte ") == "Der Rat tagte"
+    assert tidy(" \u201eJa\u201c") == "\u201eJa\u201c"
+    assert tidy("10\u00a0km  weit\u00ad") == "10\u00a0km weit"
+    assert normalize("Der Rat tagte am Montag.") == "Der Rat tagte am Montag."
+    assert normalize("\u201eJa\u201c \u2013 sagte sie") == '"Ja" - sagte sie'
+    assert normalize(" a  b ") == "a b"
+    assert normalize("10\u00a0km\u2009weit") == "10 km weit"
+    assert normalize("\u00ad") == ""
