@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-real bench-memory bench-latency bench-datasette bench-year score-events
+.PHONY: run demo test test-fast crash-test lint format clean install-service bench bench-real bench-memory bench-latency bench-datasette bench-year bench-cluster score-events
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-datasette: $(STAMP)
 ## make bench-year: a year of data grown in steps, each path timed (YEAR_ARGS="--scale 0.01": quick)
 bench-year: $(STAMP)
 	$(BIN)/python tests/bench/year.py $(YEAR_ARGS)
+
+## make bench-cluster: pages/s with 1, 2 and 3 crawler processes, the writer's pages/s, the scheduler's ms per due article at 5,000 sources
+bench-cluster: $(STAMP)
+	$(BIN)/python tests/bench/cluster.py $(BENCH_ARGS)
 
 ## make score-events: event grouping scored on the labelled articles of tests/data/events
 score-events: $(STAMP)

@@ -38,6 +38,9 @@ etc=/etc/newsmon
 unitdir=/etc/systemd/system
 bindir=/usr/local/bin
 units=(newsmon.service newsmon-datasette.service)
+# The cluster roles (README, "Running on several machines"): installed, never enabled here. Which
+# machine runs which role is the operator's choice: systemctl enable --now newsmon-crawler@1 ...
+cluster_units=(newsmon-scheduler.service newsmon-writer.service newsmon-crawler@.service)
 
 step() { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -117,9 +120,10 @@ run install -m 0755 "$src/deploy/newsmonctl" "$root$bindir/newsmonctl"
 
 step "systemd units into $unitdir (replaced: local changes belong in drop-ins)"
 run install -d -m 0755 "$root$unitdir"
-for unit in "${units[@]}"; do
+for unit in "${units[@]}" "${cluster_units[@]}"; do
     run install -m 0644 "$src/deploy/$unit" "$root$unitdir/$unit"
 done
+note "cluster units ${cluster_units[*]}: installed, not enabled"
 
 step "check the installed config"
 # As the service will see it: the credential directory holds apprise.yml.
@@ -134,6 +138,11 @@ else
     for unit in "${units[@]}"; do
         if systemctl is-active --quiet "$unit" 2>/dev/null; then was_active+=("$unit"); fi
     done
+    # Cluster roles someone enabled by hand run the old code too: restarted, still not enabled.
+    while read -r unit _; do
+        if [ -n "$unit" ]; then was_active+=("$unit"); fi
+    done < <(systemctl list-units --state=active --plain --no-legend \
+        newsmon-scheduler.service newsmon-writer.service 'newsmon-crawler@*.service' 2>/dev/null)
     run systemctl daemon-reload
     run systemctl enable --now "${units[@]}"
     if [ "${#was_active[@]}" -gt 0 ]; then

@@ -53,6 +53,9 @@ class Keys:
     def polite(self, host: str) -> str:  # the host's next free send time (ms)
         return f"{self.prefix}:polite:{host}"
 
+    def paused(self, host: str) -> str:  # exists while the host's Retry-After runs
+        return f"{self.prefix}:paused:{host}"
+
     def busy(self, host: str) -> str:  # requests to the host in flight, cluster-wide
         return f"{self.prefix}:busy:{host}"
 

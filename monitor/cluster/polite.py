@@ -67,16 +67,21 @@ return {1, wait}
 """,
 )
 
-# KEYS: polite. ARGV: wait ms. The host's next slot is at least now + wait.
+# KEYS: polite, paused. ARGV: wait ms. The host's next slot is at least now + wait, and
+# `paused` exists until then (requests that already hold a slot look at it before sending).
 _PAUSE = Script(
     None,
     b"""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local resume = now + tonumber(ARGV[1])
+local wait = tonumber(ARGV[1])
+local resume = now + wait
 if resume > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  local keep = string.format('%d', ARGV[1] + 60000)
+  local keep = string.format('%d', wait + 60000)
   redis.call('SET', KEYS[1], string.format('%d', resume), 'PX', keep)
+end
+if wait > 0 and redis.call('PTTL', KEYS[2]) < wait then
+  redis.call('SET', KEYS[2], '1', 'PX', string.format('%d', wait))
 end
 return resume - now
 """,
@@ -125,6 +130,17 @@ class ClusterPoliteness:
 
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).netloc
+        while True:
+            wait_ms = await self._take_slot(host, request)
+            await self._sleep(wait_ms / 1000)
+            # A Retry-After that came while this request slept outranks the slot it holds.
+            if not self.server.exists(self.keys.paused(host)):
+                return None
+            self._release(request)
+
+    async def _take_slot(self, host: str, request: Request) -> int:
+        """A send slot of `host` and, with a cap, a place among its requests in flight; how
+        long until the slot (ms)."""
         token = uuid.uuid4().hex
         while True:
             status, wait_ms = self._reserve(host, token)
@@ -135,7 +151,7 @@ class ClusterPoliteness:
             await self._sleep(self.pace.poll)
         if self.pace.cap:
             request.meta[HOLD] = (host, token)
-        await self._sleep(wait_ms / 1000)
+        return wait_ms
 
     def process_response(self, request: Request, response: Response) -> Response:
         self._release(request)
@@ -150,13 +166,17 @@ class ClusterPoliteness:
 
     def pause(self, host: str, seconds: float) -> None:
         """No request to `host` from any crawler for `seconds` from now (Redis time)."""
-        _PAUSE([self.keys.polite(host)], [int(seconds * 1000)], client=self.server)
+        keys = [self.keys.polite(host), self.keys.paused(host)]
+        _PAUSE(keys, [int(seconds * 1000)], client=self.server)
         log.info("%s asked to wait %.0f s (Retry-After): paused for the cluster", host, seconds)
 
     def _reserve(self, host: str, token: str) -> tuple[int, int]:
         pace = self.pace
+        # No delay asked, none kept: the margin only keeps a delay from shrinking, and without
+        # a delay it would cap a host at one request per margin for the whole cluster.
+        gap = pace.delay + pace.margin if pace.delay > 0 else 0.0
         args = [
-            int((pace.delay + pace.margin) * 1000),
+            int(gap * 1000),
             pace.cap,
             int(pace.hold * 1000),
             int(pace.longest_wait * 1000),
