@@ -19,10 +19,11 @@ from monitor.extract.words import (
     FULL_STOP,
     SENTENCE_END,
     letters_and_digits,
-    similarity,
+    overlap,
     squash,
     trigrams,
     weight,
+    word_set,
 )
 from monitor.text import tidy
 
@@ -30,6 +31,7 @@ from monitor.text import tidy
 def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], str]:
     """Split blocks into body paragraphs and noise; also return a byline if one was printed."""
     title_keys = {squash(t) for t in titles}
+    title_words = [word_set(t) for t in titles]  # once, not once per paragraph
     body: list[tuple[Block, str]] = []
     noise: list[str] = []
     byline = ""
@@ -40,7 +42,7 @@ def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], s
         words = weight(text)
         if squash(text) in title_keys:
             continue  # the headline, printed again
-        if not started and any(similarity(text, t) >= 0.8 for t in titles):
+        if not started and _like_a_title(text, title_words):
             continue  # a variant of the headline above the text
         if noiselib.BYLINE_LINE.match(text) and words <= 10:
             byline = byline or noiselib.BYLINE_LINE.sub(r"\g<name>", text)
@@ -64,6 +66,14 @@ def sort(found: list[Block], titles: list[str]) -> tuple[list[str], list[str], s
     while body and _headed_removed_box(*body[-1]):
         noise.append(body.pop()[1])
     return drop_doubles([text for _, text in body], min_len=40), noise, byline
+
+
+def _like_a_title(text: str, title_words: list[set[str]]) -> bool:
+    """`similarity(text, title) >= 0.8` for a title, its word sets built beforehand."""
+    if not title_words:
+        return False
+    words = word_set(text)
+    return any(overlap(words, t) >= 0.8 for t in title_words)
 
 
 def _headed_removed_box(block: Block, text: str) -> bool:

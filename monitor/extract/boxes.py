@@ -259,9 +259,14 @@ def is_labelled_ad(el: html.HtmlElement) -> bool:
     first = (el.text or "").strip()
     if not first:
         child = next(el.iterchildren("*"), None)  # "*": elements, not comments
-        if child is None or next(child.iterchildren("*"), None) is not None:
+        if child is None:
             return False
-        first = child.text_content().strip()
+        if len(child):  # comments too: their tails are text
+            if next(child.iterchildren("*"), None) is not None:
+                return False
+            first = child.text_content().strip()
+        else:
+            first = (child.text or "").strip()  # its text_content(), without the XPath call
     return (
         0 < len(first) <= 40
         and AD_LABEL.match(first) is not None

@@ -228,9 +228,12 @@ def _role_and_naming(attrs: list[tuple[str, str]]) -> tuple[str, str, bool, bool
             role = value.lower()
         elif name in ("hidden", "aria-hidden", "style"):
             hidden = hidden or _is_hiding(name, value)
-        elif name in ("class", "id") or name.startswith("data-ad"):
+        elif name in ("class", "id"):
+            low = value.lower()  # most names hold neither word: no call for them
+            ad = ad or ("ad" in low and is_ad_naming(name, value))
+            bio = bio or ("bio" in low and is_bio_naming(name, value))
+        elif name.startswith("data-ad"):
             ad = ad or is_ad_naming(name, value)
-            bio = bio or is_bio_naming(name, value)
     return role, testid, hidden, ad, bio
 
 
@@ -302,14 +305,21 @@ def _join_split_body(root: html.HtmlElement) -> None:
     """Join the parts of a body split over sibling containers (`div.article-body` twice, an ad
     or a picture between them) into the first: the content extractor keeps only one part."""
     groups: dict[tuple, list[html.HtmlElement]] = {}
-    for el in root.iter("div", "section"):
+    for el in _PARAGRAPH_PARENTS(root):  # a body holds a <p> of its own; most boxes hold none
+        if el.tag != "div" and el.tag != "section":
+            continue
         name = el.get("class") or el.get("itemprop")
-        if name and _may_name_body(name) and _BODY_NAMING.search(name) and el.find("p") is not None:
+        if name and _may_name_body(name) and _BODY_NAMING.search(name):
             groups.setdefault((el.getparent(), el.tag, name), []).append(el)
     for parts in groups.values():
         for part in parts[1:]:
             parts[0].extend(part)  # moves the children, in order
             _remove_keep_tail(part)
+
+
+# The elements with a `<p>` child, each once and in document order (a walk over the
+# paragraphs in C: cheaper than looking into every `<div>` from Python).
+_PARAGRAPH_PARENTS = etree.XPath(".//p/..")
 
 
 def _may_name_body(name: str) -> bool:
