@@ -68,8 +68,14 @@ def block_texts(el: html.HtmlElement) -> list[str]:
     return out
 
 
+def text_of(el: html.HtmlElement) -> str:
+    """`el.text_content()`; an element without children (most links and spans) holds its
+    own text only, read without the XPath call."""
+    return el.text_content() if len(el) else el.text or ""
+
+
 def text_len(el: html.HtmlElement) -> int:
-    return len(" ".join(el.text_content().split()))
+    return len(" ".join(text_of(el).split()))
 
 
 def fits(text: str, limit: int) -> bool:
@@ -212,7 +218,7 @@ def is_noise_line(el: html.HtmlElement) -> bool:
     for child in el:
         if child.tag not in _LINE_PARTS and isinstance(child.tag, str):
             return False  # a box of lines: its lines are judged one by one
-    text = el.text_content()
+    text = text_of(el)
     if len(text) > 400:
         return False
     text = normalize(text)

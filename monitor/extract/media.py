@@ -10,7 +10,7 @@ import re
 
 from lxml import etree, html
 
-from monitor.extract.boxes import BOX_LIMIT, TEXT_BLOCKS, block_texts, fits, text_len
+from monitor.extract.boxes import BOX_LIMIT, TEXT_BLOCKS, block_texts, fits, text_len, text_of
 from monitor.extract.noise import MEDIA_LINE
 from monitor.extract.words import FULL_STOP, weight
 from monitor.text import normalize
@@ -193,7 +193,7 @@ def _most_said(boxes: list[html.HtmlElement]) -> int:
 
 
 def _paragraphs_len(box: html.HtmlElement) -> int:
-    return sum(len(p.text_content()) for p in box.iter("p"))
+    return sum(len(text_of(p)) for p in box.iter("p"))
 
 
 def _is_link(box: html.HtmlElement) -> bool:

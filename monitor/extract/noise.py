@@ -231,6 +231,17 @@ def is_call_to_act(label: str) -> bool:
     return len(label) <= 60 and is_pitch(label)
 
 
+def is_call_label(label: str) -> bool:
+    """`is_call_to_act` of a raw label, normalized here: the links and buttons of a site's
+    menus come back page after page, so the answer is kept."""
+    return len(label) < 200 and _is_call_label(label)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_call_label(label: str) -> bool:
+    return is_call_to_act(normalize(label))
+
+
 def is_pitch(text: str) -> bool:
     """Words asking the reader to subscribe, sign up, join or pay."""
     return bool(_CALL.search(text) or _APPEAL.search(text))

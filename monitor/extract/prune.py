@@ -39,11 +39,12 @@ from monitor.extract.boxes import (
     pull_quotes,
     small_box,
     stands_alone,
+    text_of,
     widget_boxes,
 )
 from monitor.extract.media import GALLERY_PICTURES, gallery_captions, media_boxes
-from monitor.extract.noise import is_call_to_act, is_editor_note
-from monitor.text import normalize, tidy
+from monitor.extract.noise import is_call_label, is_editor_note
+from monitor.text import tidy
 
 # data-testid / data-component (and the like) values that name a box around the text.
 # People write these, unlike hashed class names, so they survive deploys.
@@ -134,8 +135,7 @@ def _drop_by_shape(boxes: _Removal) -> None:
         boxes.drop(el, record=False)
     _drop_pictures(boxes)
     for el in list(root.iter("button", "a")):
-        label = el.text_content()
-        if len(label) < 200 and is_call_to_act(normalize(label)) and stands_alone(el):
+        if is_call_label(text_of(el)) and stands_alone(el):
             boxes.drop(small_box(el, protected, BOX_LIMIT))  # "Jetzt abonnieren" and its pitch
     for el in list(root.iter("button")):
         box = consent_box(el, protected)
@@ -256,13 +256,13 @@ def _remove_keep_tail(el: html.HtmlElement) -> None:
 
 
 def _is_note(el: html.HtmlElement) -> bool:
-    text = el.text_content()
+    text = text_of(el)
     return len(text) <= _NOTE_LENGTH and ":" in text and is_editor_note(text)
 
 
 def _paragraph_text_len(el: html.HtmlElement) -> int:
     """Characters of text in `<p>` elements: the measure of how much article a box holds."""
-    return sum(len(p.text_content()) for p in el.iter("p"))
+    return sum(len(text_of(p)) for p in el.iter("p"))
 
 
 # --- repairs ---------------------------------------------------------------------------------

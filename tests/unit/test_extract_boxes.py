@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import html as lxml_html
 
 from monitor.extract.article import extract
-from monitor.extract.boxes import text_len, widget_boxes
+from monitor.extract.boxes import text_len, text_of, widget_boxes
 from monitor.extract.media import gallery_captions, media_boxes
 
 URL = "https://news.example/2026/harbour-lights"
@@ -157,3 +157,14 @@ def test_gallery_captions_weigh_their_text_against_the_page_text():
     assert gallery_captions(figures, said - 1) == set(figures)
     assert gallery_captions(figures, said) == set()
     assert gallery_captions(figures[:2], 0) == set()  # two pictures are no gallery
+
+
+def test_text_of_reads_a_leaf_and_a_box_as_text_content_does():
+    root = lxml_html.fromstring(
+        "<div><a>Harbour map</a><p>Lamps <b>dim</b> at <!-- note -->ten</p><span></span></div>"
+    )
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert text_of(el) == el.text_content()
+    assert text_of(root.find("span")) == ""
+    assert text_of(root.find("p")) == "Lamps dim at ten"

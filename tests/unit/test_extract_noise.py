@@ -8,7 +8,7 @@ from lxml import html
 from monitor.extract.article import extract
 from monitor.extract.boxes import is_ad_naming
 from monitor.extract.liveblog import _long
-from monitor.extract.noise import is_noise
+from monitor.extract.noise import is_call_label, is_noise
 from monitor.extract.prune import prune
 from monitor.extract.words import overlap, similarity, word_set
 
@@ -128,3 +128,10 @@ def test_a_description_is_compared_by_its_prepared_word_set() -> None:
     )
     assert overlap(word_set(same), described) == 1.0
     assert overlap(set(), described) == 0.0
+
+
+def test_call_label_is_normalized_and_kept_short():
+    assert is_call_label("  Jetzt\u00a0 abonnieren ")  # spaces as a menu prints them
+    assert is_call_label("Join our channel")
+    assert not is_call_label("Harbour map")
+    assert not is_call_label("Subscribe " + "x" * 200)  # a long text is no button's label
