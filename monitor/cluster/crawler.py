@@ -21,7 +21,7 @@ import socket
 import warnings
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy_redis.scheduler import Scheduler
 
@@ -69,11 +69,25 @@ def cluster_crawler_settings(config: Config) -> dict[str, Any]:
 
 class ClusterScheduler(Scheduler):
     """scrapy-redis's scheduler that rides out a Redis outage: no request handed out, and the
-    requests a listing found kept here until they can go on the frontier."""
+    requests a listing found kept here until they can go on the frontier.
+
+    It also takes from the frontier only what this crawler can send soon. Scrapy asks for
+    requests until CONCURRENT_REQUESTS are in its downloader, and those not sent yet sit in
+    ClusterPoliteness until their host's slot: one crawler would lease the whole frontier while
+    the others idle, and a request sleeping past its lease is reaped and fetched twice. So while
+    `most_unsent` requests it handed out have not passed the politeness middleware, it hands out
+    none. A request sent is not counted (requests to many hosts still go out CONCURRENT_REQUESTS
+    at a time); one dropped or failed leaves the downloader and is not counted either."""
 
     def open(self, spider: Any) -> None:
         self.facts: Facts = spider.facts
         self.waiting: list[Request] = []
+        crawler = spider.crawler
+        self.downloader = crawler.engine.downloader
+        # One host never takes more than its per-domain cap at once, cluster-wide.
+        self.most_unsent = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))
+        self.unsent: set[Request] = set()  # handed out, not past the politeness middleware yet
+        crawler.signals.connect(self._sent, signal=signals.request_reached_downloader)
         try:
             super().open(spider)
         except REDIS_DOWN as exc:  # only its "resuming" count needed Redis
@@ -94,10 +108,25 @@ class ClusterScheduler(Scheduler):
             while self.waiting:
                 super().enqueue_request(self.waiting[0])
                 self.waiting.pop(0)
-            return super().next_request()
+            if self._unsent() >= self.most_unsent:
+                return None  # the engine asks again when a download ends (or in 5 s)
+            request = super().next_request()
         except REDIS_DOWN as exc:
             self.facts.outage.failed(exc)
             return None
+        if request is not None:
+            self.unsent.add(request)
+        return request
+
+    def _sent(self, request: Request, spider: Any = None) -> None:
+        # request_reached_downloader: every downloader middleware let it through.
+        self.unsent.discard(request)
+
+    def _unsent(self) -> int:
+        # Handed out requests enter the downloader at once (before the next call); one no
+        # longer there was dropped (NotSent, robots.txt) or failed before it was sent.
+        self.unsent &= self.downloader.active
+        return len(self.unsent)
 
     def has_pending_requests(self) -> bool:
         if self.waiting:

@@ -25,6 +25,7 @@ from scrapy_redis.queue import PriorityQueue
 
 from monitor.cluster.keys import Keys
 from monitor.cluster.settings import ClusterSettings
+from monitor.crawl.middlewares import NOT_BEFORE
 
 LEASE = "lease"  # request meta: the id of the frontier entry this request came from
 SETTING = "NEWSMON_CLUSTER"  # Scrapy setting: the ClusterSettings of a cluster crawler
@@ -82,12 +83,25 @@ redis.call('HDEL', KEYS[3], ARGV[3])
 )
 
 
-# KEYS: leases, leased. ARGV: lease id.
+# KEYS: leases. ARGV: lease id, lease length (ms). 1: renewed; 0: not held (reaped, answered).
+_RENEW = Script(
+    None,
+    b"""
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[2])), ARGV[1])
+return 1
+""",
+)
+
+# KEYS: leases, leased, pending. ARGV: lease id.
 _ACK = Script(
     None,
     b"""
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 """,
 )
 
@@ -119,8 +133,15 @@ def enqueue(server: redis.Redis, keys: Keys, request: Request, spider: Any) -> s
 
 
 def ack(server: redis.Redis, keys: Keys, lease_id: str) -> None:
-    """The request of `lease_id` is answered: it never comes back."""
-    _ACK([keys.leases, keys.leased], [lease_id], client=server)
+    """The request of `lease_id` is answered with nothing for the writer: it never comes back,
+    and its article (if the scheduler pushed one) may be pushed again."""
+    _ACK([keys.leases, keys.leased, keys.pending], [lease_id], client=server)
+
+
+def renew(server: redis.Redis, keys: Keys, lease_id: str, lease_ms: int) -> bool:
+    """A full lease again from now, for a request about to be sent; False when its lease is gone
+    (reaped while it waited: back on the frontier, another crawler's to send)."""
+    return bool(_RENEW([keys.leases], [lease_id, lease_ms], client=server))
 
 
 def reap(server: redis.Redis, keys: Keys, batch: int = 1000) -> int:
@@ -167,6 +188,9 @@ class LeasedQueue(PriorityQueue):
         return decode_request(encoded_request, self.spider, self.serializer)
 
     def push(self, request: Request) -> None:
+        # A retry's not-before is this machine's monotonic clock: meaningless to another
+        # crawler. The cluster's politeness spaces the retry instead (and keeps Retry-After).
+        request.meta.pop(NOT_BEFORE, None)
         entry = self._encode_request(request)
         keys = [self.key, self.keys.leases, self.keys.leased]
         _PUSH(keys, [_score(request), entry, request.meta[LEASE]], client=self.server)

@@ -35,6 +35,10 @@ class Keys:
         return f"{self.prefix}:leased"
 
     @property
+    def pending(self) -> str:  # hash: lease id -> article id of a pushed article not written yet
+        return f"{self.prefix}:pending"
+
+    @property
     def results(self) -> str:  # stream: what crawlers found, for the writer
         return f"{self.prefix}:results"
 

@@ -30,7 +30,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 
-from monitor.cluster.frontier import SETTING
+from monitor.cluster.frontier import LEASE, SETTING, renew
 from monitor.cluster.keys import Keys, connect, keys_of
 from monitor.crawl.middlewares import retry_after_seconds
 
@@ -101,6 +101,7 @@ class Pace:
     hold: float = 190.0  # an in-flight place expires this long after its slot
     longest_wait: float = 60.0  # a request whose slot is further away is not sent
     poll: float = 0.2  # how often a request waiting for an in-flight place asks again
+    lease_ms: int = 0  # the frontier's lease, renewed when a request is sent (0: not renewed)
 
 
 class ClusterPoliteness:
@@ -125,6 +126,7 @@ class ClusterPoliteness:
             cap=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 0),
             hold=settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 10,
             longest_wait=settings.getfloat("NEWSMON_RETRY_AFTER_MAX", 60.0),
+            lease_ms=int(cluster.lease_seconds * 1000),
         )
         return cls(connect(cluster), keys_of(cluster), pace, crawler)
 
@@ -135,8 +137,21 @@ class ClusterPoliteness:
             await self._sleep(wait_ms / 1000)
             # A Retry-After that came while this request slept outranks the slot it holds.
             if not self.server.exists(self.keys.paused(host)):
-                return None
+                break
             self._release(request)
+        self._renew(request)
+
+    def _renew(self, request: Request) -> None:
+        """The request's lease runs from now: a wait for its slot must not leave it a lease
+        about to run out. One reaped while it waited is another crawler's to send."""
+        lease = request.meta.get(LEASE)
+        if (
+            lease
+            and self.pace.lease_ms
+            and not renew(self.server, self.keys, lease, self.pace.lease_ms)
+        ):
+            self._release(request)
+            raise NotSent("not sent: its lease ran out while it waited; back on the frontier")
 
     async def _take_slot(self, host: str, request: Request) -> int:
         """A send slot of `host` and, with a cap, a place among its requests in flight; how

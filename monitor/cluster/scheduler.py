@@ -4,8 +4,11 @@ A tick takes back the leases of crawlers that died (frontier.reap), pushes the l
 source whose discovery is due (its `interval`, remembered in Redis so a restarted scheduler does
 not rush every source at once) and the articles the revisit policy says are due, each with what
 a crawler needs to know of the stored article (`meta["known"]`), since crawlers have no store.
-A pushed article's next check moves lease_seconds ahead, so it is not pushed again while a
-crawler has it; the writer's schedule_next sets the real one when the result arrives.
+A pushed article is pending (`{p}:pending`, lease id -> article id, written with the push)
+until the writer has written its result or a crawler answered it with nothing to write: it is
+not pushed again meanwhile, however long it waits on the frontier. Its next check also moves
+lease_seconds ahead, so the store does not offer it every tick; the writer's schedule_next sets
+the real one when the result arrives.
 
 It reads and writes the store, so it runs on the writer's machine.
 """
@@ -48,6 +51,7 @@ class Tick:
     discovered: int = 0  # sources whose listings were pushed
     listings: int = 0  # listing requests pushed (live blogs included)
     revisits: int = 0  # article requests pushed for due revisits
+    pending: int = 0  # due articles not pushed: their last request is not written yet
 
 
 class _Callbacks:
@@ -132,6 +136,7 @@ def tick(
     counts = Tick(reaped=frontier.reap(server, keys))
     at_ms = int(now.timestamp() * 1000)
     last = {k.decode(): int(v) for k, v in server.hgetall(keys.discovered).items()}
+    pending = {int(v) for v in server.hvals(keys.pending)}
     held: list[int] = []
     for source in (s for s in config.sources if s.enabled):
         requests: list[scrapy.Request] = []
@@ -139,13 +144,17 @@ def tick(
         if due:
             requests = listings_of(db, source)
             counts.discovered += 1
-            counts.listings += len(requests)
-        live = {r.url for r in requests}
-        rows = revisits_of(db, source, clock.iso(now), live)
-        requests += [
-            article_request(source, row["url"], row, row["kind"] == "liveblog") for row in rows
+        rows = revisits_of(db, source, clock.iso(now), {r.url for r in requests})
+        listed = [r for r in requests if r.meta.get("article_id") not in pending]
+        revisits = [
+            article_request(source, row["url"], row, row["kind"] == "liveblog")
+            for row in rows
+            if row["id"] not in pending
         ]
-        counts.revisits += len(rows)
+        counts.listings += len(listed)
+        counts.revisits += len(revisits)
+        counts.pending += len(requests) - len(listed) + len(rows) - len(revisits)
+        requests = listed + revisits
         held += [r.meta["article_id"] for r in requests if r.meta.get("article_id")]
         _push(server, keys, requests, source.name if due else None, at_ms)
     _hold(db, held, now + timedelta(seconds=config.cluster.lease_seconds))
@@ -159,10 +168,14 @@ def _push(
     if not requests and discovered is None:
         return
     entries = {frontier.encode_request(r, CALLBACKS): -r.priority for r in requests}
+    articles = {r.meta[frontier.LEASE]: r.meta.get("article_id") for r in requests}
+    articles = {lease: article for lease, article in articles.items() if article}
 
     def fill(pipe: redis.client.Pipeline) -> None:
         if entries:  # scored as scrapy-redis's PriorityQueue does: -priority
             pipe.zadd(keys.frontier, entries)
+        if articles:
+            pipe.hset(keys.pending, mapping=articles)
         if discovered is not None:
             pipe.hset(keys.discovered, discovered, at)
 

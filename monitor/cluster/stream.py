@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
@@ -42,6 +43,7 @@ class Fact:
     kind: str
     version: str
     data: bytes = field(repr=False)
+    lease: str = ""  # the lease the fact released: its article is written once this fact is
 
     def payload(self) -> Any:
         return pickle.loads(self.data)
@@ -58,7 +60,8 @@ def publish(
 
     def queue(pipe: redis.client.Pipeline) -> None:
         pipe.multi()
-        pipe.xadd(keys.results, {"kind": kind, "version": VERSION, "data": data})
+        fields = {"kind": kind, "version": VERSION, "data": data}
+        pipe.xadd(keys.results, {**fields, "lease": lease_id} if lease_id else fields)
         if lease_id:
             pipe.zrem(keys.leases, lease_id)
             pipe.hdel(keys.leased, lease_id)
@@ -99,8 +102,9 @@ def read(
     return []
 
 
-def done(server: redis.Redis, keys: Keys, ids: list[str]) -> None:
-    """The entries are written: acknowledge them and take them off the stream."""
+def done(server: redis.Redis, keys: Keys, ids: list[str], leases: Sequence[str] = ()) -> None:
+    """The entries are written: acknowledge them and take them off the stream; the articles
+    their `leases` were pushed for are no longer pending (the scheduler may push them again)."""
     if not ids:
         return
 
@@ -108,6 +112,8 @@ def done(server: redis.Redis, keys: Keys, ids: list[str]) -> None:
         pipe.multi()
         pipe.xack(keys.results, WRITERS, *ids)
         pipe.xdel(keys.results, *ids)
+        if leases:
+            pipe.hdel(keys.pending, *leases)
 
     server.transaction(queue)
 
@@ -148,6 +154,7 @@ def _accepted(server: redis.Redis, keys: Keys, entries: list) -> list[Fact]:
             _text(fields.get(b"kind", b"")),
             _text(fields.get(b"version", b"")),
             fields.get(b"data", b""),
+            _text(fields.get(b"lease", b"")),
         )
         (facts if fact.version == VERSION else foreign).append(fact)
     done(server, keys, gone)

@@ -44,7 +44,6 @@ BATCH = 50  # facts a transaction, as the store pipeline's batch
 BLOCK_MS = 1000  # how long a read waits for new facts: also how soon SIGTERM is heard
 DISPATCH_EVERY = 10  # as the daemon's dispatcher
 AFTER_EVERY = 60  # seconds between the steps after a crawl (missed changes, source health)
-RETRY = 10  # seconds between tries while Redis or the store fails
 FETCHED = ("new", "changed", "unchanged", "restored")
 COUNTED = (*FETCHED, "not_modified", "removed")
 
@@ -185,6 +184,7 @@ class Writer:
         self.keys = keys_of(settings)
         self.consumer = consumer or settings.name or f"writer-{socket.gethostname()}"
         self.claim_after_ms = int(settings.lease_seconds * 1000)
+        self.retry = settings.heartbeat_seconds  # between tries while Redis or the store fails
         self.db = store.open_db(config.database)
         applied_log.ensure_tables(self.db)
         self.alerts = CrawlAlerts(config, targets)
@@ -209,7 +209,7 @@ class Writer:
         if facts:
             outcomes = apply_batch(self.db, self.config, facts)
             ids = [fact.id for fact in facts]
-            stream.done(self.server, self.keys, ids)
+            stream.done(self.server, self.keys, ids, [fact.lease for fact in facts if fact.lease])
             applied_log.forget_applied(self.db, ids)
             self._changes(outcomes)
         if time.monotonic() - self.last_after >= AFTER_EVERY:
@@ -244,12 +244,12 @@ def run(writer: Writer) -> None:
             writer.step()
         except redis.RedisError as exc:
             url = shown(writer.config.cluster.redis)
-            logger.error("redis at %s unreachable: %s; retrying every %d s", url, exc, RETRY)
+            logger.error("redis at %s unreachable: %s; retrying every %g s", url, exc, writer.retry)
         except StoreError as exc:  # names the file and what to do
-            logger.error("%s; the stream's entries wait, retrying every %d s", exc, RETRY)
+            logger.error("%s; the stream's entries wait, retrying every %g s", exc, writer.retry)
         else:
             continue
-        writer.stopped.wait(RETRY)
+        writer.stopped.wait(writer.retry)
 
 
 def run_writer(config: Config) -> int:
@@ -290,8 +290,8 @@ def _start(writer: Writer) -> None:
             return
         except redis.RedisError as exc:
             url = shown(writer.config.cluster.redis)
-            logger.error("redis at %s unreachable: %s; retrying every %d s", url, exc, RETRY)
-            writer.stopped.wait(RETRY)
+            logger.error("redis at %s unreachable: %s; retrying every %g s", url, exc, writer.retry)
+            writer.stopped.wait(writer.retry)
 
 
 def _delivered(exc: BaseException | None) -> None:

@@ -154,8 +154,9 @@ def pages(client: redis.Redis) -> dict[str, int]:
     }
 
 
-def crawl(redis_server, tmp_path: Path, site: Site) -> redis.Redis:
-    """Three crawler processes fetch every article of the frontier; stopped when done."""
+def crawl(redis_server, tmp_path: Path, site: Site) -> tuple[redis.Redis, dict[str, int]]:
+    """Three crawler processes fetch every article of the frontier; stopped when done. Returns
+    the client and the pages each crawler fetched (its last heartbeat, gone once it stops)."""
     client = redis.Redis.from_url(redis_server.url)
     names = [f"crawler-{n}" for n in range(1, 4)]
     configs = [write_config(tmp_path, site, redis_server.url, name) for name in names]
@@ -176,13 +177,14 @@ def crawl(redis_server, tmp_path: Path, site: Site) -> redis.Redis:
         wait_for(lambda: client.zcard(KEYS.leases) == 0, 30, "every lease released")
         # Every page counted by one of the crawlers' heartbeats (once a second).
         wait_for(lambda: sum(pages(client).values()) == len(ARTICLES), 30, "heartbeat counts")
+        shares = pages(client)
     finally:
         for process in crawlers:
             process.send_signal(signal.SIGTERM)
         codes = [process.wait(timeout=60) for process in crawlers]
     for code, log in zip(codes, logs, strict=True):
         assert code == 0, log.read_text()[-3000:]
-    return client
+    return client, shares
 
 
 @pytest.fixture
@@ -200,7 +202,7 @@ def recorder():
 
 def test_three_crawler_processes_never_send_closer_than_the_delay(redis_server, tmp_path, recorder):
     site = recorder()
-    client = crawl(redis_server, tmp_path, site)
+    client, shares = crawl(redis_server, tmp_path, site)
     assert site.fetched() == set(ARTICLES)
     articles = [path for _, path, _ in site.arrivals if path != "/robots.txt"]
     assert sorted(articles) == sorted(ARTICLES), articles  # each fetched once
@@ -208,6 +210,8 @@ def test_three_crawler_processes_never_send_closer_than_the_delay(redis_server, 
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= DELAY, f"two requests {min(gaps):.3f} s apart: {gaps}"
     assert client.zcard(KEYS.frontier) == 0
+    # No crawler leases more than it can send soon: the work is shared, not taken by one.
+    assert sum(count > 0 for count in shares.values()) >= 2, f"pages per crawler: {shares}"
 
 
 def test_retry_after_keeps_every_crawler_process_away(redis_server, tmp_path, recorder):

@@ -140,3 +140,14 @@ def test_the_queue_reads_its_settings_from_the_crawler(redis_server):
     spider = Crawl.from_crawler(crawler)
     q = LeasedQueue(redis.Redis.from_url(redis_server.url), spider, KEYS.frontier)
     assert (q.keys, q.lease_ms) == (KEYS, 7000)
+
+
+def test_a_retry_loses_its_machine_local_not_before_on_the_frontier(redis_server):
+    from monitor.crawl.middlewares import NOT_BEFORE
+
+    q = queue(redis_server.url)
+    retry = request(1)
+    retry.meta[NOT_BEFORE] = time.monotonic() + 30  # this machine's clock only
+    q.push(retry)
+    popped = q.pop()
+    assert NOT_BEFORE not in popped.meta and popped.meta["source"] == "zdf"

@@ -18,8 +18,9 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
+from monitor.cluster.frontier import LEASE
 from monitor.cluster.keys import Keys
-from monitor.cluster.polite import ClusterPoliteness, NotSent, Pace
+from monitor.cluster.polite import HOLD, ClusterPoliteness, NotSent, Pace
 from monitor.cluster.settings import ClusterSettings
 
 KEYS = Keys("t")
@@ -150,6 +151,26 @@ def test_a_host_paused_longer_than_a_crawler_waits_is_not_sent(redis_server, rec
     with pytest.raises(NotSent, match="paused"):
         asyncio.run(mw.process_request(Request(recorder.base + "/page")))
     assert recorder.arrivals == []
+
+
+def test_a_request_sent_after_a_wait_gets_a_whole_lease_or_is_not_sent(redis_server, recorder):
+    server = redis.Redis.from_url(redis_server.url)
+    mw = middleware(redis_server.url, Pace(delay=1.0, margin=0.0, cap=1, lease_ms=60_000))
+    first = Request(recorder.base + "/page")
+    asyncio.run(mw.process_request(first))  # the next slot: in 1 s
+    mw.process_exception(first, ConnectionError())
+    for lease in ("kept", "reaped"):
+        server.zadd(KEYS.leases, {lease: 1})  # a deadline long past, not reaped yet
+    server.zrem(KEYS.leases, "reaped")  # the scheduler's reap came while it waited
+    kept = Request(recorder.base + "/page", meta={LEASE: "kept"})
+    asyncio.run(mw.process_request(kept))
+    deadline, now = server.zscore(KEYS.leases, "kept"), server.time()[0] * 1000
+    assert now + 55_000 < deadline <= now + 61_000, "renewed from when it is sent"
+    mw.process_exception(kept, ConnectionError())
+    gone = Request(recorder.base + "/page", meta={LEASE: "reaped"})
+    with pytest.raises(NotSent, match="lease ran out"):
+        asyncio.run(mw.process_request(gone))
+    assert HOLD not in gone.meta, "its in-flight place given back"
 
 
 def test_the_middleware_reads_the_crawler_settings(redis_server):

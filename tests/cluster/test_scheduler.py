@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from monitor import clock, store
-from monitor.cluster import frontier
+from monitor.cluster import frontier, stream
 from monitor.cluster.keys import Keys
 from monitor.cluster.scheduler import CALLBACKS, tick
 from monitor.cluster.settings import ClusterSettings
@@ -120,3 +120,32 @@ def test_a_restarted_scheduler_does_not_rush_undue_discoveries(cluster, redis_se
     assert server.zcard(keys.frontier) == 0
     due = tick(db, server, keys, config, NOW + timedelta(seconds=121))
     assert due.discovered == SOURCES
+
+
+def test_a_revisit_still_waiting_is_not_pushed_again_until_written(cluster):
+    config, db, server, keys = cluster
+    first = tick(db, server, keys, config, NOW)
+    assert first.revisits == 2
+    # No crawler took them; long after their hold ran out they still wait on the frontier.
+    later = NOW + timedelta(minutes=1, seconds=1)
+    assert len(store.articles_to_revisit(db, "zdf", at=clock.iso(later))) == 2
+    waiting = tick(db, server, keys, config, later)
+    assert (waiting.revisits, waiting.pending) == (0, 2)
+    revisits = [
+        r for r in _frontier(server, keys) if r.meta.get("article_id") and not r.meta["live"]
+    ]
+    assert len(revisits) == 2 and len({r.meta["lease"] for r in revisits}) == 2
+    one, other = revisits
+    # One is answered with nothing to write (frontier.ack), the other's page is written by the
+    # writer (stream.done with its lease): both may be pushed again once due.
+    frontier.ack(server, keys, one.meta["lease"])
+    still = tick(db, server, keys, config, later + timedelta(minutes=1, seconds=1))
+    assert (still.revisits, still.pending) == (1, 1)
+    stream.publish(server, keys, "listing", Listing(SITE, "zdf", None, None), other.meta["lease"])
+    stream.ensure_group(server, keys)
+    (fact,) = stream.read(server, keys, "w", 10, 100, 60_000)
+    assert fact.lease == other.meta["lease"]
+    stream.done(server, keys, [fact.id], [fact.lease])
+    again = tick(db, server, keys, config, later + timedelta(minutes=2, seconds=2))
+    assert (again.revisits, again.pending) == (1, 1)  # the other; the first one's new push waits
+    assert server.hlen(keys.pending) == 2
