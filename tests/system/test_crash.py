@@ -355,7 +355,12 @@ def test_a_crawl_run_by_hand_beside_the_daemon_never_sends_what_the_daemon_sends
         for what in message.labels
     )
     alerts = query(db, "select count(*) as n from alerts where kind = 'change'")[0]["n"]
-    assert len(received) == alerts and set(received.values()) == {1}, received.most_common(3)
+    # The send that hung was in flight: on a slow machine it passes its deadline and is sent
+    # again (the one repeat the outbox allows). Nothing else may arrive twice.
+    hung = {(m.url, what) for m in [parse(receiver.requests[0].body, 0.0)] for what in m.labels}
+    repeated = {key for key, n in received.items() if n > 1}
+    assert len(received) == alerts, received.most_common(3)
+    assert repeated <= hung and max(received.values()) <= 2, received.most_common(3)
 
 
 def test_the_outbox_lease_has_one_holder_and_a_dead_holders_lease_ends(tmp_path):
