@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import start_newsmon
-from harness import CONFIG, TEXT_EDITS, Message, Run, SlowHook, query, url_path
+from harness import CONFIG, TEXT_EDITS, Message, Run, SlowHook, in_flight_sends, query, url_path
 
 from monitor.notify.messages import label
 from monitor.sample_site import SampleSite
@@ -148,23 +148,10 @@ def _alerts_once(db: Path, hook: SlowHook, writer: list[Run], changes: int) -> i
         for what in message.labels if message.url else ():  # no url: a health message
             received[by_key[(message.url, what)]].append(message)
     assert not [key for key, alert_id in by_key.items() if not received[alert_id]]
-    in_flight = _in_flight(hook, writer)
+    in_flight = in_flight_sends(hook, writer)
     repeated = 0
     for alert_id, messages in received.items():
         for earlier in messages[:-1]:
             assert id(earlier) in in_flight, f"alert {alert_id} was sent twice without a kill"
             repeated += 1
     return repeated
-
-
-def _in_flight(hook: SlowHook, runs: list[Run]) -> set[int]:
-    """The message each killed writer sent last: the one send that may have been in flight."""
-    last = set()
-    for run, after in zip(runs, [*runs[1:], None], strict=True):
-        if run.killed is None:
-            continue
-        end = after.started if after else float("inf")
-        during = [m for m in hook.messages if run.started <= m.arrived < end]
-        if during:
-            last.add(id(during[-1]))
-    return last

@@ -189,6 +189,19 @@ class Daemon:
 # --- the database, looked at -----------------------------------------------------------------
 
 
+def in_flight_sends(hook: SlowHook, runs: list[Run]) -> set[int]:
+    """The message each killed run sent last: the one send that may have been in flight."""
+    last = set()
+    for run, after in zip(runs, [*runs[1:], None], strict=True):
+        if run.killed is None:
+            continue
+        end = after.started if after else float("inf")
+        during = [m for m in hook.messages if run.started <= m.arrived < end]
+        if during:
+            last.add(id(during[-1]))
+    return last
+
+
 def query(db: Path, sql: str) -> list[dict]:
     """Read-only: the test looks, it never writes (nor creates the file before the daemon)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)

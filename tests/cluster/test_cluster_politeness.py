@@ -21,14 +21,11 @@ from pathlib import Path
 
 import pytest
 import redis
-import scrapy
 from conftest import start_newsmon, wait_for
 
-from monitor.cluster import frontier
+from monitor.cluster import frontier, scheduler
 from monitor.cluster.keys import Keys
 from monitor.config import load_config
-from spiders.cluster import ClusterSpider
-from spiders.news import ARTICLE_STATUSES
 
 KEYS = Keys("p")
 DELAY = 1.0
@@ -118,24 +115,11 @@ heartbeat_seconds = 1
 
 
 def push_articles(client: redis.Redis, config_path: Path, site: Site) -> None:
-    """The article requests on the frontier, as the scheduler role encodes them."""
-    spider = ClusterSpider(config=load_config(config_path))
+    """The article requests on the frontier, as the scheduler role makes them."""
+    source = load_config(config_path).source("wire")
     for path in ARTICLES:
-        request = scrapy.Request(
-            site.base + path,
-            callback=spider.parse_article,
-            errback=spider.on_error,
-            dont_filter=True,
-            meta={
-                "newsmon": "article",
-                "article_id": None,
-                "live": False,
-                "handle_httpstatus_list": ARTICLE_STATUSES,
-                "source": "wire",
-                "known": None,
-            },
-        )
-        frontier.enqueue(client, KEYS, request, spider)
+        request = scheduler.article_request(source, site.base + path, None, live=False)
+        frontier.enqueue(client, KEYS, request, scheduler.CALLBACKS)
 
 
 def page_urls(client: redis.Redis) -> set[str]:

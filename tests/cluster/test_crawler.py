@@ -15,11 +15,10 @@ import redis
 import scrapy
 from conftest import start_newsmon, wait_for
 
-from monitor.cluster import frontier
+from monitor.cluster import frontier, scheduler
 from monitor.cluster.keys import Keys
 from monitor.config import load_config
 from spiders.cluster import ClusterSpider
-from spiders.news import ARTICLE_STATUSES
 
 KEYS = Keys("t")
 ARTICLE = "/world/europe/zaporizhzhia-residents-hope-and-fear"
@@ -56,7 +55,8 @@ heartbeat_seconds = 1
 
 def push(client: redis.Redis, config_path: Path, site) -> tuple[str, str]:
     """A listing and an article request on the frontier, encoded as the scheduler role does."""
-    spider = ClusterSpider(config=load_config(config_path))
+    config = load_config(config_path)
+    spider = ClusterSpider(config=config)
     listing = scrapy.Request(
         f"{site.base_url}/world/rss.xml",
         callback=spider.parse_feed,
@@ -64,22 +64,11 @@ def push(client: redis.Redis, config_path: Path, site) -> tuple[str, str]:
         dont_filter=True,
         meta={"newsmon": "listing", "handle_httpstatus_list": [304], "source": "world"},
     )
-    article = scrapy.Request(
-        site.base_url + ARTICLE,
-        callback=spider.parse_article,
-        errback=spider.on_error,
-        dont_filter=True,
-        meta={
-            "newsmon": "article",
-            "article_id": None,
-            "live": False,
-            "handle_httpstatus_list": ARTICLE_STATUSES,
-            "source": "world",
-            "known": None,
-        },
+    article = scheduler.article_request(
+        config.source("world"), site.base_url + ARTICLE, None, False
     )
     return frontier.enqueue(client, KEYS, listing, spider), frontier.enqueue(
-        client, KEYS, article, spider
+        client, KEYS, article, scheduler.CALLBACKS
     )
 
 

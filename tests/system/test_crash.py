@@ -49,6 +49,7 @@ from harness import (
     Message,
     Run,
     SlowHook,
+    in_flight_sends,
     parse,
     query,
     seen,
@@ -285,14 +286,7 @@ def check(db: Path, site: SampleSite, hook: SlowHook, runs: list[Run], articles:
     assert not missing, missing
 
     # A repeat is only ever the message in flight at a kill: the last one its run received.
-    in_flight = set()
-    for run, after in zip(runs, [*runs[1:], None], strict=True):
-        if run.killed is None:
-            continue
-        end = after.started if after else float("inf")
-        during = [m for m in hook.messages if run.started <= m.arrived < end]
-        if during:
-            in_flight.add(id(during[-1]))
+    in_flight = in_flight_sends(hook, runs)
     duplicated = 0
     repeated_sends = set()
     for alert_id, messages in received.items():
