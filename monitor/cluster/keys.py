@@ -57,6 +57,9 @@ class Keys:
     def polite(self, host: str) -> str:  # the host's next free send time (ms)
         return f"{self.prefix}:polite:{host}"
 
+    def sent(self, host: str) -> str:  # when the cluster last sent a request to the host (ms)
+        return f"{self.prefix}:sent:{host}"
+
     def paused(self, host: str) -> str:  # exists while the host's Retry-After runs
         return f"{self.prefix}:paused:{host}"
 

@@ -88,6 +88,24 @@ return resume - now
 )
 
 
+# KEYS: sent (when the host last got a request, ms). ARGV: delay ms. 0 and the send noted when
+# the delay has passed since the last send; else how long is left. Slots are planned; this is
+# the check at the moment of sending, so a crawler that woke late (a loaded machine) cannot
+# bring the next request closer to its own than the delay.
+_SEND = Script(
+    None,
+    b"""
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local delay = tonumber(ARGV[1])
+local left = tonumber(redis.call('GET', KEYS[1]) or '0') + delay - now
+if left > 0 then return left end
+redis.call('SET', KEYS[1], string.format('%d', now), 'PX', string.format('%d', delay + 60000))
+return 0
+""",
+)
+
+
 class NotSent(IgnoreRequest):
     """Not sent by this crawler (its host is paused longer than a crawler waits, or the crawl is
     stopping). The lease is left to run out, so the request comes back to the frontier."""
@@ -139,7 +157,17 @@ class ClusterPoliteness:
             if not self.server.exists(self.keys.paused(host)):
                 break
             self._release(request)
+        await self._note_send(host)
         self._renew(request)
+
+    async def _note_send(self, host: str) -> None:
+        """Wait until the delay has passed since the cluster's last request to `host`, and
+        note this one as sent."""
+        if self.pace.delay <= 0:
+            return
+        delay_ms = int(self.pace.delay * 1000)
+        while (left := int(_SEND([self.keys.sent(host)], [delay_ms], client=self.server))) > 0:
+            await self._sleep(left / 1000)
 
     def _renew(self, request: Request) -> None:
         """The request's lease runs from now: a wait for its slot must not leave it a lease

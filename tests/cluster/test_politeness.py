@@ -182,3 +182,16 @@ def test_the_middleware_reads_the_crawler_settings(redis_server):
     assert (mw.pace.delay, mw.pace.cap, mw.keys) == (1.5, 2, KEYS)
     with pytest.raises(ValueError, match="NEWSMON_CLUSTER_DELAY"):
         ClusterPoliteness.from_crawler(get_crawler(None, settings))
+
+
+def test_a_send_waits_for_the_delay_after_the_last_actual_send(redis_server):
+    """Slots are planned; a crawler that woke late must not bring the next send closer."""
+    first = middleware(redis_server.url, Pace(delay=0.5))
+    second = middleware(redis_server.url, Pace(delay=0.5))
+    asyncio.run(first._note_send("late.example"))  # sent late, whatever its slot was
+    started = time.monotonic()
+    asyncio.run(second._note_send("late.example"))
+    assert time.monotonic() - started >= 0.45
+    started = time.monotonic()
+    asyncio.run(second._note_send("other.example"))  # another host: no wait
+    assert time.monotonic() - started < 0.2
