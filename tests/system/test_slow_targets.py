@@ -311,7 +311,7 @@ def test_sighup_with_a_broken_apprise_file_is_refused_and_the_old_targets_still_
             write_config(tmp_path, site, db, notify)  # without the source "gone"
             proc.send_signal(signal.SIGHUP)
             wait_for(lambda: "config reloaded" in log.read_text(), 30, "the next reload")
-            wait_for(lambda: not rows(db, open_gone), 10, "the gone source's episodes closed")
+            wait_for(lambda: not rows(db, open_gone), 30, "the gone source's episodes closed")
             took = stop(proc, 15)
         finally:
             if proc.poll() is None:
