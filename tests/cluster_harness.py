@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conftest import start_newsmon
-from harness import CONFIG, TEXT_EDITS, Message, Run, SlowHook, in_flight_sends, query, url_path
+from harness import (
+    CONFIG,
+    TEXT_EDITS,
+    Message,
+    Run,
+    SlowHook,
+    all_sent,
+    in_flight_sends,
+    query,
+    url_path,
+)
 
 from monitor.notify.messages import label
 from monitor.sample_site import SampleSite
@@ -97,13 +107,7 @@ def settled(db: Path, hook: SlowHook, expected: int, quiet: float = 1.5) -> bool
     """Every expected change stored, evaluated and sent, and the hook quiet `quiet` s."""
     if not db.exists():
         return False
-    found = query(
-        db,
-        "select (select count(*) from changes) as changes, "
-        "(select count(*) from changes where evaluated_at is null) as unevaluated, "
-        "(select count(*) from alerts where status != 'sent') as unsent",
-    )[0]
-    done = found["changes"] >= expected and not found["unevaluated"] and not found["unsent"]
+    done = all_sent(db, expected)
     last = hook.messages[-1].arrived if hook.messages else 0.0
     return done and time.monotonic() - last >= quiet
 

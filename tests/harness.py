@@ -202,6 +202,17 @@ def in_flight_sends(hook: SlowHook, runs: list[Run]) -> set[int]:
     return last
 
 
+def all_sent(db: Path, expected: int) -> bool:
+    """At least `expected` changes stored, every one evaluated and every alert sent."""
+    found = query(
+        db,
+        "select (select count(*) from changes) as changes, "
+        "(select count(*) from changes where evaluated_at is null) as unevaluated, "
+        "(select count(*) from alerts where status != 'sent') as unsent",
+    )[0]
+    return found["changes"] >= expected and not found["unevaluated"] and not found["unsent"]
+
+
 def query(db: Path, sql: str) -> list[dict]:
     """Read-only: the test looks, it never writes (nor creates the file before the daemon)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)

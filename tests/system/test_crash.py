@@ -49,6 +49,7 @@ from harness import (
     Message,
     Run,
     SlowHook,
+    all_sent,
     in_flight_sends,
     parse,
     query,
@@ -220,13 +221,7 @@ def wait_until_done(db: Path, hook: SlowHook, site: SampleSite, articles: int, t
         time.sleep(0.5)
         if len(hook.messages) != heard:
             heard, since = len(hook.messages), time.monotonic()
-        found = query(
-            db,
-            "select (select count(*) from changes) as changes, "
-            "(select count(*) from changes where evaluated_at is null) as unevaluated, "
-            "(select count(*) from alerts where status != 'sent') as unsent",
-        )[0]
-        done = found["changes"] >= expected and not found["unevaluated"] and not found["unsent"]
+        done = all_sent(db, expected)
         if done and time.monotonic() - since >= 2:
             return True
     return False
