@@ -33,7 +33,6 @@ from monitor.cluster import frontier
 from monitor.cluster.keys import Keys, connect, keys_of, now_ms
 from monitor.cluster.settings import shown
 from monitor.config import Config, Source
-from monitor.store.db import row_of
 from spiders.news import ARTICLE_STATUSES
 
 logger = logging.getLogger("newsmon.scheduler")
@@ -123,10 +122,10 @@ def listings_of(db: store.Database, source: Source) -> list[scrapy.Request]:
 
 def revisits_of(db: store.Database, source: Source, at: str, skip: set[str]) -> list[dict]:
     """The source's due articles as full rows (the crawler's `known`), but those in `skip`."""
-    due = store.articles_to_revisit(db, source.name, at=at)
-    # articles_to_revisit lacks the hashes the crawler compares with: the row by its key.
-    rows = [(r, row_of(db, "articles", r["id"])) for r in due if r["url"] not in skip]
-    return [{**full, "url": r["url"], "kind": r["kind"]} for r, full in rows if full]
+    due = store.articles_to_revisit(db, source.name, at=at, whole=True)
+    for row in due:
+        row["url"] = row.pop("revisit_url")
+    return [row for row in due if row["url"] not in skip]
 
 
 def tick(

@@ -130,7 +130,7 @@ def _lines(el: etree._Element) -> list[tuple[str, float]]:
 # trafilatura_sequence, external.py compare_extraction); any other version gets the full mode.
 _FAST_GATE = trafilatura.__version__ == "2.3.1"
 _OPTIONS = {
-    "output_format": "python",
+    "output_format": "txt",  # "python" would also render the body as text, which goes unused
     "comments": False,
     "tables": True,
     "images": False,

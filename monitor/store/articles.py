@@ -128,23 +128,29 @@ def record_feed(
         )
 
 
+# The URL that answered last: a canonical that fails would make a false takedown.
+_REVISIT_COLUMNS = "id, coalesce(answered_url, url) as url, etag, last_modified, status, kind"
+
+
 def articles_to_revisit(
     db: Database,
     source: str,
     at: str | None = None,
     limit: int | None = None,
     everything: bool = False,
+    whole: bool = False,
 ) -> list[dict]:
     """Known articles of a source whose next check is due, most overdue first.
 
     An article without next_check_at has no policy decision yet and is due; one the policy
-    stopped (next_check_at = "never") is not.
+    stopped (next_check_at = "never") is not. With `whole`, each row holds every column and
+    `revisit_url`, the URL to fetch.
     """
     at = "9999" if everything else (at or clock.now())
+    columns = "*, coalesce(answered_url, url) as revisit_url" if whole else _REVISIT_COLUMNS
     return list(
         db.query(
-            # The URL that answered last: a canonical that fails would make a false takedown.
-            "select id, coalesce(answered_url, url) as url, etag, last_modified, status, kind "
+            f"select {columns} "
             # Along index articles(source, coalesce(next_check_at, '')): no check yet sorts
             # first ("" before any time), "never" after every one.
             "from articles where source = ? and coalesce(next_check_at, '') <= ? "
