@@ -178,7 +178,10 @@ async def _crawl(config: Config) -> int:
     runner = AsyncCrawlerRunner(Settings(cluster_crawler_settings(config)))
     crawler = runner.create_crawler(ClusterSpider)
     crawl = asyncio.ensure_future(runner.crawl(crawler, config=config, facts=facts))
-    beat = asyncio.ensure_future(_heartbeat(facts, name, cluster.heartbeat_seconds))
+    # A request's lease lasts through its download (at most the crawl's timeout) and a lease
+    # length more for its turn in the workers; the heartbeat renews it until then.
+    keep = (int(cluster.lease_seconds * 1000), config.crawl.timeout + cluster.lease_seconds)
+    beat = asyncio.ensure_future(_heartbeat(facts, name, cluster.heartbeat_seconds, keep))
     logger.info("crawler %s: crawling from the frontier at %s", name, facts.outage.url)
     stopped = asyncio.ensure_future(stop.wait())
     await asyncio.wait([crawl, stopped], return_when=asyncio.FIRST_COMPLETED)
@@ -210,11 +213,14 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=min(seconds, 1.0))
 
 
-async def _heartbeat(facts: Facts, name: str, interval: float) -> None:
-    """Every interval: this crawler's line in `{p}:crawlers`, and what waited for Redis sent."""
+async def _heartbeat(facts: Facts, name: str, interval: float, keep: tuple[int, float]) -> None:
+    """Every interval: this crawler's line in `{p}:crawlers`, what waited for Redis sent, and
+    the leases of the requests in flight renewed (`keep`: lease length in ms, longest hold)."""
     while True:
         facts.flush(retry=True)
         beat(facts, name)
+        if not facts.outage.down:
+            facts.keep_leases(*keep)
         await asyncio.sleep(interval)
 
 

@@ -76,6 +76,29 @@ class Facts:
         self.outage = outage
         self.backlog: deque[tuple[str, Any, str | None]] = deque()
         self.pages = 0  # pages put on the stream, for the heartbeat
+        # The leases of requests sent and not answered yet, with when they were sent
+        # (time.monotonic()): the heartbeat renews them while their page is fetched and read.
+        self.sent: dict[str, float] = {}
+
+    def sending(self, lease: str) -> None:
+        self.sent[lease] = time.monotonic()
+
+    def keep_leases(self, lease_ms: int, longest: float) -> None:
+        """Renew the lease of each request still being fetched or extracted, so a slow download
+        (up to the crawl's timeout) or a long queue for the workers does not put it back on the
+        frontier for a second crawler. One sent more than `longest` seconds ago is left to run
+        out: a request whose answer got lost here comes back to the frontier."""
+        now = time.monotonic()
+        for lease, since in list(self.sent.items()):
+            try:
+                kept = now - since <= longest and frontier.renew(
+                    self.server, self.keys, lease, lease_ms
+                )
+            except REDIS_DOWN as exc:
+                self.outage.failed(exc)
+                return
+            if not kept:  # answered (gone from the leases), reaped, or too old
+                self.sent.pop(lease, None)
 
     def publish(self, kind: str, payload: Any, lease: str | None = None) -> None:
         self.backlog.append((kind, payload, lease))
@@ -102,6 +125,7 @@ class Facts:
                 self.outage.failed(exc)
                 return False
             self.backlog.popleft()
+            self.sent.pop(lease or "", None)
             self.pages += kind == "page"
             self.outage.recovered()
         return True

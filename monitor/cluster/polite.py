@@ -180,6 +180,9 @@ class ClusterPoliteness:
         ):
             self._release(request)
             raise NotSent("not sent: its lease ran out while it waited; back on the frontier")
+        facts = getattr(getattr(self.crawler, "spider", None), "facts", None)
+        if lease and facts is not None:
+            facts.sending(lease)  # its heartbeat renews the lease until the answer is out
 
     async def _take_slot(self, host: str, request: Request) -> int:
         """A send slot of `host` and, with a cap, a place among its requests in flight; how

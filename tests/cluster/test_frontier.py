@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 from monitor.cluster import frontier
 from monitor.cluster.frontier import LEASE, LeasedQueue
 from monitor.cluster.keys import Keys
+from monitor.cluster.pipelines import Facts, Outage
 from monitor.cluster.settings import ClusterSettings
 
 KEYS = Keys("t")
@@ -78,6 +79,31 @@ def test_an_unanswered_request_comes_back_once_after_its_lease(redis_server):
     frontier.ack(q.server, KEYS, again.meta[LEASE])
     time.sleep(1.1)
     assert frontier.reap(q.server, KEYS) == 0, "an acked request never comes back"
+
+
+def test_the_heartbeat_renews_the_leases_of_requests_in_flight(redis_server):
+    """A download slower than the lease must not hand the request to a second crawler: the
+    crawler renews what it sent until the answer is out, but not past the longest hold."""
+    q = queue(redis_server.url, lease_seconds=1)
+    facts = Facts(q.server, KEYS, Outage(redis_server.url, 1))
+    for n in (1, 2, 3):
+        q.push(request(n))
+    slow, answered, stuck = (q.pop().meta[LEASE] for _ in range(3))
+    for lease in (slow, answered, stuck):
+        facts.sending(lease)
+    before = {lease: q.server.zscore(KEYS.leases, lease) for lease in (slow, stuck)}
+    facts.ack(answered)
+    assert answered not in facts.sent, "an answered request's lease is no longer renewed"
+    facts.sent[stuck] -= 61  # sent a minute ago: longer than any fetch may take
+    time.sleep(0.05)
+    facts.keep_leases(1000, longest=60)
+    assert q.server.zscore(KEYS.leases, slow) > before[slow], "renewed from now"
+    assert q.server.zscore(KEYS.leases, stuck) == before[stuck], "left to run out"
+    assert set(facts.sent) == {slow}
+    time.sleep(1.1)
+    assert frontier.reap(q.server, KEYS) == 2, "both: no heartbeat renewed the slow one since"
+    facts.keep_leases(1000, longest=60)
+    assert facts.sent == {}, "a reaped request's lease is another crawler's now"
 
 
 def test_two_poppers_never_get_the_same_request(redis_server):
