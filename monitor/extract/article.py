@@ -124,8 +124,7 @@ def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
     if root is None or root.find("body") is None:
         raise ExtractionError("no HTML body")
     # Ruby readings over Japanese characters are a reading aid, in the headline as in the text.
-    # A scan of the bytes is cheaper than a walk over the tree, and a search for "<r" than either.
-    if (b"<r" in utf8 or b"<R" in utf8) and _RUBY_TAG.search(utf8):
+    if _RUBY_TAG.search(utf8):  # a scan of the bytes is cheaper than a walk over the tree
         etree.strip_elements(root, "rt", "rp", with_tail=False)
     return root
 
