@@ -311,9 +311,12 @@ def _join_split_body(root: html.HtmlElement) -> None:
         if el.tag != "div" and el.tag != "section":
             continue
         name = el.get("class") or el.get("itemprop")
-        if name and _may_name_body(low := name.lower()) and _BODY_NAMING.search(low):
+        if name:
             groups.setdefault((el.getparent(), el.tag, name), []).append(el)
-    for parts in groups.values():
+    for (_, _, name), parts in groups.items():
+        # Most boxes have no sibling of their name: the name is read only for those that do.
+        if len(parts) < 2 or not _BODY_NAMING.search(name.lower()):
+            continue
         for part in parts[1:]:
             parts[0].extend(part)  # moves the children, in order
             _remove_keep_tail(part)
@@ -322,12 +325,6 @@ def _join_split_body(root: html.HtmlElement) -> None:
 # The elements with a `<p>` child, each once and in document order (a walk over the
 # paragraphs in C: cheaper than looking into every `<div>` from Python).
 _PARAGRAPH_PARENTS = etree.XPath(".//p/..")
-
-
-def _may_name_body(name: str) -> bool:
-    """Whether `name` (lowercased) holds a word every `_BODY_NAMING` match holds: most names
-    hold none, and these tests cost less than the regular expression."""
-    return "body" in name or "text" in name or "content" in name
 
 
 def _join_initial(p: html.HtmlElement) -> None:
