@@ -56,9 +56,10 @@ def acceptance(newsmon: list[Measure], baseline: list[Measure]) -> list[tuple[st
             edited["detected"] == edited["edited"] and not edited["false_changes"],
         ),
         (
-            f"cold crawl peak memory {cold.peak_rss_mb:.0f} MB, summed per-process peaks "
-            f"(< 300 MB; {cold.sampled_pss_mb:.0f} MB PSS at most at once)",
-            cold.peak_rss_mb < 300,
+            # PSS: the workers share what the fork server loaded, and each one's RSS counts it.
+            f"cold crawl memory {cold.sampled_pss_mb:.0f} MB PSS at most at once (< 300 MB; "
+            f"summed per-process RSS peaks {cold.peak_rss_mb:.0f} MB)",
+            cold.sampled_pss_mb < 300,
         ),
     ]
 
