@@ -11,7 +11,8 @@ sitemap for two thirds of the URLs, an RSS feed for the rest.
 
 POST /_control/edit changes one word of a sentence of the article in a seeded 10 % of the URLs:
 the sentence is found by the page's expected text (its `body` or its `with` snippets), so the
-edit is in the article and not in a menu; every occurrence of that run of words changes (the
+edit is in the article and not in a menu, and it must change the text a reader sees (not only a
+script's copy); every occurrence of that run of words changes (the
 visible paragraph and, where the page repeats it, its JSON-LD). POST /_control/reset undoes it.
 """
 
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+
+import lxml.html
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -157,7 +160,7 @@ def make_entries(sources: list[Source], count: int) -> list[Entry]:
 
 def edit_html(source: Source, seed: int) -> tuple[bytes, str] | None:
     """The page with one word of an article sentence changed, and that word; None when no run
-    of the expected text stands verbatim in the HTML."""
+    of the expected text stands verbatim in the HTML where a reader sees it."""
     rng = random.Random(seed)
     texts = [t.split() for t in source.expected]
     rng.shuffle(texts)
@@ -172,8 +175,19 @@ def edit_html(source: Source, seed: int) -> tuple[bytes, str] | None:
             new = " ".join(
                 [*window[:at], swap if window[at] != swap else "notably", *window[at + 1 :]]
             )
-            return source.html.replace(run, new.encode()), window[at]
+            edited = source.html.replace(run, new.encode())
+            if new in _visible_text(edited):  # not only in a script or a meta tag: a reader sees it
+                return edited, window[at]
     return None
+
+
+def _visible_text(page: bytes) -> str:
+    """The page's text as a reader sees it, spaces collapsed: without head, scripts and styles."""
+    root = lxml.html.document_fromstring(page)
+    for el in list(root.iter("head", "script", "style", "noscript", "template")):
+        if el.getparent() is not None:
+            el.drop_tree()
+    return " ".join(root.text_content().split())
 
 
 class RealSite:
