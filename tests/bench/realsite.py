@@ -176,7 +176,10 @@ def edit_html(source: Source, seed: int) -> tuple[bytes, str] | None:
                 [*window[:at], swap if window[at] != swap else "notably", *window[at + 1 :]]
             )
             edited = source.html.replace(run, new.encode())
-            if new in _visible_text(edited):  # not only in a script or a meta tag: a reader sees it
+            # A reader sees the edit (not only a script's or a meta tag's copy), and no copy of
+            # the old words is left in sight (one set in other markup than the run's bytes).
+            seen = _visible_text(edited)
+            if new in seen and " ".join(window) not in seen:
                 return edited, window[at]
     return None
 
