@@ -21,8 +21,9 @@ ROLES = ("single", "scheduler", "crawler", "writer")
 class ClusterSettings:
     redis: str  # redis://[:password@]host:port/db
     prefix: str = "newsmon"
-    # A request a crawler took and has not answered for this long goes back to the frontier;
-    # a stream entry a dead writer read and never acknowledged is taken over after as long.
+    # A request a crawler took goes back to the frontier when the crawler has not renewed its
+    # lease (its heartbeat does, while it works on it) for this long; a stream entry a dead
+    # writer read and never acknowledged is taken over after as long.
     lease_seconds: float = 120.0
     tick_seconds: float = 5.0  # how often the scheduler looks for due listings and revisits
     heartbeat_seconds: float = 10.0
