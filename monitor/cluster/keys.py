@@ -39,6 +39,10 @@ class Keys:
         return f"{self.prefix}:pending"
 
     @property
+    def pending_since(self) -> str:  # sorted set: lease id -> when its article was pushed (ms)
+        return f"{self.prefix}:pending-since"
+
+    @property
     def results(self) -> str:  # stream: what crawlers found, for the writer
         return f"{self.prefix}:results"
 

@@ -6,9 +6,10 @@ not rush every source at once) and the articles the revisit policy says are due,
 a crawler needs to know of the stored article (`meta["known"]`), since crawlers have no store.
 A pushed article is pending (`{p}:pending`, lease id -> article id, written with the push)
 until the writer has written its result or a crawler answered it with nothing to write: it is
-not pushed again meanwhile, however long it waits on the frontier. Its next check also moves
-lease_seconds ahead, so the store does not offer it every tick; the writer's schedule_next sets
-the real one when the result arrives.
+not pushed again meanwhile, however long it waits on the frontier (up to `PENDING_HOURS`: a
+request Redis lost, restarted without its append-only file, is never answered). Its next check
+also moves lease_seconds ahead, so the store does not offer it every tick; the writer's
+schedule_next sets the real one when the result arrives.
 
 It reads and writes the store, so it runs on the writer's machine.
 """
@@ -37,6 +38,11 @@ from spiders.news import ARTICLE_STATUSES
 
 logger = logging.getLogger("newsmon.scheduler")
 
+# A pushed article not answered after this long is pushed again when due: its request was
+# lost (a Redis restarted without its append-only file), or it waits behind a frontier hours
+# long, where a second request costs one fetch more.
+PENDING_HOURS = 1
+
 # Listings before revisits: they find the new articles, and a new article is what alerts first.
 LISTING_PRIORITY = 10
 KNOWN = ("raw_hash", "signature", "status", "current_version", "kind")
@@ -51,6 +57,7 @@ class Tick:
     listings: int = 0  # listing requests pushed (live blogs included)
     revisits: int = 0  # article requests pushed for due revisits
     pending: int = 0  # due articles not pushed: their last request is not written yet
+    forgotten: int = 0  # pending articles pushed over PENDING_HOURS ago, free to be pushed again
 
 
 class _Callbacks:
@@ -134,6 +141,7 @@ def tick(
     """One round: reap, push what is due, hold back what was pushed. `now` is Redis's time."""
     counts = Tick(reaped=frontier.reap(server, keys))
     at_ms = int(now.timestamp() * 1000)
+    counts.forgotten = _forget_pending(server, keys, at_ms - PENDING_HOURS * 3_600_000)
     last = {k.decode(): int(v) for k, v in server.hgetall(keys.discovered).items()}
     pending = {int(v) for v in server.hvals(keys.pending)}
     held: list[int] = []
@@ -175,10 +183,31 @@ def _push(
             pipe.zadd(keys.frontier, entries)
         if articles:
             pipe.hset(keys.pending, mapping=articles)
+            pipe.zadd(keys.pending_since, dict.fromkeys(articles, at))
         if discovered is not None:
             pipe.hset(keys.discovered, discovered, at)
 
     server.transaction(fill)
+
+
+def _forget_pending(server: redis.Redis, keys: Keys, before_ms: int) -> int:
+    """Pending articles pushed before `before_ms` pending no more; how many were still pending
+    (the answered ones left their hash entry already, and only their time goes)."""
+    stale = server.zrangebyscore(keys.pending_since, "-inf", before_ms)
+    if not stale:
+        return 0
+    with server.pipeline() as pipe:  # a transaction: the hash and its times agree
+        pipe.hdel(keys.pending, *stale)
+        pipe.zrem(keys.pending_since, *stale)
+        forgotten, _ = pipe.execute()
+    if forgotten:
+        logger.warning(
+            "%d pushed article(s) unanswered for over %d h: due again (Redis restarted without "
+            "its append-only file, or the frontier is hours long)",
+            forgotten,
+            PENDING_HOURS,
+        )
+    return int(forgotten)
 
 
 def _hold(db: store.Database, article_ids: list[int], until: datetime) -> None:

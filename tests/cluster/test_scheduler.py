@@ -149,3 +149,17 @@ def test_a_revisit_still_waiting_is_not_pushed_again_until_written(cluster):
     again = tick(db, server, keys, config, later + timedelta(minutes=2, seconds=2))
     assert (again.revisits, again.pending) == (1, 1)  # the other; the first one's new push waits
     assert server.hlen(keys.pending) == 2
+
+
+def test_a_pushed_article_whose_request_was_lost_is_pushed_again_after_an_hour(cluster):
+    """A frontier lost while its pending marks stayed (evicted under maxmemory, deleted by hand,
+    a Redis restarted without its append-only file) must not stop those articles' revisits."""
+    config, db, server, keys = cluster
+    assert tick(db, server, keys, config, NOW).revisits == 2
+    server.delete(keys.frontier)  # the requests are gone; nobody will ever answer them
+    soon = tick(db, server, keys, config, NOW + timedelta(minutes=5))
+    assert (soon.revisits, soon.pending, soon.forgotten) == (0, 2, 0)
+    later = tick(db, server, keys, config, NOW + timedelta(hours=1, minutes=5))
+    assert (later.forgotten, later.revisits, later.pending) == (2, 2, 0)
+    assert server.hlen(keys.pending) == 2, "the new pushes are pending in their place"
+    assert server.zcard(keys.pending_since) == 2
