@@ -196,10 +196,12 @@ def _forget_pending(server: redis.Redis, keys: Keys, before_ms: int) -> int:
     stale = server.zrangebyscore(keys.pending_since, "-inf", before_ms)
     if not stale:
         return 0
-    with server.pipeline() as pipe:  # a transaction: the hash and its times agree
+
+    def drop(pipe: redis.client.Pipeline) -> None:  # one transaction: the marks and their times
         pipe.hdel(keys.pending, *stale)
         pipe.zrem(keys.pending_since, *stale)
-        forgotten, _ = pipe.execute()
+
+    forgotten, _ = server.transaction(drop)
     if forgotten:
         logger.warning(
             "%d pushed article(s) unanswered for over %d h: due again (Redis restarted without "
