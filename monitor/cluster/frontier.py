@@ -95,13 +95,14 @@ return 1
 """,
 )
 
-# KEYS: leases, leased, pending. ARGV: lease id.
+# KEYS: leases, leased, pending, pending-since. ARGV: lease id.
 _ACK = Script(
     None,
     b"""
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
 """,
 )
 
@@ -135,7 +136,7 @@ def enqueue(server: redis.Redis, keys: Keys, request: Request, spider: Any) -> s
 def ack(server: redis.Redis, keys: Keys, lease_id: str) -> None:
     """The request of `lease_id` is answered with nothing for the writer: it never comes back,
     and its article (if the scheduler pushed one) may be pushed again."""
-    _ACK([keys.leases, keys.leased, keys.pending], [lease_id], client=server)
+    _ACK([keys.leases, keys.leased, keys.pending, keys.pending_since], [lease_id], client=server)
 
 
 def renew(server: redis.Redis, keys: Keys, lease_id: str, lease_ms: int) -> bool:

@@ -191,8 +191,8 @@ def _push(
 
 
 def _forget_pending(server: redis.Redis, keys: Keys, before_ms: int) -> int:
-    """Pending articles pushed before `before_ms` pending no more; how many were still pending
-    (the answered ones left their hash entry already, and only their time goes)."""
+    """Pending articles pushed before `before_ms` pending no more; how many there were. (An
+    answered article's mark and time went with its answer: frontier.ack, stream.done.)"""
     stale = server.zrangebyscore(keys.pending_since, "-inf", before_ms)
     if not stale:
         return 0

@@ -114,6 +114,7 @@ def done(server: redis.Redis, keys: Keys, ids: list[str], leases: Sequence[str] 
         pipe.xdel(keys.results, *ids)
         if leases:
             pipe.hdel(keys.pending, *leases)
+            pipe.zrem(keys.pending_since, *leases)
 
     server.transaction(queue)
 

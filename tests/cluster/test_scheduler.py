@@ -149,6 +149,7 @@ def test_a_revisit_still_waiting_is_not_pushed_again_until_written(cluster):
     again = tick(db, server, keys, config, later + timedelta(minutes=2, seconds=2))
     assert (again.revisits, again.pending) == (1, 1)  # the other; the first one's new push waits
     assert server.hlen(keys.pending) == 2
+    assert server.zcard(keys.pending_since) == 2, "an answered push's time goes with its mark"
 
 
 def test_a_pushed_article_whose_request_was_lost_is_pushed_again_after_an_hour(cluster):
