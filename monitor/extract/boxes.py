@@ -249,7 +249,7 @@ def is_ad_naming(name: str, value: str) -> bool:
     return any(
         _AD_TOKEN.fullmatch(token) and not _AD_FLAG.search(token)
         for token in value.split()
-        if "ad" in token.lower() or "dfp" in token.lower()  # what every match holds: a cheap test
+        if "ad" in (low := token.lower()) or "dfp" in low  # what every match holds: a cheap test
     )
 
 
