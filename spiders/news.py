@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from monitor import clock, store
 from monitor.config import Source
@@ -242,7 +243,9 @@ class NewsSpider(scrapy.Spider):
             source=self.source.name,
             status=response.status,
             body=response.body,
-            encoding=getattr(response, "encoding", None),
+            # The header's charset only: the extractor reads the page's own (decode_html), and
+            # Scrapy's response.encoding decodes and keeps the whole body when none is declared.
+            encoding=http_content_type_encoding(content_type),
             etag=header(response, b"ETag"),
             last_modified=header(response, b"Last-Modified"),
             request_url=requested,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from scrapy.settings import default_settings as _scrapy
+
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -42,34 +44,46 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # to ftp:/file:/javascript: read as HTTP errors, and its retries neither wait nor honour
 # Retry-After (see monitor/crawl/middlewares.py).
 DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "monitor.crawl.middlewares.RobotsTxtMiddleware": 100,
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "monitor.crawl.middlewares.OffsiteMiddleware": 50,
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "monitor.crawl.middlewares.RobotsTxtMiddleware": 100,
     "monitor.crawl.middlewares.RetryMiddleware": 550,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "monitor.crawl.middlewares.RedirectMiddleware": 600,
-    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "monitor.crawl.middlewares.MetaRefreshMiddleware": 580,
-    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # no outlet needs a login
-}
-# Scrapy's memory watch only adds stats (the daemon's memory is systemd's to limit), and no
-# crawl exports a feed.
-EXTENSIONS = {
-    "scrapy.extensions.memusage.MemoryUsage": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,
+    "monitor.crawl.middlewares.RedirectMiddleware": 600,
 }
 # A feed or sitemap of thousands of entries must not become thousands of requests.
-SPIDER_MIDDLEWARES = {
-    "monitor.crawl.middlewares.ListingLimitMiddleware": 950,
-    # Each spider middleware wraps every response's output in one more async generator; these
-    # do nothing for us: no depth limit, and no site needs to know which feed linked an article.
-    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-    # A development aid: warns when a spider copies response.meta into new requests (ours never).
-    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
-}
+SPIDER_MIDDLEWARES = {"monitor.crawl.middlewares.ListingLimitMiddleware": 950}
+
+
+def _without(base: dict[str, int], *unused: str) -> dict[str, int]:
+    return {path: order for path, order in base.items() if path.rsplit(".", 1)[1] not in unused}
+
+
+# Scrapy's parts that newsmon replaces or never uses are left out of Scrapy's base lists, not
+# set to None in the lists above: Scrapy imports every class a setting names, None or not, and
+# some import much (cookies: tldextract, requests and the public suffix list; remote control:
+# aiohttp's web server), about 20 MB in the crawling process.
+DOWNLOADER_MIDDLEWARES_BASE = _without(
+    _scrapy.DOWNLOADER_MIDDLEWARES_BASE,
+    *("RobotsTxtMiddleware", "OffsiteMiddleware", "RetryMiddleware", "RedirectMiddleware"),
+    "MetaRefreshMiddleware",
+    "HttpAuthMiddleware",  # no outlet needs a login
+    *("CookiesMiddleware", "HttpCacheMiddleware"),  # off: COOKIES_ENABLED, HTTPCACHE_ENABLED
+)
+# Each spider middleware wraps every response's output in one more async generator; these do
+# nothing for us: no depth limit, no site needs to know which feed linked an article, and the
+# meta-copy check is a development aid (our spiders never copy response.meta).
+SPIDER_MIDDLEWARES_BASE = _without(
+    _scrapy.SPIDER_MIDDLEWARES_BASE,
+    *("DepthMiddleware", "RefererMiddleware", "MetaCopyDetectionMiddleware"),
+)
+# Scrapy's memory watch only adds stats (the daemon's memory is systemd's to limit), no crawl
+# exports a feed, telnet and remote control are off, memory debugging and spider state do
+# nothing without their settings.
+EXTENSIONS_BASE = _without(
+    _scrapy.EXTENSIONS_BASE,
+    *("MemoryUsage", "FeedExporter", "TelnetConsole", "RemoteControl"),
+    *("MemoryDebugger", "SpiderState"),
+)
 NEWSMON_MAX_LINKS_PER_LISTING = 1000  # article links followed per listing (0: no limit)
 # Sitemap indexes may name indexes without end (or thousands of sitemaps): a crawl follows them
 # at most this many levels below a configured sitemap, and fetches at most this many sitemaps
@@ -113,6 +127,11 @@ ITEM_PIPELINES = {
 # though an article response yields one Page and a listing only requests: a thousand task
 # creations per page were a third of the crawl's own CPU. Pages still run in parallel.
 CONCURRENT_ITEMS = 1
+# Scrapy starts no new download while the pages waiting for the pipelines (here: for an
+# extraction worker) hold more than this many bytes. Its 5 MB let downloads on a fast network
+# run far ahead of the workers: 20 MB of pages held in the crawling process at once over real
+# pages (make bench-real), and no faster than 1 MB, which still keeps every worker fed.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Scrapy reads and parses a generator callback's source for every response to warn about a
 # `return value` in it; its cache is keyed by the bound method, which is new each time, so it
 # never hits: 0.3-0.4 ms of CPU per response. Our callbacks return nothing (tests run them).

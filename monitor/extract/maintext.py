@@ -15,7 +15,10 @@ from lxml import etree, html
 from trafilatura.external import SANITIZED_XPATH
 from trafilatura.settings import Document, Extractor
 
+from monitor.extract import stopwords
 from monitor.text import tidy
+
+stopwords.install()
 
 
 @dataclass
