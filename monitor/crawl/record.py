@@ -86,7 +86,9 @@ def _decide(db: store.Database, row: dict | None, item: Extracted) -> tuple[Deci
         return entries_decision(row, article, store.entries_of(db, row["id"])), None
     current = store.current_version(db, row["current_version"]) if row else None
     stored = current.article if current else None
-    wall = interstitial.recognize(article, stored) or interstitial.recognize(article)
+    wall = interstitial.recognize(article, stored)
+    if wall is None and stored is not None:
+        wall = interstitial.recognize(article)
     if wall is not None:
         return _wall(row, wall.kind), None
     diff = text_diff(current, article, item.diff, item.diff_base)

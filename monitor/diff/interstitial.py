@@ -162,7 +162,7 @@ def recognize(page: Article, stored: Article | None = None) -> Interstitial | No
     """The interstitial `page` is, compared with the article's `stored` version (None: a page
     of no stored article); None when it is an article."""
     text = " ".join([page.headline, page.kicker, *page.paragraphs()])
-    if len(text.split()) > MAX_WORDS:
+    if len(text.split(maxsplit=MAX_WORDS)) > MAX_WORDS:  # stops splitting past the limit
         return None
     found, title, gone = phrases(text), generic_title(page.headline), lost(page, stored)
     for kind in _PATTERNS:

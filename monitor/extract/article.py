@@ -140,7 +140,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     if kicker:
         titles.append(f"{kicker} {headline}")
     teasers = [] if meta.is_article else _teasers(root)
-    body, more_noise, byline = bodylib.sort(blocks(root, url), titles)
+    body, more_noise, byline = bodylib.sort(blocks(root), titles)
     if _is_index(teasers, body):
         raise ExtractionError("an index page: its text is teasers for other pages")
     noise += more_noise

@@ -96,7 +96,7 @@ def test_table_cells_are_separated_by_a_space() -> None:
         for i in range(6)
     )
     root = html.fromstring(_page(f"{prose}<table>{rows}</table>"))
-    texts = [b.text for b in blocks(root, URL) if b.kind == "row"]
+    texts = [b.text for b in blocks(root) if b.kind == "row"]
     assert texts == ["Preis 10 Euro", "Porto 2 Euro"]
 
 
