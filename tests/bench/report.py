@@ -57,9 +57,9 @@ def acceptance(newsmon: list[Measure], baseline: list[Measure]) -> list[tuple[st
         ),
         (
             # PSS: the workers share what the fork server loaded, and each one's RSS counts it.
-            f"cold crawl memory {cold.sampled_pss_mb:.0f} MB PSS at most at once (< 300 MB; "
+            f"cold crawl memory {cold.sampled_pss_mb:.0f} MB PSS at most at once (< 250 MB; "
             f"summed per-process RSS peaks {cold.peak_rss_mb:.0f} MB)",
-            cold.sampled_pss_mb < 300,
+            cold.sampled_pss_mb < 250,
         ),
     ]
 
