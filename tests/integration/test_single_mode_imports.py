@@ -37,18 +37,23 @@ PROGRAM = textwrap.dedent(
 )
 
 
-def test_the_single_machine_mode_imports_no_redis(tmp_path):
-    env = {"NEWSMON_DB": str(tmp_path / "monitor.db"), "PATH": "/usr/bin:/bin"}
+def fresh_interpreter(program: str, db: Path) -> dict:
+    """What `program` printed last (JSON), run in a fresh interpreter on the database `db`."""
+    env = {"NEWSMON_DB": str(db), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-c", PROGRAM],
+        [sys.executable, "-c", program],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_single_machine_mode_imports_no_redis(tmp_path):
+    found = fresh_interpreter(PROGRAM, tmp_path / "monitor.db")
     assert found["loaded"] == []
     # The program really went the daemon's way: the spiders loaded, the store opened.
     assert found["spiders"] and (tmp_path / "monitor.db").exists()
@@ -90,16 +95,6 @@ def test_a_crawl_loads_none_of_the_scrapy_parts_newsmon_turns_off(tmp_path):
     """Scrapy imports every component its settings name, even one set to None: cookies (with
     tldextract and requests) and remote control (aiohttp's server) cost the crawling process
     about 20 MB. A real crawl of the sample site, in a fresh interpreter, loads none of them."""
-    env = {"NEWSMON_DB": str(tmp_path / "monitor.db"), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-c", CRAWL],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = fresh_interpreter(CRAWL, tmp_path / "monitor.db")
     assert found["fetched"] > 5  # the crawl really ran: its downloader and pipelines were built
     assert found["loaded"] == []
