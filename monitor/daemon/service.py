@@ -268,9 +268,11 @@ class Daemon:
             await self._forget_listings()
             began, faults = clock.now(), store.FAULTS.count
             try:
-                alerts = self.alerts  # a reload meanwhile makes new ones, for the next crawl
                 runs = await self.cycle.run([source], mode=mode)
-                await asyncio.to_thread(alerts.after, False)
+                # The rules and health checks of the config running now: a reload during the
+                # crawl closed the episodes of the sources it dropped, and the old config's
+                # health check would open them again.
+                await asyncio.to_thread(self.alerts.after, False)
                 self.deliveries.wake()  # the dispatcher's thread sends; this crawl is done
             except BaseException:
                 self.unconfirmed.setdefault(name, began)
