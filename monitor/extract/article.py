@@ -3,7 +3,8 @@
 A pure function: no Scrapy, no database, no network. The steps, each in the
 module named for it:
 
-1. decode the bytes (`monitor.extract.decode`) and parse them with lxml;
+1. decode the bytes (`monitor.extract.decode`), empty what is never read (`monitor.extract.unread`)
+   and parse the rest with lxml;
 2. read what the page says about itself: JSON-LD, meta tags (`monitor.extract.pagemeta`);
 3. find the headline `<h1>` and split its kicker off (here);
 4. remove boxes that are not the article (`monitor.extract.prune`);
@@ -27,6 +28,7 @@ from monitor.extract.decode import decode_html
 from monitor.extract.lead import split_lead
 from monitor.extract.maintext import blocks
 from monitor.extract.prune import prune
+from monitor.extract.unread import empty_unread
 from monitor.extract.words import similarity, weight
 from monitor.items import Article
 from monitor.text import normalize, tidy
@@ -101,9 +103,11 @@ def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
         start = _LEADING_SPACE.match(data).end()
         if data.startswith(_BINARY_MAGIC, start) or b"\x00" in data[:1024]:
             raise ExtractionError("binary content served as HTML")
-        text, utf8 = _decode(data, encoding)
+        # Most bytes of a page are scripts and style sheets: emptied first, neither the text nor
+        # lxml's tree holds them (in the charsets pages use, their tags are ASCII bytes).
+        text, utf8 = _decode(empty_unread(data), encoding)
     else:
-        text = data
+        text = empty_unread(data)
     if utf8 is None:
         text = text.replace("\x00", "")
     if not text or text.isspace():

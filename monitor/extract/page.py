@@ -13,6 +13,7 @@ from monitor.errors import ExtractionError
 from monitor.extract import liveblog, pagemeta
 from monitor.extract.article import extract
 from monitor.extract.decode import decode_html
+from monitor.extract.unread import empty_unread
 from monitor.items import Article
 from monitor.text import tidy
 
@@ -24,7 +25,7 @@ def extract_page(data: bytes, url: str, encoding: str | None = None, live: bool 
         return extract(data, url, encoding)
     try:
         root = html.document_fromstring(
-            decode_html(data, encoding).encode("utf-8"),
+            decode_html(empty_unread(data), encoding).encode("utf-8"),
             parser=html.HTMLParser(encoding="utf-8"),
         )
     except (ValueError, TypeError, html.etree.ParserError) as exc:

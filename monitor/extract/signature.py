@@ -6,7 +6,7 @@ an inline script. The raw hash never repeats, so only a full extraction could te
 nothing changed, on every re-check. The signature hashes the decoded page with exactly
 those parts taken out that extraction never reads or always drops as noise:
 
-- scripts other than JSON-LD, and style sheets (`monitor.extract.prune` removes both unread);
+- scripts other than JSON-LD, and style sheets (`monitor.extract.unread`);
 - `nonce` attributes (nothing reads them);
 - a relative time standing alone between two tags ("vor 5 Minuten", "2 hours ago"),
   which the design counts as noise;
@@ -26,11 +26,9 @@ import hashlib
 import re
 
 from monitor.extract.decode import decode_html
+from monitor.extract.unread import empty_unread
 from monitor.text import fold_typography
 
-# An element's start and end tags; the name must end there (`<scripts>` is another element).
-_OPEN = {tag: re.compile(rf"<{tag}(?=[\s/>])([^>]*)>") for tag in ("script", "style")}
-_CLOSE = {tag: re.compile(rf"</{tag}(?=[\s/>])") for tag in ("script", "style")}
 _NONCE = re.compile(r"""nonce\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*)""")
 # The relative times of `monitor.extract.noise`, as the whole text between two tags.
 _RELATIVE_TIME = re.compile(
@@ -41,30 +39,10 @@ _RELATIVE_TIME = re.compile(
 
 def signature(body: bytes, url: str, encoding: str | None) -> str:
     """sha256 (hex) of the page as extraction sees it, volatile parts removed."""
-    text = decode_html(body, encoding)
-    text = _without(text, "script", keep="ld+json")  # JSON-LD is metadata extraction reads
-    text = _without(text, "style")
+    text = empty_unread(decode_html(body, encoding))
     text = _NONCE.sub("", text)
     text = _RELATIVE_TIME.sub("><", text)
     text = fold_typography(text)
     digest = hashlib.sha256(f"{url}\n{encoding or ''}\n".encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
-
-
-def _without(text: str, tag: str, keep: str | None = None) -> str:
-    """`text` with the content of every `<tag>` element emptied, unless its start tag has `keep`.
-
-    The content runs to the first end tag, as an HTML parser reads a script or a style.
-    """
-    parts, pos = [], 0
-    while (start := _OPEN[tag].search(text, pos)) is not None:
-        end = _CLOSE[tag].search(text, start.end())
-        if end is None:
-            break
-        parts.append(text[pos : start.start()])
-        kept = keep is not None and keep in start.group(1)
-        parts.append(text[start.start() : end.start()] if kept else f"<{tag}>")
-        pos = end.start()
-    parts.append(text[pos:])
-    return "".join(parts)
