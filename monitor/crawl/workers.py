@@ -128,7 +128,7 @@ def prepare(
     changes bytes on every request, and its signature spares the next extraction."""
     # Imported here: the crawling process never extracts itself and need not hold the extractor.
     from monitor.diff.core import diff_articles
-    from monitor.extract.page import extract_page
+    from monitor.extract.page import extract_page, forget
     from monitor.extract.signature import signature
 
     article = extract_page(body, url, encoding, live).seal()
@@ -141,6 +141,7 @@ def prepare(
     found = signature(body, url, encoding) if sign else None
     # Level 1: a third of level 6's time for pages about a fifth larger; raw pages are pruned.
     made = Prepared(article, zlib.compress(body, 1), found, diff)
+    forget()
     trim()  # the parsed page's nodes are freed all over the heap
     return made
 

@@ -45,20 +45,7 @@ _LABEL_LIMIT = 150  # characters: what may stand beside a list of links in its b
 def block_texts(el: html.HtmlElement) -> list[str]:
     """The text of a removed box, one entry per block: a teaser reads title / description / date."""
     lines: list[str] = [""]
-
-    def walk(node: html.HtmlElement) -> None:
-        block = node.tag not in _INLINE
-        if block:
-            lines.append("")
-        lines[-1] += node.text or ""
-        for child in node:
-            if isinstance(child.tag, str):
-                walk(child)
-            lines[-1] += child.tail or ""
-        if block:
-            lines.append("")
-
-    walk(el)
+    _block_lines(el, lines)
     out: list[str] = []
     for text in filter(None, map(tidy, lines)):
         if out and (len(text) <= 2 or not any(ch.isalnum() for ch in text)):
@@ -66,6 +53,21 @@ def block_texts(el: html.HtmlElement) -> list[str]:
         else:
             out.append(text)
     return out
+
+
+def _block_lines(node: html.HtmlElement, lines: list[str]) -> None:
+    # A function of the module, not a closure: a recursive closure is a reference cycle, and it
+    # would keep the page's whole tree alive until the garbage collector ran.
+    block = node.tag not in _INLINE
+    if block:
+        lines.append("")
+    lines[-1] += node.text or ""
+    for child in node:
+        if isinstance(child.tag, str):
+            _block_lines(child, lines)
+        lines[-1] += child.tail or ""
+    if block:
+        lines.append("")
 
 
 def text_of(el: html.HtmlElement) -> str:

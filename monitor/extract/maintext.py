@@ -37,42 +37,47 @@ def blocks(root: html.HtmlElement) -> list[Block]:
     if doc is None or doc.body is None:
         return []
     out: list[Block] = []
-
-    def emit(kind: str, el: etree._Element) -> None:
-        for text, link_share in _lines(el):
-            out.append(Block(kind, text, link_share, len(out) and out[-1].group + 1))
-
-    def walk(el: etree._Element) -> None:
-        if el.tag == "list":
-            group = len(out) and out[-1].group + 1
-            for item in el.iter("item"):
-                out.extend(Block("item", t, s, group) for t, s in _lines(item))
-        elif el.tag == "quote":
-            for part in list(el.iter("p")) or [el]:
-                emit("quote", part)
-        elif el.tag == "table":
-            for row in el.iter("row"):
-                emit("row", row)
-        elif el.tag in ("p", "head") or not any(c.tag in _CONTAINERS for c in el):
-            emit("head" if el.tag == "head" else "p", el)
-        else:
-            # A container (the fallback extractors return some): its blocks, and loose text
-            # between them as paragraphs of their own.
-            loose = etree.Element("p")
-            loose.text = el.text
-            for child in el:
-                if child.tag in _CONTAINERS:
-                    emit("p", loose)
-                    loose = etree.Element("p")
-                    walk(child)
-                    loose.text = child.tail
-                else:
-                    loose.append(_copy_inline(child))
-            emit("p", loose)
-
     for el in doc.body:
-        walk(el)
+        _walk_blocks(el, out)
     return out
+
+
+# The walks below are functions of the module, not closures: a recursive closure is a reference
+# cycle, and it would keep the page's whole tree alive until the garbage collector ran.
+
+
+def _emit(kind: str, el: etree._Element, out: list[Block]) -> None:
+    for text, link_share in _lines(el):
+        out.append(Block(kind, text, link_share, len(out) and out[-1].group + 1))
+
+
+def _walk_blocks(el: etree._Element, out: list[Block]) -> None:
+    if el.tag == "list":
+        group = len(out) and out[-1].group + 1
+        for item in el.iter("item"):
+            out.extend(Block("item", t, s, group) for t, s in _lines(item))
+    elif el.tag == "quote":
+        for part in list(el.iter("p")) or [el]:
+            _emit("quote", part, out)
+    elif el.tag == "table":
+        for row in el.iter("row"):
+            _emit("row", row, out)
+    elif el.tag in ("p", "head") or not any(c.tag in _CONTAINERS for c in el):
+        _emit("head" if el.tag == "head" else "p", el, out)
+    else:
+        # A container (the fallback extractors return some): its blocks, and loose text
+        # between them as paragraphs of their own.
+        loose = etree.Element("p")
+        loose.text = el.text
+        for child in el:
+            if child.tag in _CONTAINERS:
+                _emit("p", loose, out)
+                loose = etree.Element("p")
+                _walk_blocks(child, out)
+                loose.text = child.tail
+            else:
+                loose.append(_copy_inline(child))
+        _emit("p", loose, out)
 
 
 _CONTAINERS = {"p", "head", "list", "quote", "table", "div", "section", "article", "main"}
@@ -96,28 +101,7 @@ def _lines(el: etree._Element) -> list[tuple[str, float]]:
     Each line comes with the share of it that is link text.
     """
     lines: list[list[tuple[str, bool]]] = [[]]
-
-    def walk(node: etree._Element, in_link: bool) -> None:
-        if node.tag == "list" and node is not el and el.tag != "row":
-            return  # a nested list yields its own items; a list in a table cell is the cell's text
-        inner_block = node is not el and node.tag in ("p", "head", "quote", "item")
-        if inner_block:
-            lines.append([])
-        in_link = in_link or node.tag == "ref"
-        if node.tag == "cell":
-            lines[-1].append((" ", False))  # a row's cells read as words: "Preis 10 Euro"
-        if node.tag == "lb":
-            lines.append([])
-        elif node.text:
-            lines[-1].append((node.text, in_link))
-        for child in node:
-            walk(child, in_link)
-            if child.tail:
-                lines[-1].append((child.tail, in_link))
-        if inner_block:
-            lines.append([])
-
-    walk(el, False)
+    _walk_lines(el, el, False, lines)
     out = []
     for line in lines:
         text = tidy("".join(t for t, _ in line))
@@ -125,6 +109,30 @@ def _lines(el: etree._Element) -> list[tuple[str, float]]:
             linked = sum(len(t.strip()) for t, link in line if link)
             out.append((text, min(1.0, linked / len(text))))
     return out
+
+
+def _walk_lines(
+    node: etree._Element, el: etree._Element, in_link: bool, lines: list[list[tuple[str, bool]]]
+) -> None:
+    """`node`'s text (within the block `el`) onto `lines`, with whether each piece is link text."""
+    if node.tag == "list" and node is not el and el.tag != "row":
+        return  # a nested list yields its own items; a list in a table cell is the cell's text
+    inner_block = node is not el and node.tag in ("p", "head", "quote", "item")
+    if inner_block:
+        lines.append([])
+    in_link = in_link or node.tag == "ref"
+    if node.tag == "cell":
+        lines[-1].append((" ", False))  # a row's cells read as words: "Preis 10 Euro"
+    if node.tag == "lb":
+        lines.append([])
+    elif node.text:
+        lines[-1].append((node.text, in_link))
+    for child in node:
+        _walk_lines(child, el, in_link, lines)
+        if child.tail:
+            lines[-1].append((child.tail, in_link))
+    if inner_block:
+        lines.append([])
 
 
 # --- trafilatura's fast mode where its full mode would agree ---------------------------------
