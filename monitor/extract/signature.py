@@ -39,7 +39,7 @@ _RELATIVE_TIME = re.compile(
 
 def signature(body: bytes, url: str, encoding: str | None) -> str:
     """sha256 (hex) of the page as extraction sees it, volatile parts removed."""
-    text = empty_unread(decode_html(body, encoding))
+    text = decode_html(empty_unread(body), encoding)  # in the order extraction reads the page
     text = _NONCE.sub("", text)
     text = _RELATIVE_TIME.sub("><", text)
     text = fold_typography(text)

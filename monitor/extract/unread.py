@@ -2,11 +2,12 @@
 style sheets.
 
 On today's news pages that is most of the bytes (87-96 % of the largest saved real pages:
-framework state, inlined CSS). `empty_unread` empties those elements in the decoded text,
-before lxml parses it, so no tree holds them, and the page's signature hashes the same text.
-Pruning removes the elements themselves, unread. The content runs to the first end tag, as an
-HTML parser reads a script or a style. The patterns are case-sensitive: an element they miss is
-parsed and pruned as before, which costs time, never text.
+framework state, inlined CSS). `empty_unread` empties those elements in the page's bytes,
+before they are decoded and parsed, so neither the text nor lxml's tree holds them; the page's
+signature hashes the same emptied page. Pruning removes the elements themselves, unread. The
+content runs to the first end tag, as an HTML parser reads a script or a style. Tag names are
+matched in lower case only: an element written otherwise is parsed and pruned as before, which
+costs time, never text.
 """
 
 from __future__ import annotations
