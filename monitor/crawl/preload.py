@@ -1,9 +1,9 @@
-"""What the fork server builds once, before it forks the extraction workers, so they share it.
+"""What is built once before the extraction workers are forked, so they share it.
 
-Imported only in the fork server (monitor.crawl.workers names it in the preload list): the
-extractor's modules, and the stop words of trafilatura's jusText fallback
-(monitor.extract.stopwords), which would otherwise be built by each worker on its first
-fallback.
+Imported by the process that forks the workers (monitor.crawl.workers), the crawling process
+itself or the fork server: the extractor's modules, and the stop words of trafilatura's
+jusText fallback (monitor.extract.stopwords), which would otherwise be built by each worker
+on its first fallback.
 """
 
 import gc

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from monitor import clock, store
 from monitor.config import Config, Source
+from monitor.crawl import workers
 from monitor.crawl.memory import release_large_buffers
 from monitor.crawl.record import Outcome
 from monitor.crawl.settings import TWISTED_REACTOR, crawler_settings
@@ -38,6 +39,7 @@ def run_on_reactor(main: Callable[[], Awaitable[T]], signals: bool = True) -> T:
     from twisted.internet import reactor
 
     release_large_buffers()  # the crawl passes thousands of large pages through this process
+    workers.start()  # before the reactor's threads: the workers are forked from this process
     outcome: dict[str, Any] = {}
 
     def done(result: Any) -> None:

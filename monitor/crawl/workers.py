@@ -1,11 +1,13 @@
 """A small process pool for extraction, so cleaning pages uses every core and never
 blocks the event loop (timers, the systemd watchdog and other crawls keep running).
 
-The pool starts workers with "forkserver": a fork of a process that runs the
-Twisted reactor and open SQLite handles would copy both. The fork server imports
-the extractor and builds its stop lists first (monitor.crawl.preload), so the
-workers share those pages. Workers are started on first use and shared by every
-crawl of the process.
+The crawling process forks its workers (`start`) before the reactor runs, while it has one
+thread: a fork of a running reactor with threads and open SQLite handles could copy a lock
+held by another thread. It imports the extractor and builds its stop lists first
+(monitor.crawl.preload), so the workers share those pages with it, and no fork server or
+semaphore tracker process is needed (about 25 MB of PSS). A pool started later, or replaced
+after a worker died, while the process has threads, comes from a "forkserver" that preloads
+the same. Workers are shared by every crawl of the process.
 """
 
 from __future__ import annotations
@@ -54,15 +56,15 @@ def _warm(owner: int) -> None:
     """Exit when the process that owns the pool dies, and import the extractor's
     dependencies before the first page arrives.
 
-    Workers are children of the fork server, not of the daemon, and keep the fork server
-    alive; without this a SIGKILLed daemon would leave both behind, holding its pipes.
+    A SIGKILLed daemon would otherwise leave its workers behind (and a fork server's workers
+    keep the fork server alive), holding its pipes.
     """
     threading.Thread(target=_exit_with, args=(owner,), daemon=True).start()
     release_large_buffers()
     import monitor.extract.page
     import monitor.extract.signature  # noqa: F401
 
-    # The modules came from the fork server and their pages are shared with it and the other
+    # The modules came from the parent and their pages are shared with it and the other
     # workers until written: keep the garbage collector from walking (and writing) them.
     gc.freeze()
 
@@ -81,11 +83,23 @@ def _exit_with(owner: int) -> None:
     os._exit(0)
 
 
+def start() -> None:
+    """Start the workers now: before the reactor runs, they are forked from this process."""
+    executor = pool()
+    if executor is not None:
+        executor.submit(os.getpid)  # with "fork", the first job forks every worker
+
+
 def pool() -> ProcessPoolExecutor | None:
     global _pool
     if _pool is None and pool_size() > 0:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["monitor.crawl.preload"])
+        if threading.active_count() == 1:  # nothing else holds a lock the workers would copy
+            import monitor.crawl.preload  # noqa: F401
+
+            context = multiprocessing.get_context("fork")
+        else:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["monitor.crawl.preload"])
         _pool = ProcessPoolExecutor(
             max_workers=pool_size(),
             mp_context=context,

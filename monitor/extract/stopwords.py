@@ -6,7 +6,7 @@ the words and a frozenset of their lower-cased copies) they were the largest thi
 process keeps: 33 MB, in every process that extracts. Here each word is its 64-bit hash in one
 sorted array. A word that is no stop word reads as one only if its hash equals one of theirs:
 about once in 10^14 look-ups. Hashes are this interpreter's (randomized per run), computed
-where they are read: in the process, or in the fork server whose workers inherit them.
+where they are read: in the process, or in the one that forks the workers, which inherit them.
 
 `install()` makes trafilatura build this instead of its tuple, and jusText take it as it is.
 """
