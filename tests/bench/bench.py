@@ -13,8 +13,8 @@ One run, side by side, against the generated 1,000-article site of `bigsite.py` 
   re-check with nothing changed, a re-check after the server edited 10 % of the articles.
 
 Each side runs in its own child process of this script, so each measures only itself: CPU is
-user + system time of the child's process tree from /proc (newsmon's fork server and
-extraction workers included); peak memory is the sum of each process's peak RSS (VmHWM, reset
+user + system time of the child's process tree from /proc (newsmon's extraction workers
+included); peak memory is the sum of each process's peak RSS (VmHWM, reset
 before each case), an upper bound, and beside it the most RSS and PSS the tree held at once,
 sampled every 0.1 s by this parent (so the sampling costs the child nothing). The server is a
 third process; its CPU is read from /proc too and printed as a share of one core. The worker

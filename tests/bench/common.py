@@ -46,7 +46,8 @@ notify = ["newsroom"]
 
 
 def tree(pid: int | None = None) -> list[int]:
-    """A process and all its descendants (the extraction workers, the fork server)."""
+    """A process and all its descendants (the extraction workers; a fork server if one made
+    them)."""
     pids = [pid or os.getpid()]
     for current in pids:
         for task in Path(f"/proc/{current}/task").glob("*"):
@@ -85,8 +86,8 @@ def _status_kb(pid: int, field: str) -> int:
 def peak_rss_mb(pid: int | None = None) -> float:
     """The sum over the process tree of each process's peak resident memory (VmHWM), in MB.
 
-    An upper bound on the tree's peak: pages the workers share with the fork server count once
-    per process, and the processes' peaks need not fall at the same moment.
+    An upper bound on the tree's peak: pages the workers share with the process that forked
+    them count once per process, and the processes' peaks need not fall at the same moment.
     """
     return sum(_status_kb(each, "VmHWM:") for each in tree(pid)) / 1024
 
@@ -95,16 +96,21 @@ def peaks_by_process(pid: int | None = None) -> dict[str, float]:
     """Each process's peak resident memory (VmHWM) in MB, by "pid role" (what it runs)."""
     peaks = {}
     pids = tree(pid)
+    main = None
     for each in pids:
         try:
             argv = Path(f"/proc/{each}/cmdline").read_bytes().split(b"\0")
         except (FileNotFoundError, ProcessLookupError):
             continue
         command = b" ".join(argv).decode(errors="replace")
-        role = next(
-            (name for key, name in _ROLES if key in command),
-            "main" if each == pids[0] else "?",
-        )
+        if each == pids[0]:
+            main, role = command, "main"
+        else:  # a worker forked by the main process runs the main process's command
+            role = (
+                "worker"
+                if command == main
+                else next((name for key, name in _ROLES if key in command), "?")
+            )
         peaks[f"{each} {role}"] = round(_status_kb(each, "VmHWM:") / 1024, 1)
     return peaks
 

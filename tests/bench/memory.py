@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_seconds, rss_mb
 
 from monitor.config import load_config
+from monitor.crawl import workers
 from monitor.crawl.runner import Cycle, run_on_reactor
 from monitor.rules.crawl_alerts import CrawlAlerts
 from monitor.sample_site import SampleSite
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def main(cycles: int = 300) -> None:
+    workers.start()  # before the site's thread, as `newsmon run` starts them (monitor.cli.main)
     workdir = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
     with SampleSite() as site:
         os.environ["NEWSMON_SAMPLE_URL"] = site.base_url

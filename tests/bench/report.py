@@ -56,7 +56,7 @@ def acceptance(newsmon: list[Measure], baseline: list[Measure]) -> list[tuple[st
             edited["detected"] == edited["edited"] and not edited["false_changes"],
         ),
         (
-            # PSS: the workers share what the fork server loaded, and each one's RSS counts it.
+            # PSS: the workers share what the main process loaded, and each one's RSS counts it.
             f"cold crawl memory {cold.sampled_pss_mb:.0f} MB PSS at most at once (< 250 MB; "
             f"summed per-process RSS peaks {cold.peak_rss_mb:.0f} MB)",
             cold.sampled_pss_mb < 250,
@@ -89,8 +89,8 @@ def real_acceptance(newsmon: list[Measure], baseline: list[Measure]) -> list[tup
 
 HELP = (
     "x pages/s, x CPU: newsmon / baseline in the same case. server %: the site's CPU as a "
-    "share of one core during the case. CPU: the whole process tree (newsmon: main process, "
-    "fork server, extraction workers). peak MB: sum of each process's peak RSS (VmHWM), an "
+    "share of one core during the case. CPU: the whole process tree (newsmon: main process "
+    "and its extraction workers). peak MB: sum of each process's peak RSS (VmHWM), an "
     "upper bound. conns: TCP connections the site accepted (keep-alive reuses them)."
 )
 

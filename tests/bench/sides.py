@@ -137,9 +137,12 @@ def site_config(args: argparse.Namespace) -> str:
 
 # --- newsmon ---------------------------------------------------------------------------------
 def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure]:
+    from monitor.crawl import workers
+
+    workers.start()  # first, as `newsmon run` and `newsmon crawl` do (monitor.cli.main)
     from monitor import store
     from monitor.config import load_config
-    from monitor.crawl import pipelines, workers
+    from monitor.crawl import pipelines
     from monitor.crawl.runner import Cycle, configure_logging, run_on_reactor
     from monitor.extract.article import extract
     from monitor.rules.crawl_alerts import CrawlAlerts

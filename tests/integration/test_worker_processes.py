@@ -7,10 +7,13 @@ interpreter, as the daemon does."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from monitor.sample_site import SampleSite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,3 +81,47 @@ def test_with_threads_running_the_workers_come_from_a_fork_server():
     assert found["me"] not in found["parents"]
     assert any("forkserver" in c for c in found["children"])
     assert found["headline"] == "Der Fahrplan"
+
+
+# Run in every process the crawl forks: what that child holds at the moment it starts.
+AT_FORK = textwrap.dedent(
+    """
+    import json, os, sys
+
+    def _child():
+        loaded = {name: name in sys.modules for name in ("scrapy", "twisted", "trafilatura")}
+        with open(os.environ["NEWSMON_TEST_FORKS"], "a") as log:
+            log.write(json.dumps({"parent": os.getppid(), **loaded}) + "\\n")
+
+    if os.environ.get("NEWSMON_TEST_FORKS"):
+        os.register_at_fork(after_in_child=_child)
+    """
+)
+
+
+def test_newsmon_crawl_forks_its_workers_before_it_loads_scrapy(tmp_path):
+    """`newsmon crawl` (and run, demo) fork the workers before the crawl's imports: Scrapy
+    and Twisted stay out of them, the extractor is in them, shared."""
+    (tmp_path / "sitecustomize.py").write_text(AT_FORK)
+    forks = tmp_path / "forks.jsonl"
+    with SampleSite() as site:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(tmp_path),
+            "NEWSMON_SAMPLE_URL": site.base_url,
+            "NEWSMON_DB": str(tmp_path / "monitor.db"),
+            "NEWSMON_WORKERS": "2",
+            "NEWSMON_TEST_FORKS": str(forks),
+        }
+        command = [sys.executable, "-m", "monitor", "--config", "config/sample.toml", "crawl"]
+        crawl = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        _, err = crawl.communicate(timeout=180)
+    assert crawl.returncode == 0, err[-3000:]
+    children = [json.loads(line) for line in forks.read_text().splitlines()]
+    workers = [c for c in children if c["parent"] == crawl.pid]
+    assert len(workers) == 2, children
+    assert all(w["trafilatura"] and not w["scrapy"] and not w["twisted"] for w in workers)
+    stored = sqlite3.connect(tmp_path / "monitor.db").execute("select count(*) from versions")
+    assert stored.fetchone()[0] > 5  # and the crawl went through them
