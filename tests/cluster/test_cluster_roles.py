@@ -190,12 +190,17 @@ def _kill_the_writer(cluster: Cluster) -> str:
         return cluster.client.xpending(KEYS.results, WRITERS)["pending"]
 
     # Revisits come every 2 s: the writer has a batch in hand within a few seconds. It is
-    # frozen (SIGSTOP) first, so the kill lands while the batch is still in its hands.
+    # frozen (SIGSTOP) first, so the kill lands while the batch is still in its hands. The
+    # count is read once it has really stopped, and after an acknowledgement it sent just
+    # before could have reached Redis: a writer still running on the other core acked its
+    # batch between the signal and the count once (CI, 1 pending, 0 after the kill).
     writer = cluster.writer.proc
     deadline = time.monotonic() + 60
     while True:
         wait_for(pending, deadline - time.monotonic(), "a batch in the writer's hands", 0.005)
         writer.send_signal(signal.SIGSTOP)
+        wait_for(lambda: _state(writer.pid) == "T", 10, "the writer stopped", 0.001)
+        time.sleep(0.05)
         if count := pending():
             break
         writer.send_signal(signal.SIGCONT)
@@ -206,6 +211,12 @@ def _kill_the_writer(cluster: Cluster) -> str:
     committed = ids & {r["entry"] for r in query(cluster.db, "select entry from cluster_applied")}
     cluster.writer.start()
     return f"{count} pending, {len(committed)} of them committed"
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc (T: stopped by a signal)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
 
 
 def _restart_redis(cluster: Cluster, redis_server) -> tuple[float, float]:
