@@ -1,8 +1,9 @@
 """A small process pool for extraction, so cleaning pages uses every core and never
 blocks the event loop (timers, the systemd watchdog and other crawls keep running).
 
-The crawling process forks its workers (`start`) before the reactor runs, while it has one
-thread: a fork of a running reactor with threads and open SQLite handles could copy a lock
+The crawling process forks its workers (`start`) while it has one thread: newsmon's commands
+call it before they import the crawl (monitor.cli.main), run_on_reactor before the reactor
+runs. A fork of a running reactor with threads and open SQLite handles could copy a lock
 held by another thread. It imports the extractor and builds its stop lists first
 (monitor.crawl.preload), so the workers share those pages with it, and no fork server or
 semaphore tracker process is needed (about 25 MB of PSS). A pool started later, or replaced
