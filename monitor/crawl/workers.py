@@ -85,9 +85,9 @@ def _exit_with(owner: int) -> None:
 
 
 def start() -> None:
-    """Start the workers now: before the reactor runs, they are forked from this process."""
-    executor = pool()
-    if executor is not None:
+    """Start the workers now, if they are not yet: while this process has one thread, they are
+    forked from it."""
+    if _pool is None and (executor := pool()) is not None:
         executor.submit(os.getpid)  # with "fork", the first job forks every worker
 
 
