@@ -72,8 +72,14 @@ def test_a_replaced_database_stops_the_daemon_and_alerts_nothing_twice(tmp_path,
         harness.start()
         try:
             articles = len(site.published_paths())
-            wait_for(lambda: settled(db, articles), 90, "the first alerts")
             urls = [site.url(path) for path in site.published_paths()]
+            # Stored articles whose alerts are not yet made count as settled in the database
+            # alone (CI once replaced it with 26 of 38 articles alerted): the hook has them too.
+            wait_for(
+                lambda: settled(db, articles) and len(new_alerts(hook, urls)) >= articles - 1,
+                90,
+                "the first alerts",
+            )
             before = new_alerts(hook, urls)
             replace(db, how)
             replaced = time.monotonic()
