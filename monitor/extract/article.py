@@ -151,7 +151,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     if meta.article_body:
         body = bodylib.rescue(root, body, meta.article_body)
     body = bodylib.restore_headings(root, body, titles)
-    lead, body = split_lead(root, h1, body, meta.descriptions, noise)
+    lead, body = split_lead(root, h1, body, meta.descriptions, noise, titles)
     body = spaces.restore(body, spaced)
     words = sum(weight(p) for p in [lead, *body])
     if not words:

@@ -6,11 +6,12 @@ and never repeated as its first paragraph.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from lxml import html
 
 from monitor.extract import noise as noiselib
-from monitor.extract.words import SENTENCE_END, overlap, squash, weight, word_set
+from monitor.extract.words import FULL_STOP, SENTENCE_END, overlap, squash, weight, word_set
 from monitor.text import normalize, tidy
 
 _LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead is looked for
@@ -18,6 +19,13 @@ _LEAD_SEARCH = 1500  # elements from the top of the page in which a dropped lead
 # it, three elements before each; a line longer than this is not one line.
 _NOTE_LEVELS, _NOTE_SIBLINGS, _NOTE_LENGTH = 2, 3, 1000
 _HEADING_WORDS = 6  # a subheading this long says something; a kicker or a label is shorter
+# A dek (the subtitle under the headline) is looked for in this many elements after the `<h1>`,
+# and only counts when the walk reaches the text's first paragraphs (`_DEK_STOPS` of them).
+# It stands beside the `<h1>` or beside a box around it, in a box of its own at most
+# (`_DEK_LEVELS`), and is one short paragraph: a caption or a teaser runs longer.
+_DEK_SEARCH, _DEK_STOPS, _DEK_LEVELS, _DEK_LENGTH = 60, 4, 1, 300
+_BLOCK_TAGS = {"p", "div", "section", "article", "header", "h2", "h3", "h4", "ul", "ol", "li"}
+_DEK_TAGS = {"p", "div", "h2", "h3", "h4", "span", "strong"}
 
 
 def split_lead(
@@ -26,15 +34,79 @@ def split_lead(
     body: list[str],
     descriptions: list[str],
     noise: list[str],
+    titles: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
-    """Split the lead off the body; it is never repeated as the first body paragraph."""
+    """Split the lead off the body; it is never repeated as the first body paragraph.
+
+    A subtitle under the headline (a dek, not one of `titles`) leads the text when the content
+    extractor dropped it; a lead found below it then opens the body.
+    """
     text, body = _declared_lead(root, body, descriptions, noise)
     if not text and h1 is not None:
         text, body = _header_lead(h1, body)
     if text and body and body[0].startswith(text) and len(body[0]) > len(text):
         # The extractor ran the lead and the first paragraph together.
         body = [p for p in [body[0][len(text) :].strip(), *body[1:]] if p]
+    if h1 is not None and (dek := _dek(h1, [text, *body[:_DEK_STOPS]], titles)):
+        # The subtitle under the headline leads the text; a lead found below it opens the body.
+        key = squash(dek)
+        noise[:] = [n for n in noise if squash(n) != key]
+        return dek, [text, *body] if text else body
     return text, body
+
+
+def _dek(h1: html.HtmlElement, first: list[str], titles: Sequence[str]) -> str:
+    """The subtitle between the headline and the first paragraphs found (`first`), which the
+    content extractor dropped with the header: a sentence, or a heading of several words.
+
+    It is the first line of `_HEADING_WORDS` words or more after the `<h1>` (shorter ones are
+    labels, dates, bylines), it stands near the `<h1>` (`_DEK_LEVELS`), and it counts only when
+    the walk from there reaches one of those paragraphs within `_DEK_SEARCH` elements: a
+    caption, a byline or a promo in that place is no dek, and nothing further down is taken.
+    """
+    stops = [k for k in map(squash, first) if len(k) > 20]
+    if not stops:
+        return ""
+    found: str | None = None  # the first long line after the headline, once seen
+    seen = 0
+    node = h1
+    for level in itertools.count():
+        if node is None or node.tag == "body":
+            return ""
+        stack = [(el, 0) for el in reversed(list(node.itersiblings()))]
+        while stack:
+            el, depth = stack.pop()
+            seen += 1
+            if seen > _DEK_SEARCH:
+                return ""
+            if el.tag not in _DEK_TAGS or any(c.tag in _BLOCK_TAGS for c in el):
+                stack.extend((c, depth + 1) for c in reversed(el) if isinstance(c.tag, str))
+                continue
+            text = tidy(el.text_content())
+            key = squash(text)
+            if len(key) > 20 and any(key in s or s in key for s in stops):
+                return found or ""  # the text begins: the line before it is the dek
+            if found is None and weight(text) >= _HEADING_WORDS:
+                near = level <= _DEK_LEVELS and depth <= _DEK_LEVELS
+                found = text if near and _is_dek(el, text, titles) else ""
+        node = node.getparent()
+    return ""
+
+
+def _is_dek(el: html.HtmlElement, text: str, titles: Sequence[str]) -> bool:
+    if len(text) > _DEK_LENGTH or el.getparent().tag == "a":
+        return False
+    if el.tag not in ("h2", "h3", "h4") and (weight(text) < 8 or not FULL_STOP.search(text)):
+        return False
+    words = text.split()
+    if sum(any(ch.isdigit() for ch in w) for w in words) > 0.2 * len(words):
+        return False  # a date line
+    if sum(len(a.text_content()) for a in el.iter("a")) > 0.3 * len(text):
+        return False  # a link to another page, a call to follow one
+    heard = word_set(text)
+    if any(overlap(heard, word_set(t)) >= 0.5 for t in titles):
+        return False  # the headline again, or a variant of it
+    return not (noiselib.is_noise(text) or noiselib.BYLINE_LINE.match(text))
 
 
 def _declared_lead(

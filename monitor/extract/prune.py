@@ -67,10 +67,11 @@ _HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 # The names CMSs give the container of an article's text (the content extractor looks for them).
 # Matched against the lowercased name: a case-blind search costs several times more.
 _BODY_NAMING = re.compile(
-    r"(article|story|entry|post|content)[-_]?(body|text|content)|\bbody-?text"
+    r"(article|story|entry|post|content)[-_]{0,2}(body|text|content)|\bbody-?text"
 )
 _AD_BOX_TAGS = {"div", "section", "aside", "ins"}
 _LINE_TAGS = {"p", "div", "span", "small", "a", "h2", "h3", "h4", "h5", "h6"}
+_SPLIT_LEVELS = 2  # wrappers around each part of a split body, as deep as they are looked for
 _NOTE_LENGTH = 1000  # an update line is one paragraph; a box this long holds more than the line
 
 
@@ -305,21 +306,43 @@ def _rewrite_quote_boxes(root: html.HtmlElement) -> None:
 
 def _join_split_body(root: html.HtmlElement) -> None:
     """Join the parts of a body split over sibling containers (`div.article-body` twice, an ad
-    or a picture between them) into the first: the content extractor keeps only one part."""
-    groups: dict[tuple, list[html.HtmlElement]] = {}
+    or a picture between them) into the first: the content extractor keeps only one part.
+
+    A part may sit in wrappers of its own (`div.module > div.text > div.article-text`, one
+    module per section, pictures between the modules): when the wrappers are alike, up to two
+    levels above the named boxes, the outer ones are joined, then the inner ones that now
+    stand side by side. The boxes around the named ones stay apart: they hold the sections'
+    headings beside the named boxes.
+    """
+    groups: dict[tuple, list[tuple[html.HtmlElement, ...]]] = {}
     for el in _PARAGRAPH_PARENTS(root):  # a body holds a <p> of its own; most boxes hold none
         if el.tag != "div" and el.tag != "section":
             continue
         name = el.get("class") or el.get("itemprop")
-        if name:
-            groups.setdefault((el.getparent(), el.tag, name), []).append(el)
-    for (_, _, name), parts in groups.items():
-        # Most boxes have no sibling of their name: the name is read only for those that do.
-        if len(parts) < 2 or not _BODY_NAMING.search(name.lower()):
+        if not name:
             continue
-        for part in parts[1:]:
-            parts[0].extend(part)  # moves the children, in order
-            _remove_keep_tail(part)
+        chain = [el]  # the named box, then its wrappers
+        for level in range(_SPLIT_LEVELS + 1):
+            part, parent = chain[-1], chain[-1].getparent()
+            if parent is None:
+                break
+            key = (level, parent, part.tag, part.get("class"), name)
+            groups.setdefault(key, []).append(tuple(chain))
+            chain.append(parent)
+    joined: set[html.HtmlElement] = set()
+    for (level, _, _, _, name), chains in sorted(groups.items(), key=lambda item: item[0][0]):
+        # Most boxes have no sibling of their name: the name is read only for those that do.
+        if len(chains) < 2 or not _BODY_NAMING.search(name.lower()):
+            continue
+        chains = list({c[level]: c for c in chains}.values())  # one per part
+        if len(chains) < 2 or any(c[level] in joined for c in chains):
+            continue  # joined at a lower level already
+        for depth in range(level, 0 if level else -1, -1):
+            parts = list(dict.fromkeys(c[depth] for c in chains))
+            for part in parts[1:]:
+                parts[0].extend(part)  # moves the children, in order
+                _remove_keep_tail(part)
+        joined.update(c[level] for c in chains)
 
 
 # The elements with a `<p>` child, each once and in document order (a walk over the

@@ -161,3 +161,53 @@ def test_a_page_of_teasers_is_an_index_page():
     )
     with pytest.raises(ExtractionError, match="index page"):
         extract(html, URL)
+
+
+DEK = "Night crossings end in March as passenger numbers fall and fuel costs rise"
+
+
+def _headed(head: str, text: str, description: str = LEAD) -> str:
+    """A page whose headline box stands above the article, apart from its text."""
+    return _page(
+        f'<div class="head"><h1>Ferry ends night crossings</h1>{head}</div>'
+        f'<article><div class="article-body">{text}</div></article>',
+        description=description,
+    )
+
+
+def test_a_subtitle_under_the_headline_leads_the_text():
+    head = f'<div><h2 class="dek">{DEK}</h2></div><p class="byline">By Ann Reporter</p>'
+    art = extract(_headed(head, f"<p>{LEAD}</p>{_paras()}"), URL)
+    assert art.lead == DEK  # in reading order: the lead found below it opens the body
+    assert art.body == [LEAD, *PARAS]
+
+
+def test_a_subtitle_is_the_lead_of_a_page_without_one():
+    dek = "Operators say the late boats carried fewer than forty people on most winter nights."
+    art = extract(_headed(f'<div class="teaser"><p>{dek}</p></div>', _paras(), ""), URL)
+    assert art.lead == dek
+    assert art.body == PARAS
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<h2 class="dek">Ferry ends night crossings on the island</h2>',  # the headline again
+        '<div class="meta"><div class="promo"><p>Chat with our newsroom on your phone and hear '
+        "the news as it breaks.</p></div></div>",  # a box in a box: no subtitle
+        '<p class="date">Updated 14:32 GMT (09:32 ET) 3 March 2026, 2 minutes ago.</p>',
+        f'<p><a href="/other">{DEK}.</a></p>',  # a link to another page
+        f'<p class="byline">By Ann Reporter and the night desk of the island paper</p><h2>{DEK}</h2>',
+    ],
+)
+def test_lines_under_the_headline_that_are_no_subtitle_stay_out(head):
+    art = extract(_headed(head, f"<p>{LEAD}</p>{_paras()}"), URL)
+    assert art.lead == LEAD
+    assert art.body == PARAS
+
+
+def test_a_subtitle_counts_only_on_the_way_to_the_text():
+    # Far from the headline, past a long run of other boxes, a sentence is not its subtitle.
+    boxes = "".join(f"<div><span>Label {i}</span></div>" for i in range(70))
+    art = extract(_headed(f"{boxes}<div><h2>{DEK}</h2></div>", _paras()), URL)
+    assert DEK not in [art.lead, *art.body]

@@ -102,6 +102,26 @@ def test_a_body_split_over_sibling_containers_is_kept_whole_and_in_order() -> No
     assert text == [P[0], P[1], f"{P[0]} {P[1]}", *P[2:]]
 
 
+def test_a_body_split_over_wrapped_sections_is_kept_whole_with_its_headings() -> None:
+    # One module per section, the text in a named box beside the section's heading, pictures
+    # between the modules: the modules are joined, then the section boxes inside them.
+    sections = [("Harbour works", P[:2]), ("Night service", P[2:3]), ("What comes next", P[3:])]
+    modules = "<div class='module module-pictures'><img src='/p.jpg'></div>".join(
+        f'<div class="module module-text"><div class="section"><div class="heading"><h2>{h}</h2>'
+        f'</div><div class="entry-text">{_paragraphs(ps)}</div></div></div>'
+        for h, ps in sections
+    )
+    page = _page(modules).replace("<main><article>", "<div>").replace("</article></main>", "</div>")
+    found = extract(page, URL)
+    text = [found.lead, *found.body] if found.lead else found.body
+    expected = [line for h, ps in sections for line in (h, *ps)]
+    assert [t for t in text if t in expected] == [t for t in expected if t in text]
+    assert all(p in text for p in P)
+    root = html.fromstring(page)
+    prune(root)
+    assert len(root.find_class("module-text")) == 1 and len(root.find_class("section")) == 1
+
+
 def test_a_live_blog_entry_in_a_script_without_spaces_is_long_enough() -> None:
     entry = html.fromstring("<div><p>市の図書館は来月から夜九時まで開館します。</p></div>")
     assert _long(entry)
