@@ -115,6 +115,11 @@ class Page:
         """sha256 of the body as fetched; computed once for the same-bytes check and the store."""
         return hashlib.sha256(self.body).hexdigest()
 
+    @cached_property
+    def raw_size(self) -> int:
+        """Bytes fetched; kept when the store batch lets the body go (monitor.crawl.pipelines)."""
+        return len(self.body)
+
 
 @dataclass
 class Fetched:

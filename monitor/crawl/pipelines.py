@@ -200,7 +200,11 @@ class StorePipeline(_Stage):
         if item.article is not None and item.article_id is not None:
             self._refuse_suspect_short(item)
         self.pending.append(item)
-        self.pending_bytes += len(item.page.body)
+        page = item.page
+        self.pending_bytes += page.raw_size
+        if item.packed:  # the store needs the page's hash, size and compressed copy, not its bytes
+            page.raw_hash  # noqa: B018  (computed before the bytes go)
+            page.body = b""
         if len(self.pending) >= self.BATCH_PAGES or self.pending_bytes >= self.BATCH_BYTES:
             self.flush()
         elif self.timer is None:

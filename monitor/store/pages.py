@@ -135,7 +135,7 @@ def _checked(db: Database, row: dict, fetched: Fetched) -> None:
         "etag": page.etag,
         "last_modified": page.last_modified,
     }
-    if page.body:  # the bytes just checked: the next same-bytes test compares with them
+    if page.raw_size:  # the bytes just checked: the next same-bytes test compares with them
         fields["raw_hash"] = page.raw_hash
     if fetched.signature:
         fields["signature"] = fetched.signature

@@ -118,7 +118,7 @@ def insert_version(db: Database, article_id: int, number: int, fetched: Fetched)
             "noise": json.dumps(article.noise, ensure_ascii=False),
             "http_status": page.status,
             "raw_hash": page.raw_hash,
-            "raw_size": len(page.body),
+            "raw_size": page.raw_size,
             # Compressed in the extraction worker when there is one (see workers.prepare).
             "raw_html": fetched.packed or zlib.compress(page.body, 6),
         },

@@ -203,6 +203,24 @@ def test_a_page_the_store_cannot_take_costs_only_itself(db):
     assert stats.get_value("newsmon/new") == 2
 
 
+def test_a_waiting_page_keeps_its_compressed_copy_not_its_bytes(db):
+    """A batch holds up to 2 MB of pages per crawl: the store needs each one's hash, size and
+    compressed copy, not the page itself."""
+    import hashlib
+    import zlib
+
+    store_pipeline, _ = pipeline(db)
+    raw = b"<html><body>" + b"<p>Absatz</p>" * 500 + b"</body></html>"
+    item = numbered(0)
+    item.page.body, item.packed = raw, zlib.compress(raw, 1)
+    store_pipeline.process_item(item)
+    assert item.page.body == b"" and store_pipeline.pending_bytes == len(raw)
+    store_pipeline.flush()
+    row = db.execute("select raw_hash, raw_size, raw_html from version_rows").fetchone()
+    assert row[0] == hashlib.sha256(raw).hexdigest() and row[1] == len(raw)
+    assert zlib.decompress(row[2]) == raw
+
+
 def test_a_page_waits_at_most_for_the_timer_or_the_spider_closing(db):
     store_pipeline, stats = pipeline(db)
     store_pipeline.process_item(numbered(0))

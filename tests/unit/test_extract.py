@@ -780,6 +780,23 @@ def test_trafilatura_fast_mode_stands_on_a_page_where_the_full_mode_agrees(monke
     assert article == full_mode_only(zdf_page(), monkeypatch)
 
 
+def test_the_fast_mode_keeps_no_backup_tree_and_the_full_mode_keeps_its_own(monkeypatch):
+    """The backup copy of the cleaned tree is read only by the full mode's comparison: the
+    fast mode does without it (a fourth copy of a large page in memory)."""
+    backups = []
+    prepare = maintext.trafilatura.core._prepare_tree
+
+    def spy(tree, options, url):
+        cleaned, backup = prepare(tree, options, url)
+        backups.append((isinstance(options, maintext._FastProbe), backup is not None))
+        return cleaned, backup
+
+    monkeypatch.setattr(maintext.trafilatura.core, "_prepare_tree", spy)
+    extract(RAIL_PAGE, URL)
+    assert (True, False) in backups and (False, True) in backups
+    assert all(kept != fast for fast, kept in backups)
+
+
 @pytest.mark.parametrize(
     "page",
     [
