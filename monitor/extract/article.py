@@ -137,7 +137,7 @@ def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
     meta = pagemeta.read(root, url)
     h1, kicker, headline = _headline(root, meta)
     spaced = spaces.spaced_blocks(root)  # trafilatura loses no-break spaces: read them first
-    noise = prune(root, keep=h1)
+    noise = prune(root, keep=h1, article=meta.is_article)
     titles = [t for t in (headline, kicker, meta.headline, meta.title, *meta.other_headlines) if t]
     if h1 is not None:
         titles.append(tidy(h1.text_content()))

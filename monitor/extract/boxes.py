@@ -203,6 +203,42 @@ def links_away(el: html.HtmlElement) -> bool:
     return total > 0 and _link_text_len(el) / total > 0.6
 
 
+def teaser_runs(keep: html.HtmlElement) -> list[html.HtmlElement]:
+    """Teaser cards for other pages that stand after the headline `keep`, in runs.
+
+    A card opens with a heading whose link is a title (three words or more) and stays short
+    (a picture, a line of text, "read more"); a run is three or more sibling cards of one
+    tag and class, linking to three or more other pages. A run inside the box the page names
+    as its text ("story", "post-content") is the article's own sections (a roundup, a list
+    of picks) and stays; so does a run of cards that link to places on the page (`#…`).
+    Only what follows the headline is looked at: the article's text and what stands after it.
+    """
+    runs: dict[tuple, list[html.HtmlElement]] = {}
+    links: dict[tuple, set[str]] = {}
+    for start in (keep, *keep.iterancestors()):
+        for sib in start.itersiblings("*"):
+            for heading in sib.iter("h2", "h3", "h4"):
+                card = heading.getparent()
+                if next(card.iterchildren("*"), None) is not heading:
+                    continue  # a heading inside a box, not a box that opens with one
+                link = next(heading.iter("a"), None)
+                href = "" if link is None else (link.get("href") or "").strip()
+                if not href or href.startswith("#") or weight(text_of(link)) < 3:
+                    continue
+                key = (card.getparent(), card.tag, card.get("class"))
+                runs.setdefault(key, []).append(card)
+                links.setdefault(key, set()).add(href)
+    cards: list[html.HtmlElement] = []
+    for key, run in runs.items():
+        if len(run) < 3 or len(links[key]) < 3:
+            continue
+        if any(_names_story(a) for a in (key[0], *key[0].iterancestors())):
+            continue
+        if all(fits(card.text_content(), BOX_LIMIT) for card in run):
+            cards.extend(run)
+    return cards
+
+
 def is_prose_box(el: html.HtmlElement) -> bool:
     """An info box set in the text ("Begriff: …"): paragraphs of prose, hardly any links.
 

@@ -39,6 +39,7 @@ from monitor.extract.boxes import (
     pull_quotes,
     small_box,
     stands_alone,
+    teaser_runs,
     text_of,
     widget_boxes,
 )
@@ -75,14 +76,18 @@ _SPLIT_LEVELS = 2  # wrappers around each part of a split body, as deep as they 
 _NOTE_LENGTH = 1000  # an update line is one paragraph; a box this long holds more than the line
 
 
-def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[str]:
+def prune(
+    root: html.HtmlElement, keep: html.HtmlElement | None = None, article: bool = False
+) -> list[str]:
     """Remove what is not article text from `root`, in place; return the text of the boxes removed.
 
     `keep` (the headline element) and its ancestors are never removed. Site
     chrome (menus, footers) goes silently: `Article.noise` is for what stood
-    around the article, not for the whole site.
+    around the article, not for the whole site. On a page that says it is an
+    `article` (JSON-LD, og:type), runs of teaser cards after the headline go too;
+    elsewhere they may be the page itself, a section front the caller tells by them.
     """
-    boxes = _Removal(root, keep)
+    boxes = _Removal(root, keep, article)
     for el in list(root.iter(*_SILENT_TAGS)):
         _remove_keep_tail(el)
     for el in pull_quotes(root):
@@ -101,8 +106,10 @@ def prune(root: html.HtmlElement, keep: html.HtmlElement | None = None) -> list[
 class _Removal:
     """The boxes `prune` removes from one page, and the text of those that count as noise."""
 
-    def __init__(self, root: html.HtmlElement, keep: html.HtmlElement | None) -> None:
-        self.root, self.keep = root, keep
+    def __init__(
+        self, root: html.HtmlElement, keep: html.HtmlElement | None, article: bool = False
+    ) -> None:
+        self.root, self.keep, self.article = root, keep, article
         self.protected = set() if keep is None else {keep, *keep.iterancestors()}
         self.noise: list[str] = []
         self.text_total = _paragraph_text_len(root)
@@ -135,6 +142,9 @@ def _drop_by_shape(boxes: _Removal) -> None:
     for el in list(root.iter(*_CHROME_TAGS)):
         boxes.drop(el, record=False)
     _drop_pictures(boxes)
+    if boxes.article and boxes.keep is not None:
+        for el in teaser_runs(boxes.keep):
+            boxes.drop(el)  # cards for other pages after the article: their text rotates
     for el in list(root.iter("button", "a")):
         if is_call_label(text_of(el)) and stands_alone(el):
             boxes.drop(small_box(el, protected, BOX_LIMIT))  # "Jetzt abonnieren" and its pitch

@@ -168,3 +168,53 @@ def test_text_of_reads_a_leaf_and_a_box_as_text_content_does():
             assert text_of(el) == el.text_content()
     assert text_of(root.find("span")) == ""
     assert text_of(root.find("p")) == "Lamps dim at ten"
+
+
+OTHER_POSTS = [
+    (
+        "Choir sings the tide tables at the lifeboat station",
+        "A choir of forty set the weekly tide tables to music and sang them on the slipway.",
+    ),
+    (
+        "Bakery on the quay turns a hundred this summer",
+        "The family that runs it plans a week of free buns and an exhibition of old photos.",
+    ),
+    (
+        "Night ferry timetable returns after the winter",
+        "Crossings at ten and midnight come back in May, with a new stop at the island pier.",
+    ),
+    (
+        "Seals spotted in the inner harbour for the first time",
+        "Volunteers counted six of them resting on the pontoons early on Sunday morning.",
+    ),
+]
+
+
+def _cards(wrapper: str, href: str = "/2026/{i}") -> str:
+    cards = "".join(
+        f'<div class="card"><h2><a href="{href.format(i=i)}">{title}</a></h2>'
+        f'<a href="{href.format(i=i)}"><img src="/c{i}.jpg"></a><p>{text}</p>'
+        f'<h3><a href="{href.format(i=i)}">READ THE REST</a></h3></div>'
+        for i, (title, text) in enumerate(OTHER_POSTS)
+    )
+    return f"<div {wrapper}>{cards}</div>"
+
+
+def test_teaser_cards_for_other_posts_after_a_short_article_stay_out_of_its_text():
+    story = f'<div id="text"><p>{LEAD}</p><p>{PARAS[0]}</p></div>'
+    art = extract(_page(f"<h1>Harbour lights</h1>{story}{_cards('class=more')}"), URL)
+    assert PARAS[0] in _text(art)
+    assert not any(text in _text(art) for _, text in OTHER_POSTS)
+
+
+def test_sections_of_a_roundup_that_open_with_linked_headings_stay_in_its_text():
+    # The same cards inside the box the page names as its text: the article's own picks.
+    story = f"<p>{LEAD}</p>{_cards('class=card-list', 'https://shop.example/{i}')}"
+    art = extract(_page(f'<h1>Harbour lights</h1><div class="post-content">{story}</div>'), URL)
+    assert all(text in _text(art) for _, text in OTHER_POSTS)
+
+
+def test_cards_that_link_to_places_on_the_page_stay_in_its_text():
+    story = f'<div id="text"><p>{LEAD}</p>{_cards("class=entries", "#entry-{i}")}</div>'
+    art = extract(_page(f"<h1>Harbour lights</h1>{story}"), URL)
+    assert all(text in _text(art) for _, text in OTHER_POSTS)
