@@ -24,6 +24,7 @@ from lxml import etree, html
 from monitor.errors import ExtractionError
 from monitor.extract import body as bodylib
 from monitor.extract import pagemeta, spaces
+from monitor.extract.boxes import title_link
 from monitor.extract.decode import decode_html
 from monitor.extract.lead import split_lead
 from monitor.extract.maintext import blocks
@@ -173,13 +174,7 @@ def _teasers(root: html.HtmlElement) -> list[set[str]]:
     """The paragraphs of each box that opens with a linked title (a teaser), as keys."""
     found = []
     for box in root.iter("li", "article", "div", "section"):
-        first = next((c for c in box if isinstance(c.tag, str)), None)
-        if first is None:
-            continue
-        link = first if first.tag == "a" else None
-        if first.tag in ("h2", "h3", "h4"):
-            link = next(first.iter("a"), None)
-        if link is None or weight(link.text_content()) < 3:
+        if title_link(box) is None:
             continue
         if keys := {_key(p.text_content()) for p in box.iter("p")} - {""}:
             found.append(keys)

@@ -203,40 +203,53 @@ def links_away(el: html.HtmlElement) -> bool:
     return total > 0 and _link_text_len(el) / total > 0.6
 
 
+def title_link(box: html.HtmlElement) -> html.HtmlElement | None:
+    """The link of the title `box` opens with (its first element is a link, or a heading that
+    holds one) when it reads as a title, three words or more: how a teaser card opens."""
+    first = next(box.iterchildren("*"), None)
+    if first is None:
+        return None
+    link = first if first.tag == "a" else None
+    if first.tag in ("h2", "h3", "h4"):
+        link = next(first.iter("a"), None)
+    return link if link is not None and weight(text_of(link)) >= 3 else None
+
+
 def teaser_runs(keep: html.HtmlElement) -> list[html.HtmlElement]:
     """Teaser cards for other pages that stand after the headline `keep`, in runs.
 
-    A card opens with a heading whose link is a title (three words or more) and stays short
+    A card opens with a heading whose link is a title (`title_link`) and stays short
     (a picture, a line of text, "read more"); a run is three or more sibling cards of one
     tag and class, linking to three or more other pages. A run inside the box the page names
     as its text ("story", "post-content") is the article's own sections (a roundup, a list
     of picks) and stays; so does a run of cards that link to places on the page (`#…`).
     Only what follows the headline is looked at: the article's text and what stands after it.
     """
-    runs: dict[tuple, list[html.HtmlElement]] = {}
-    links: dict[tuple, set[str]] = {}
+    runs: dict[tuple, tuple[list[html.HtmlElement], set[str]]] = {}
     for start in (keep, *keep.iterancestors()):
         for sib in start.itersiblings("*"):
             for heading in sib.iter("h2", "h3", "h4"):
                 card = heading.getparent()
                 if next(card.iterchildren("*"), None) is not heading:
                     continue  # a heading inside a box, not a box that opens with one
-                link = next(heading.iter("a"), None)
+                link = title_link(card)
                 href = "" if link is None else (link.get("href") or "").strip()
-                if not href or href.startswith("#") or weight(text_of(link)) < 3:
+                if not href or href.startswith("#"):
                     continue
-                key = (card.getparent(), card.tag, card.get("class"))
-                runs.setdefault(key, []).append(card)
-                links.setdefault(key, set()).add(href)
-    cards: list[html.HtmlElement] = []
-    for key, run in runs.items():
-        if len(run) < 3 or len(links[key]) < 3:
+                cards, hrefs = runs.setdefault(
+                    (card.getparent(), card.tag, card.get("class")), ([], set())
+                )
+                cards.append(card)
+                hrefs.add(href)
+    found: list[html.HtmlElement] = []
+    for (box, _, _), (cards, hrefs) in runs.items():
+        if len(cards) < 3 or len(hrefs) < 3:
             continue
-        if any(_names_story(a) for a in (key[0], *key[0].iterancestors())):
+        if any(_names_story(a) for a in (box, *box.iterancestors())):
             continue
-        if all(fits(card.text_content(), BOX_LIMIT) for card in run):
-            cards.extend(run)
-    return cards
+        if all(fits(card.text_content(), BOX_LIMIT) for card in cards):
+            found.extend(cards)
+    return found
 
 
 def is_prose_box(el: html.HtmlElement) -> bool:

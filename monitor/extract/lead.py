@@ -34,7 +34,7 @@ def split_lead(
     body: list[str],
     descriptions: list[str],
     noise: list[str],
-    titles: Sequence[str] = (),
+    titles: Sequence[str],
 ) -> tuple[str, list[str]]:
     """Split the lead off the body; it is never repeated as the first body paragraph.
 
