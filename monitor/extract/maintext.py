@@ -18,10 +18,11 @@ from trafilatura.external import SANITIZED_XPATH
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.settings import Document, Extractor
 
-from monitor.extract import stopwords
+from monitor.extract import selectors, stopwords
 from monitor.text import tidy
 
 stopwords.install()
+selectors.install()
 
 
 @dataclass
