@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
@@ -123,15 +124,20 @@ class RedirectMiddleware(_NoReferer, _ScrapyRedirect):
 
 
 class MetaRefreshMiddleware(_NoReferer, _ScrapyMetaRefresh):
-    # 4,096 characters are at most 16 KB of UTF-8; UTF-16 pages go the long way.
+    # Scrapy decodes the whole page to read its first 4,096 characters (at most 16 KB of
+    # UTF-8): only a page with a <meta> tag naming a refresh there is worth it. "refresh"
+    # alone is in the scripts of one page in sixteen, mostly large ones. UTF-16 pages go the
+    # long way.
     def process_response(self, request: Request, response: Response) -> Any:
         head = response.body[:16384]
-        if head.startswith(_UTF16) or b"refresh" in head.lower():
+        if head.startswith(_UTF16) or _META_REFRESH.search(head):
             return super().process_response(request, response)
         return response
 
 
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Up to the next tag, not the next ">": a quoted attribute value may hold one.
+_META_REFRESH = re.compile(rb"<meta[\s/][^<]*refresh", re.IGNORECASE)
 
 
 class HostBackingOff(IgnoreRequest):

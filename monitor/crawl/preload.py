@@ -8,7 +8,12 @@ on its first fallback.
 
 import gc
 
-import monitor.extract.page  # noqa: F401  (the extractor itself, shared the same way)
+# The extractor itself, and what a worker does besides (monitor.crawl.workers.prepare: the diff
+# of a changed page, the signature of a page whose bytes change on every request), shared the
+# same way: each worker imported the diff (1.2 MB) for itself.
+import monitor.diff.core
+import monitor.extract.page
+import monitor.extract.signature  # noqa: F401
 from monitor.crawl.memory import trim
 from monitor.extract.stopwords import every_language
 

@@ -127,10 +127,28 @@ def _parse(data: bytes | str, encoding: str | None) -> html.HtmlElement:
         raise ExtractionError(f"unparseable HTML: {exc}") from None
     if root is None or root.find("body") is None:
         raise ExtractionError("no HTML body")
+    _slim(root)
     # Ruby readings over Japanese characters are a reading aid, in the headline as in the text.
     if next(root.iter("rt", "rp"), None) is not None:  # lxml looks in C: a microsecond
         etree.strip_elements(root, "rt", "rp", with_tail=False)
     return root
+
+
+# Presentational attributes that neither this extractor nor trafilatura reads. Dropped after
+# parsing, with the blank text between a table's rows and cells: on a page of 7,000 table
+# cells they were a third of each of the three trees alive at once (27 -> 19 MB at its peak).
+_UNREAD_ATTRIBUTES = ("width", "height", "align", "valign", "bgcolor", "border", "cellpadding")
+_UNREAD_ATTRIBUTES += ("cellspacing", "srcset", "sizes", "loading", "decoding")
+
+
+def _slim(root: html.HtmlElement) -> None:
+    etree.strip_attributes(root, *_UNREAD_ATTRIBUTES)
+    for el in root.iter("table", "tbody", "thead", "tfoot", "tr"):
+        if el.text is not None and el.text.isspace():
+            el.text = None
+        for child in el:
+            if child.tail is not None and child.tail.isspace():
+                child.tail = None
 
 
 def _extract(data: bytes | str, url: str, encoding: str | None) -> Article:
