@@ -89,7 +89,8 @@ AT_FORK = textwrap.dedent(
     import json, os, sys
 
     def _child():
-        loaded = {name: name in sys.modules for name in ("scrapy", "twisted", "trafilatura")}
+        names = ("scrapy", "twisted", "trafilatura", "monitor.diff.core")
+        loaded = {name: name in sys.modules for name in names}
         with open(os.environ["NEWSMON_TEST_FORKS"], "a") as log:
             log.write(json.dumps({"parent": os.getppid(), **loaded}) + "\\n")
 
@@ -101,7 +102,7 @@ AT_FORK = textwrap.dedent(
 
 def test_newsmon_crawl_forks_its_workers_before_it_loads_scrapy(tmp_path):
     """`newsmon crawl` (and run, demo) fork the workers before the crawl's imports: Scrapy
-    and Twisted stay out of them, the extractor is in them, shared."""
+    and Twisted stay out of them, the extractor and the diff are in them, shared."""
     (tmp_path / "sitecustomize.py").write_text(AT_FORK)
     forks = tmp_path / "forks.jsonl"
     with SampleSite() as site:
@@ -123,5 +124,6 @@ def test_newsmon_crawl_forks_its_workers_before_it_loads_scrapy(tmp_path):
     workers = [c for c in children if c["parent"] == crawl.pid]
     assert len(workers) == 2, children
     assert all(w["trafilatura"] and not w["scrapy"] and not w["twisted"] for w in workers)
+    assert all(w["monitor.diff.core"] for w in workers)  # not imported by each on its first diff
     stored = sqlite3.connect(tmp_path / "monitor.db").execute("select count(*) from versions")
     assert stored.fetchone()[0] > 5  # and the crawl went through them

@@ -877,3 +877,16 @@ def test_a_paywall_teaser_stays_when_its_subscribe_box_is_removed():
     assert "um ein Drittel schrumpfen" in text
     assert "eine neue Promenade" in text
     assert "Subscribe" not in text
+
+
+def test_a_tables_blank_text_and_presentational_attributes_go_after_parsing_its_text_stays():
+    from monitor.extract.article import _parse
+
+    cells = "".join(f'\n  <td width="20" valign="top" class="c">Zelle {k}</td>' for k in range(3))
+    page = f'<html><body><table border="1">\n<tr>{cells}\n</tr>\n</table></body></html>'
+    root = _parse(page.encode(), None)
+    table = root.find(".//table")
+    assert table.get("border") is None and table.text is None
+    assert [c.attrib for c in table.iter("td")] == [{"class": "c"}] * 3
+    assert all(c.tail is None for c in table.iter("td", "tr"))
+    assert [c.text for c in table.iter("td")] == ["Zelle 0", "Zelle 1", "Zelle 2"]
