@@ -270,8 +270,7 @@ class CompiledXPath:
             accepts = eval(f"lambda el: {test}", parser.constants)
             self.branches.append((tags, accepts, per_parent, first))
         # Branches without a position are one pass over the page, in document order.
-        self.plain = all(not (b[2] or b[3]) for b in self.branches)
-        if self.plain and len(self.branches) > 1:
+        if len(branches) > 1 and not any(b[2] or b[3] for b in branches):
             kinds = [parser.constant(frozenset(b[0])) if b[0] else None for b in branches]
             tests = [
                 f"({f'el.tag in {kind} and ' if kind else ''}({b[1]}))"
