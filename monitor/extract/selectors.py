@@ -5,7 +5,7 @@ trafilatura finds what to discard and where the text is with XPath expressions w
 of a worker's time on real pages went into them. The same test written as one Python
 expression per element, over lxml's own iteration, takes a third of that.
 
-`compile_xpath` reads the part of XPath 1.0 these expressions use (one `.//` step, `self::`,
+`CompiledXPath` reads the part of XPath 1.0 these expressions use (one `.//` step, `self::`,
 attributes, `contains`, `starts-with`, `translate`, `re:test`, `and`, `or`, `not`, `[1]`,
 unions) and raises `Unsupported` on anything else; `install` puts the compiled form in place
 of each of trafilatura's hot expressions that compiles, and leaves every other one as it
@@ -180,15 +180,9 @@ class _Parser:
         token = self.peek()
         if token == "not" and self.peek(1) == "(":
             self.take("not")
-            self.take("(")
-            inner = self.or_expr()
-            self.take(")")
-            return f"not ({inner})"
+            return f"not ({self.group()})"
         if token == "(":
-            self.take("(")
-            inner = self.or_expr()
-            self.take(")")
-            return inner
+            return self.group()
         if token == "self":
             self.take("self")
             self.take("::")
@@ -226,6 +220,12 @@ class _Parser:
             return f"{self.constant(pattern)}.search({text}) is not None"
         raise Unsupported(f"unexpected {token!r}")
 
+    def group(self) -> str:
+        self.take("(")
+        inner = self.or_expr()
+        self.take(")")
+        return inner
+
     def attributes(self) -> list[str]:
         names = []
         while True:
@@ -258,7 +258,8 @@ class _Parser:
 
 
 class CompiledXPath:
-    """Stands for an lxml XPath object: called with an element, returns what it would."""
+    """Stands for an lxml XPath object: called with an element, returns what it would.
+    Raises `Unsupported` for XPath it does not read."""
 
     def __init__(self, xpath: etree.XPath) -> None:
         self.xpath = xpath
@@ -322,18 +323,12 @@ def _run(
     return out
 
 
-def compile_xpath(xpath: etree.XPath) -> CompiledXPath:
-    """The Python form of `xpath`; raises `Unsupported` for XPath it does not read."""
-    return CompiledXPath(xpath)
-
-
-def install() -> list[str]:
+def install() -> None:
     """Put the compiled form in place of each of trafilatura's hot selectors that compiles
-    (lists are changed in place, so every module that imported them sees it); returns the
-    names of those left as XPath."""
+    (lists are changed in place, so every module that imported them sees it); the others stay
+    XPath."""
     import importlib
 
-    left = []
     for module_name, name in HOT:
         module = importlib.import_module(module_name)
         value = getattr(module, name, None)
@@ -342,12 +337,10 @@ def install() -> list[str]:
             if not isinstance(xpath, etree.XPath):
                 continue
             try:
-                compiled = compile_xpath(xpath)
+                compiled = CompiledXPath(xpath)
             except Unsupported:
-                left.append(f"{name}[{k}]" if isinstance(value, list) else name)
                 continue
             if isinstance(value, list):
                 value[k] = compiled
             else:
                 setattr(module, name, compiled)
-    return left

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree, html
 
 from monitor.extract import selectors
-from monitor.extract.selectors import Unsupported, compile_xpath
+from monitor.extract.selectors import CompiledXPath, Unsupported
 
 RE = {"re": "http://exslt.org/regular-expressions"}
 TAGS = ["div", "p", "span", "section", "article", "main", "aside", "list", "item", "ul", "ol"]
@@ -62,7 +62,7 @@ def _tree(rng: random.Random, values: list[str], tags: list[str]) -> html.HtmlEl
     ("name", "xpath"), _originals(), ids=lambda v: v if isinstance(v, str) else ""
 )
 def test_each_selector_finds_what_the_xpath_finds(name: str, xpath: etree.XPath) -> None:
-    compiled = compile_xpath(xpath)
+    compiled = CompiledXPath(xpath)
     rng = random.Random(name)
     values = _values(xpath.path)
     tags = sorted({*TAGS, *re.findall(r"(?:self::|\.//)(\w+)", xpath.path)})
@@ -78,7 +78,7 @@ def test_each_selector_finds_what_the_xpath_finds(name: str, xpath: etree.XPath)
 
 def test_the_first_attribute_written_is_the_one_read() -> None:
     xpath = etree.XPath(".//*[re:test(@id|@class, 'cookie')]", namespaces=RE)
-    compiled = compile_xpath(xpath)
+    compiled = CompiledXPath(xpath)
     for markup, found in [
         ('<div><p id="cookie" class="x">a</p></div>', 1),
         ('<div><p class="x" id="cookie">a</p></div>', 0),
@@ -93,7 +93,7 @@ def test_first_per_parent_and_first_of_all_keep_xpaths_positions() -> None:
     )
     for path in [".//p[@class='a'][1]", "(.//p[@class='a'])[1]", "(.//p)[1]|(.//section)[1]"]:
         xpath = etree.XPath(path)
-        assert [e.text for e in compile_xpath(xpath)(root)] == [e.text for e in xpath(root)]
+        assert [e.text for e in CompiledXPath(xpath)(root)] == [e.text for e in xpath(root)]
 
 
 @pytest.mark.parametrize(
@@ -101,12 +101,12 @@ def test_first_per_parent_and_first_of_all_keep_xpaths_positions() -> None:
 )
 def test_xpath_it_does_not_read_is_refused(path: str) -> None:
     with pytest.raises(Unsupported):
-        compile_xpath(etree.XPath(path))
+        CompiledXPath(etree.XPath(path))
 
 
 def test_a_document_is_handed_to_the_xpath_itself() -> None:
     doc = etree.ElementTree(html.fromstring("<html><body><main>x</main></body></html>"))
-    compiled = compile_xpath(etree.XPath(".//main"))
+    compiled = CompiledXPath(etree.XPath(".//main"))
     assert [e.tag for e in compiled(doc)] == ["main"]
 
 
