@@ -42,7 +42,7 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as _ScrapyR
 from scrapy.downloadermiddlewares.retry import RetryMiddleware as _ScrapyRetry
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
@@ -125,14 +125,22 @@ class RedirectMiddleware(_NoReferer, _ScrapyRedirect):
 
 class MetaRefreshMiddleware(_NoReferer, _ScrapyMetaRefresh):
     # Scrapy decodes the whole page to read its first 4,096 characters (at most 16 KB of
-    # UTF-8): only a page with a <meta> tag naming a refresh there is worth it. "refresh"
-    # alone is in the scripts of one page in sixteen, mostly large ones. UTF-16 pages go the
-    # long way.
+    # UTF-8), and the response keeps the text until it is stored. Only a page with a <meta>
+    # tag naming a refresh there is worth a look ("refresh" alone is in the scripts of one
+    # page in sixteen, mostly large ones; UTF-16 pages are always looked at), and then only
+    # at its head: a page that reloads itself every few minutes kept 2.7 MB of text.
     def process_response(self, request: Request, response: Response) -> Any:
         head = response.body[:16384]
-        if head.startswith(_UTF16) or _META_REFRESH.search(head):
-            return super().process_response(request, response)
-        return response
+        if not (head.startswith(_UTF16) or _META_REFRESH.search(head)):
+            return response
+        if not isinstance(response, HtmlResponse):
+            return response  # Scrapy's middleware reads only HTML
+        # Not response.replace(): it would read the page's encoding, decoding it to infer one.
+        probe = HtmlResponse(
+            response.url, status=response.status, headers=response.headers, body=head
+        )
+        result = super().process_response(request, probe)
+        return response if result is probe else result
 
 
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

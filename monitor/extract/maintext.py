@@ -8,11 +8,13 @@ where its full mode provably agrees (`main_text`).
 
 from __future__ import annotations
 
-from copy import copy
+from collections.abc import Iterator
+from copy import copy, deepcopy
 from dataclasses import dataclass
 
 import trafilatura
 import trafilatura.core
+import trafilatura.main_extractor
 from lxml import etree, html
 from trafilatura.external import SANITIZED_XPATH
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
@@ -215,8 +217,48 @@ def _prepare_without_backup(tree: html.HtmlElement, options: Extractor, url: str
     return convert_tags(tree_cleaning(copy(tree), options), options, url), None
 
 
+_extract_content = trafilatura.core.extract_content
+_uncopied: list[html.HtmlElement] = []  # the cleaned tree of the fast attempt running now
+
+
+def _content_without_backup(cleaned_tree: html.HtmlElement, options: Extractor) -> tuple:
+    """trafilatura 2.3.1's `extract_content`, without its copy of the whole cleaned tree in our
+    fast mode. The copy feeds the rescue of "wild" text after a short main pass, and in the
+    fast mode that rescue never stands: it asks whether the mode is fast, and a second
+    question sends the page to the full mode (`_full_agrees`), which copies for itself. On a
+    page of 7,000 table cells the copy was 5 MB, at a worker's peak."""
+    if not isinstance(options, _FastProbe):
+        return _extract_content(cleaned_tree, options)
+    _uncopied.append(cleaned_tree)
+    try:
+        return _extract_content(cleaned_tree, options)
+    finally:
+        _uncopied.clear()
+
+
+def _copy_but_backup(element: etree._Element, memo: dict | None = None) -> etree._Element:
+    """`deepcopy` for trafilatura's main extractor, except of the cleaned tree named above: in
+    its place a stand-in that ends the fast attempt if it is read, after a short main pass.
+    Two threads extracting at once only cost each other the saving."""
+    if _uncopied and element is _uncopied[0]:
+        _uncopied.clear()
+        return _NoBackup()
+    return deepcopy(element, memo)
+
+
+class _ShortMainPass(Exception):
+    """The fast mode's main pass found too little: the full mode decides (`main_text`)."""
+
+
+class _NoBackup(etree.ElementBase):
+    def iter(self, *tags: object) -> Iterator[etree._Element]:
+        raise _ShortMainPass
+
+
 if _FAST_GATE:
     trafilatura.core._prepare_tree = _prepare_without_backup
+    trafilatura.core.extract_content = _content_without_backup
+    trafilatura.main_extractor.deepcopy = _copy_but_backup
 
 
 def _full_agrees(root: html.HtmlElement, doc: Document | None, probe: _FastProbe) -> bool:

@@ -194,7 +194,17 @@ def test_meta_refresh_is_followed_and_other_pages_are_not_decoded_to_look_for_on
     followed = middleware.process_response(request, moved)
     assert isinstance(followed, Request) and followed.url == "http://127.0.0.1/c.html"
     script = b"<html><head><script>autoRefresh(60)</script></head><body>"
-    for body in [b"<html><body>" + b"<p>Text</p>" * 5000, script + b"<p>Text</p>" * 5000]:
-        page = HtmlResponse(request.url, body=body, request=request)
+    reloads = b'<html><head><meta http-equiv="refresh" content="300"></head><body>'
+    for body in [b"<html><body>", script, reloads]:
+        page = HtmlResponse(request.url, body=body + b"<p>Text</p>" * 5000, request=request)
         assert middleware.process_response(request, page) is page
         assert getattr(page, "_cached_ubody", None) is None  # never decoded
+    # A refresh far down a long page is followed, its head alone decoded.
+    moved = HtmlResponse(
+        request.url,
+        body=b"<html><head>" + quoted + b"</head><body>" + b"<p>Text</p>" * 5000,
+        request=request,
+    )
+    followed = middleware.process_response(request, moved)
+    assert isinstance(followed, Request) and followed.url == "http://127.0.0.1/c.html"
+    assert getattr(moved, "_cached_ubody", None) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 
 import pytest
@@ -795,6 +796,28 @@ def test_the_fast_mode_keeps_no_backup_tree_and_the_full_mode_keeps_its_own(monk
     extract(RAIL_PAGE, URL)
     assert (True, False) in backups and (False, True) in backups
     assert all(kept != fast for fast, kept in backups)
+
+
+@pytest.mark.parametrize("page", [RAIL_PAGE, SHORT_PAGE], ids=["long", "short"])
+def test_only_the_full_mode_copies_the_whole_cleaned_tree(page, monkeypatch, caplog):
+    """trafilatura copies the cleaned tree for its rescue of wild text after a short main pass,
+    which the fast mode never keeps: the full mode runs after it on such a page. The fast
+    attempt ends quietly."""
+    runs = trafilatura_runs(monkeypatch)
+    copied = []
+    real = maintext.deepcopy
+
+    def spy(element, memo=None):
+        if element.getparent() is None:
+            copied.append((runs[-1], element.tag))
+        return real(element, memo)
+
+    monkeypatch.setattr(maintext, "deepcopy", spy)
+    article = extract(page, URL)
+    assert runs == ["fast", "full"]
+    assert copied == [("full", "html")]
+    assert article == full_mode_only(page, monkeypatch)
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 @pytest.mark.parametrize(
