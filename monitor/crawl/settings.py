@@ -84,6 +84,9 @@ EXTENSIONS_BASE = _without(
     *("MemoryUsage", "FeedExporter", "TelnetConsole", "RemoteControl"),
     *("MemoryDebugger", "SpiderState"),
 )
+EXTENSIONS = {"monitor.crawl.backlog.SharedBacklog": 0}
+# Pages all crawls of the process hold at once (monitor.crawl.backlog; 0: no bound).
+NEWSMON_PAGES_IN_FLIGHT = 12
 NEWSMON_MAX_LINKS_PER_LISTING = 1000  # article links followed per listing (0: no limit)
 # Sitemap indexes may name indexes without end (or thousands of sitemaps): a crawl follows them
 # at most this many levels below a configured sitemap, and fetches at most this many sitemaps
