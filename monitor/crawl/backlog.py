@@ -7,9 +7,9 @@ waited in the crawling process for the two extraction workers, which take one pa
 
 So a crawl also backs out, as Scrapy's engine does when its own slots are full, while all
 crawls of the process together hold NEWSMON_PAGES_IN_FLIGHT pages: queued for download,
-downloading, or on their way through the spider and the pipelines. A crawl holding none of
-them never waits: each keeps going, and the engine looks again whenever one of its own pages
-is done. On real outlets, paced by DOWNLOAD_DELAY, the bound is hardly ever reached.
+downloading, or on their way through the spider and the pipelines. A crawl holding fewer
+than two never waits: each keeps going, and the engine looks again whenever one of its own
+pages is done. On real outlets, paced by DOWNLOAD_DELAY, the bound is hardly ever reached.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from typing import Any
 from scrapy import signals
 
 _engines: weakref.WeakSet[Any] = weakref.WeakSet()
+# Pages a crawl may always hold, whatever the others do: the shipped CONCURRENT_REQUESTS_PER_DOMAIN,
+# so that a crawl's listings (a feed and a sitemap) still go out together.
+_FLOOR = 2
 
 
 def held(engine: Any) -> int:
@@ -49,7 +52,7 @@ class SharedBacklog:
         own = engine.needs_backout
 
         def needs_backout() -> bool:
-            return own() or (held(engine) > 0 and sum(map(held, _engines)) >= self.limit)
+            return own() or (held(engine) >= _FLOOR and sum(map(held, _engines)) >= self.limit)
 
         engine.needs_backout = needs_backout
         _engines.add(engine)
