@@ -130,11 +130,11 @@ class MetaRefreshMiddleware(_NoReferer, _ScrapyMetaRefresh):
     # page in sixteen, mostly large ones; UTF-16 pages are always looked at), and then only
     # at its head: a page that reloads itself every few minutes kept 2.7 MB of text.
     def process_response(self, request: Request, response: Response) -> Any:
+        if not isinstance(response, HtmlResponse):  # Scrapy's middleware reads only HTML
+            return response
         head = response.body[:16384]
         if not (head.startswith(_UTF16) or _META_REFRESH.search(head)):
             return response
-        if not isinstance(response, HtmlResponse):
-            return response  # Scrapy's middleware reads only HTML
         # Not response.replace(): it would read the page's encoding, decoding it to infer one.
         probe = HtmlResponse(
             response.url, status=response.status, headers=response.headers, body=head

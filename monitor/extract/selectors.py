@@ -163,18 +163,18 @@ class _Parser:
 
     # --- predicates ----------------------------------------------------------------------
     def or_expr(self) -> str:
-        parts = [self.and_expr()]
-        while self.peek() == "or":
-            self.take("or")
-            parts.append(self.and_expr())
-        return " or ".join(f"({p})" for p in parts)
+        return self.joined("or", self.and_expr)
 
     def and_expr(self) -> str:
-        parts = [self.unary()]
-        while self.peek() == "and":
-            self.take("and")
-            parts.append(self.unary())
-        return " and ".join(f"({p})" for p in parts)
+        return self.joined("and", self.unary)
+
+    def joined(self, word: str, operand: Callable[[], str]) -> str:
+        """Operands separated by `word` ("or", "and"), each in parentheses."""
+        parts = [operand()]
+        while self.peek() == word:
+            self.take(word)
+            parts.append(operand())
+        return f" {word} ".join(f"({p})" for p in parts)
 
     def unary(self) -> str:
         token = self.peek()
