@@ -119,6 +119,8 @@ def _caption_box(img: html.HtmlElement, protected: set) -> html.HtmlElement | No
     a paragraph, list item or heading itself, nor hold a headline or a list: a caption is a
     line or two; the text beside a picture may be the page's own.
     """
+    if _is_icon(img):
+        return None
     for parent in img.iterancestors():
         if parent in protected or parent.tag in ("body", "main", "article"):
             return None
@@ -129,6 +131,13 @@ def _caption_box(img: html.HtmlElement, protected: set) -> html.HtmlElement | No
             return parent if parent.tag == "p" and _is_picture_paragraph(parent) else None
         return None if text is None or _holds_text_parts(parent) else parent
     return None
+
+
+def _is_icon(img: html.HtmlElement) -> bool:
+    """A picture whose file is named an icon ("KI-Icon.png", "icon_uptodate.png"): the text
+    beside it is a feature card's own, not a caption. Logos and banners are not exempt: the
+    text beside them is a site's header, footer or an ad's label (scored on the real pages)."""
+    return "icon" in (img.get("src") or "").rsplit("/", 1)[-1].lower()
 
 
 def _normalized(text: str, limit: int) -> str | None:

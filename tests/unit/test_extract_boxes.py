@@ -120,6 +120,21 @@ def test_a_picture_with_its_caption_is_a_caption_box():
     assert [b.get("class") for b in media_boxes(root, set())] == ["pic"]
 
 
+def test_the_text_beside_an_icon_is_no_caption():
+    # A feature card (jodel.com's moderation steps, parallels.com's features): an icon, a
+    # title and a sentence of the page's own text. A photo in the same card has a caption.
+    card = (
+        '<div class="card"><img src="/assets/5e99_Shield-Icon.png"><h3>Step one</h3>'
+        "<p>Every post is checked against a list of banned words before it is shown.</p></div>"
+    )
+    root = lxml_html.fromstring(f"<html><body><main>{card}</main></body></html>")
+    assert media_boxes(root, set()) == []
+    photo = lxml_html.fromstring(
+        f"<html><body><main>{card.replace('Shield-Icon.png', 'quay.jpg')}</main></body></html>"
+    )
+    assert [b.get("class") for b in media_boxes(photo, set())] == ["card"]
+
+
 def test_a_caption_box_is_judged_by_its_text_as_read_not_its_length_in_the_markup():
     # Whitespace collapses: a short caption laid out over many lines is still a caption; a
     # picture set in a long text (settled from the text's start) is not.
