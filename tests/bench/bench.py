@@ -22,7 +22,7 @@ pool is started before the first case, as a daemon starts it once. Prints a tabl
 the same numbers as JSON (--json, default tests/output/bench.json).
 
 --profile adds a profiled pass on a fresh database: pyinstrument on the reactor thread for the
-cold crawl and the re-check, and on one worker's job (`extract` over a sample of pages); each
+cold crawl and both re-checks (nothing changed, 10 % edited), and on one worker's job (`extract` over a sample of pages); each
 prints its top functions by self time, its self time per package and the top of its call tree;
 a failed profiled pass costs its profiles, not the table.
 
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="also profile a cold crawl (fresh database) and one worker's extraction",
+        help="also profile the three cases (fresh database) and one worker's extraction",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument(

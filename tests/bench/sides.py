@@ -168,7 +168,7 @@ def run_newsmon(args: argparse.Namespace, profile: bool = False) -> list[Measure
             page = "<html><body><h1>Warm</h1><p>" + "Wort " * 60 + "</p></body></html>"
             for future in [executor.submit(extract, page, "http://127.0.0.1/w") for _ in range(8)]:
                 future.result()
-        for case in CASES[:2] if profile else CASES:
+        for case in CASES:
             edited = control(args.base, "edit", args.edit_share) if case == "edited" else []
             db = store.open_db(config.database)
             last_change = db.execute("select coalesce(max(id), 0) from changes").fetchone()[0]
