@@ -47,12 +47,12 @@ from monitor.extract.media import GALLERY_PICTURES, gallery_captions, media_boxe
 from monitor.extract.noise import is_call_label, is_editor_note
 from monitor.text import tidy
 
-# data-testid / data-component (and the like) values that name a box around the text.
-# People write these, unlike hashed class names, so they survive deploys.
+# data-testid, data-module (and the like) values naming a box: people write these, unlike hashed
+# class names, so they survive deploys. A dialog or modal (a login, a share sheet) opens on request.
 _NOISE_TESTID = re.compile(
     r"teaser|related|recommend|share|social|topic-?tags|newsletter|promo|paywall|comment"
     r"|breadcrumb|navigation|footer|advert|\bads?\b|banner|outbrain|taboola|sign-?up"
-    r"|more-?(topic|stories|news|from)|read-?more",
+    r"|more-?(topic|stories|news|from)|read-?more|(?<![a-z])(dialog|modal|log-?in)",
     re.IGNORECASE,
 )
 _NAMING_ATTRS = {"data-testid", "data-component", "data-module", "data-aqa", "data-track-module"}

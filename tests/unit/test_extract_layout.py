@@ -211,3 +211,24 @@ def test_a_subtitle_counts_only_on_the_way_to_the_text():
     boxes = "".join(f"<div><span>Label {i}</span></div>" for i in range(70))
     art = extract(_headed(f"{boxes}<div><h2>{DEK}</h2></div>", _paras()), URL)
     assert DEK not in [art.lead, *art.body]
+
+
+def test_a_login_dialog_named_by_its_module_is_no_article_text():
+    # zdf.de's video pages carry the "Mein ZDF" login as <article> panels in a closed dialog;
+    # the content extractor took their messages ("Passwort geändert") for the text.
+    panels = "".join(
+        f'<article class="dark-modal"><h2>{title}</h2><p>{text}</p></article>'
+        for title, text in [
+            ("Password changed", "Your password was changed. You can now sign in with it."),
+            ("Registration complete", "Welcome! We have sent you an e-mail to confirm it."),
+            ("Check your age", "To watch age-restricted programmes, verify your age now."),
+        ]
+    )
+    dialog = f'<div id="login" data-module="dialog-login"><div>{panels}</div></div>'
+    article = f'<div class="page"><h1>Ferry ends night crossings</h1><p>{LEAD}</p>{_paras()}</div>'
+    art = extract(_page(article + dialog), URL)
+    assert art.body == PARAS
+    assert not any("password" in p.lower() for p in art.body)
+    # A module merely starting with the letters ("bloginfo") is no dialog.
+    info = article.replace(_paras(), f'<div data-module="bloginfo">{_paras()}</div>')
+    assert extract(_page(info), URL).body == PARAS
