@@ -20,10 +20,12 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/newsmon demo
 
-## make test: the test suite (real crawls over 127.0.0.1, real SQLite)
+## make test: the test suite (real crawls over 127.0.0.1, real SQLite), in TEST_PROCESSES
+## processes (a test module stays in one; TEST_PROCESSES=0: one process)
+TEST_PROCESSES ?= 2
 test: $(STAMP)
 	.ci/debian-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 ## make test-fast: the unit tests alone (tests/unit: pure, no I/O), in under 30 seconds
 test-fast: $(STAMP)
