@@ -22,9 +22,10 @@ pool is started before the first case, as a daemon starts it once. Prints a tabl
 the same numbers as JSON (--json, default tests/output/bench.json).
 
 --profile adds a profiled pass on a fresh database: pyinstrument on the reactor thread for the
-cold crawl and both re-checks (nothing changed, 10 % edited), and on one worker's job (`extract` over a sample of pages); each
-prints its top functions by self time, its self time per package and the top of its call tree;
-a failed profiled pass costs its profiles, not the table.
+cold crawl and both re-checks (nothing changed, 10 % edited), and on one worker's job
+(`extract` over a sample of pages); each prints its top functions by self time, its self time
+per package and the top of its call tree; a failed profiled pass costs its profiles, not the
+table.
 
 This file is the parent (server, children, memory sampling, JSON); the sides are in `sides.py`,
 what a case measures in `measure.py`, the printed lines in `report.py`, the profiler in

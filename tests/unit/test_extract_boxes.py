@@ -105,19 +105,23 @@ def test_a_short_label_above_the_declared_lead_still_goes():
     assert "Town news" not in art.body
 
 
+def _media_boxes(markup: str) -> list[str | None]:
+    """The classes of the media boxes found in `markup`, set in a page's <main>."""
+    root = lxml_html.fromstring(f"<html><body><main>{markup}</main></body></html>")
+    return [b.get("class") for b in media_boxes(root, set())]
+
+
 def test_a_picture_beside_a_list_is_no_caption_box():
     row = (
         '<div class="row"><div class="col"><img src="/lamp.jpg"></div><div class="col">'
         "<ul><li>Less glare on the water</li><li>Half the power</li></ul></div></div>"
     )
-    root = lxml_html.fromstring(f"<html><body><main>{row}</main></body></html>")
-    assert media_boxes(root, set()) == []
+    assert _media_boxes(row) == []
 
 
 def test_a_picture_with_its_caption_is_a_caption_box():
     box = '<div class="pic"><img src="/lamp.jpg"><div>The new lamp, seen from the pier.</div></div>'
-    root = lxml_html.fromstring(f"<html><body><main>{box}</main></body></html>")
-    assert [b.get("class") for b in media_boxes(root, set())] == ["pic"]
+    assert _media_boxes(box) == ["pic"]
 
 
 def test_the_text_beside_an_icon_is_no_caption():
@@ -127,12 +131,8 @@ def test_the_text_beside_an_icon_is_no_caption():
         '<div class="card"><img src="/assets/5e99_Shield-Icon.png"><h3>Step one</h3>'
         "<p>Every post is checked against a list of banned words before it is shown.</p></div>"
     )
-    root = lxml_html.fromstring(f"<html><body><main>{card}</main></body></html>")
-    assert media_boxes(root, set()) == []
-    photo = lxml_html.fromstring(
-        f"<html><body><main>{card.replace('Shield-Icon.png', 'quay.jpg')}</main></body></html>"
-    )
-    assert [b.get("class") for b in media_boxes(photo, set())] == ["card"]
+    assert _media_boxes(card) == []
+    assert _media_boxes(card.replace("Shield-Icon.png", "quay.jpg")) == ["card"]
 
 
 def test_a_caption_box_is_judged_by_its_text_as_read_not_its_length_in_the_markup():
@@ -144,8 +144,7 @@ def test_a_caption_box_is_judged_by_its_text_as_read_not_its_length_in_the_marku
         f'<div class="pic"><img src="/lamp.jpg"><div>{caption}</div></div>'
         f'<div class="story"><img src="/quay.jpg"><div>{long_text}</div></div>'
     )
-    root = lxml_html.fromstring(f"<html><body><main>{boxes}</main></body></html>")
-    assert [b.get("class") for b in media_boxes(root, set())] == ["pic"]
+    assert _media_boxes(boxes) == ["pic"]
 
 
 def test_a_sign_up_form_does_not_take_a_short_post_along():
